@@ -1,0 +1,313 @@
+"""The tape: recording state, graph nodes, and the backward pass.
+
+Every operator applied while recording adds one :class:`Node`. A node knows its operator,
+its parent nodes (or :class:`Const` records for inputs outside the graph) and the residuals
+its VJP needs, nothing else: nodes never point at arrays, so arrays and graphs form no
+reference cycles, and a node's residuals are dropped the moment backward has used them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from .base import MinigluonError
+
+NOT_RECORDED = (
+    "Cannot differentiate node because it is not in a computational graph. This array was "
+    "computed outside autograd.record(), or from inputs none of which called attach_grad(). "
+    "Call x.attach_grad() on the inputs you want gradients for and compute the head inside "
+    "`with autograd.record():`.")
+FREED = (
+    "Cannot differentiate node because its computational graph was freed by an earlier "
+    "backward. If you want to differentiate the same graph twice, you need to pass "
+    "retain_graph=True to backward (or to autograd.grad).")
+NO_GRAD_INPUTS = ("There are no inputs in computation graph that require gradients: every "
+                  "variable reached from the head has grad_req='null'.")
+INPLACE_IN_GRAPH = (
+    "Assigning to NDArrays that are already in a computational graph will cause undefined "
+    "behavior when evaluating gradients. Please call backward first to clear the graph or do "
+    "this outside of a record section. Also note that you cannot use inplace operations like "
+    "+=, *=, relu(x, out=x), y[idx]=x, etc inside a record section.")
+
+
+class _State(threading.local):
+    """Per-thread autograd switches (MXNet keeps them per thread too)."""
+
+    recording = False
+    training = False
+    tape: Tape | None = None
+
+
+STATE = _State()
+
+
+class _Freed:
+    """Marks a node whose residuals were released by backward."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<freed>"
+
+
+_FREED: Any = _Freed()
+
+
+class Const:
+    """An input that was not part of the graph (data, labels, constants)."""
+
+    __slots__ = ("ref", "shape", "dtype", "name")
+
+    def __init__(self, ref: int, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.ref = ref          # id() of the NDArray, so names can be matched later
+        self.shape = shape
+        self.dtype = dtype
+        self.name: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Const(shape={self.shape}, dtype={self.dtype})"
+
+
+class Node:
+    """One recorded step: ``op`` applied to ``parents`` gave an output of ``shape``.
+
+    A leaf node (``op is None``) stands for an array on which ``attach_grad`` was called;
+    it holds that array's gradient buffer and ``grad_req``.
+    """
+
+    __slots__ = ("op", "res", "parents", "vers", "g", "gown", "shape", "dtype", "grad",
+                 "grad_req", "fresh", "name", "vc", "__weakref__")
+
+    def __init__(self, op: Any, res: Any, parents: tuple, shape: tuple[int, ...],
+                 dtype: np.dtype) -> None:
+        self.op = op
+        self.res = res
+        self.parents = parents
+        self.vers: tuple | None = None
+        self.g: Any = None
+        self.gown = False
+        self.shape = shape
+        self.dtype = dtype
+        self.grad: Any = None
+        self.grad_req = "write"
+        self.fresh = False
+        self.name: str | None = None
+        self.vc: list[int] | None = None
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.op is None
+
+    @property
+    def freed(self) -> bool:
+        return self.res is _FREED
+
+    @property
+    def opname(self) -> str:
+        return "variable" if self.op is None else self.op.name
+
+    @property
+    def saved(self) -> tuple[np.ndarray, ...]:
+        """The arrays kept for backward (empty for leaves and after backward)."""
+        if self.op is None or self.res is _FREED or not self.res:
+            return ()
+        return tuple(r for r in self.res if isinstance(r, np.ndarray))
+
+    @property
+    def saved_bytes(self) -> int:
+        return _unique_nbytes(self.saved)
+
+    def __repr__(self) -> str:
+        label = self.name or ("leaf" if self.op is None else str(self.op))
+        return f"<Node {label} -> {self.shape} {np.dtype(self.dtype).name}>"
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _unique_nbytes(arrays: Any) -> int:
+    """Bytes of the distinct buffers behind ``arrays`` (a view costs its base once)."""
+    seen: dict[int, int] = {}
+    for a in arrays:
+        r = _root(a)
+        seen[id(r)] = r.nbytes
+    return sum(seen.values())
+
+
+class Tape:
+    """The nodes recorded inside one ``autograd.record()`` block, in order.
+
+    ``with autograd.record() as tape:`` gives it to you. After ``backward`` (without
+    ``retain_graph``) the nodes stay listed but hold no saved arrays.
+    """
+
+    def __init__(self, nodes: list[Node] | None = None) -> None:
+        self.nodes: list[Node] = [] if nodes is None else nodes
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __iter__(self):
+        return iter(self.nodes)
+
+    def __getitem__(self, i: int) -> Node:
+        return self.nodes[i]
+
+    @property
+    def saved_bytes(self) -> int:
+        """Bytes of the distinct arrays the recorded nodes keep for backward."""
+        return _unique_nbytes(a for n in self.nodes for a in n.saved)
+
+    @classmethod
+    def of(cls, *heads: Any) -> Tape:
+        """The nodes that ``heads`` depend on, in the order they were recorded."""
+        nodes = [h._node for h in heads if getattr(h, "_node", None) is not None]
+        return cls([n for n in _toposort(nodes, check=False) if n.op is not None])
+
+    def __repr__(self) -> str:
+        lines = [f"Tape: {len(self.nodes)} nodes, {self.saved_bytes} bytes saved for backward"]
+        for i, n in enumerate(self.nodes):
+            ins = ", ".join(
+                "var" if isinstance(p, Node) and p.op is None else
+                ("const" if isinstance(p, Const) else f"#{self.nodes.index(p)}"
+                 if p in self.nodes else "node") for p in n.parents)
+            lines.append(f"  #{i} {n.opname}({ins}) -> {n.shape} "
+                         f"saved {n.saved_bytes} B{' (freed)' if n.freed else ''}")
+        return "\n".join(lines)
+
+
+def _toposort(roots: list[Node], check: bool = True) -> list[Node]:
+    """Nodes reachable from ``roots``, each after all of its parents."""
+    order: list[Node] = []
+    seen: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        if check and node.res is _FREED:
+            raise MinigluonError(FREED)
+        stack.append((node, True))
+        for p in node.parents:
+            if p.__class__ is Node and p not in seen:
+                stack.append((p, False))
+    return order
+
+
+def _stale(node: Node) -> None:
+    vers = node.vers
+    assert vers is not None
+    for i in range(0, len(vers), 2):
+        if vers[i][0] != vers[i + 1]:
+            raise MinigluonError(
+                f"an array that the backward of operator '{node.opname}' needs was changed in "
+                f"place after it was recorded (version {vers[i + 1]} -> {vers[i][0]}), so its "
+                "gradient would be wrong. Change arrays only after backward, or change a copy "
+                "(x = x + 1 instead of x += 1).")
+
+
+def _accumulate(p: Node, gi: Any) -> None:
+    if p.g is None:
+        p.g = gi
+        p.gown = False
+    elif p.gown and isinstance(gi, np.ndarray) and p.g.shape == gi.shape and \
+            np.can_cast(gi.dtype, p.g.dtype, "same_kind"):
+        p.g += gi  # our own buffer: accumulate without a new allocation
+    else:
+        p.g = p.g + gi
+        p.gown = isinstance(p.g, np.ndarray)
+
+
+def run_backward(roots: list[Node], seeds: list[Any], retain_graph: bool,
+                 collect: dict[Node, int] | None = None, create_graph: bool = False
+                 ) -> list[Any] | None:
+    """Propagate ``seeds`` from ``roots`` to the leaves.
+
+    Without ``collect`` leaf gradients are written into their buffers following each
+    leaf's ``grad_req``; with it, the gradients of the listed leaves are returned instead.
+    """
+    order = _toposort(roots)
+    if collect is None and not any(n.op is None and n.grad_req != "null" for n in order):
+        raise MinigluonError(NO_GRAD_INPUTS)
+    for r, s in zip(roots, seeds):
+        _accumulate(r, s)
+    found: list[Any] = [None] * len(collect) if collect is not None else []
+    prev = STATE.recording
+    STATE.recording = create_graph
+    try:
+        for node in reversed(order):
+            g, node.g = node.g, None
+            if node.op is None:
+                if collect is not None:
+                    if node in collect:
+                        found[collect[node]] = g
+                else:
+                    _deposit(node, g)
+                continue
+            if g is not None:
+                if node.vers is not None:
+                    _stale(node)
+                if create_graph:
+                    grads = _vjp_recorded(node, g)
+                else:
+                    grads = node.op.vjp(node.res, g)
+                for p, gi in zip(node.parents, grads):
+                    if gi is not None and p.__class__ is Node:
+                        _accumulate(p, gi)
+            if not retain_graph:
+                node.res = _FREED
+                node.vers = None
+    finally:
+        STATE.recording = prev
+        for node in order:  # an error midway must not leave gradients behind
+            node.g = None
+    return found if collect is not None else None
+
+
+def _deposit(leaf: Node, g: Any) -> None:
+    req = leaf.grad_req
+    if req == "null":
+        return
+    buf = leaf.grad._data
+    if g is None:
+        if req == "write":
+            buf[...] = 0
+    elif req == "write":
+        buf[...] = g
+    else:
+        buf += g
+    leaf.grad._vc[0] += 1
+    leaf.fresh = True
+
+
+def _vjp_recorded(node: Node, g: Any) -> Any:
+    """Run a VJP on NDArrays while recording, so the gradient itself has a graph."""
+    from .ndarray.ndarray import NDArray, _wrap
+
+    op = node.op
+    if op.saves is None:
+        raise MinigluonError(
+            f"operator '{op.name}' does not support create_graph=True: its VJP is written in "
+            "plain NumPy. Higher-order gradients need operators that declare `saves`.")
+    res = []
+    for r, kind in zip(node.res, op.saves):
+        if kind == "y":
+            res.append(_wrap(r, node))
+        elif kind[0] == "x":
+            p = node.parents[int(kind[1:])]
+            res.append(_wrap(r, p if p.__class__ is Node else None))
+        else:
+            res.append(r)
+    if not isinstance(g, NDArray):
+        g = _wrap(np.asarray(g), None)
+    return op.vjp(tuple(res), g)

@@ -1,0 +1,414 @@
+"""``mx.nd``: array creation, and one function per registered operator.
+
+The operator functions are generated from the registry (see :mod:`minigluon.ops`): each
+takes its array inputs first, then the operator's parameters, and ``out=``. A few
+functions are written by hand because they choose between operators (``add`` takes an
+array or a scalar) or draw random numbers (``Dropout``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import attrs
+import numpy as np
+
+from .._tape import STATE
+from ..base import MinigluonError
+from ..context import Context, check_context
+from ..ops import OPS, Op, get_op
+from ..ops import elementwise as ew
+from . import random
+from .ndarray import NDArray, _dtype, _scalar, _wrap, as_ndarray, invoke
+
+__all__ = ["NDArray", "array", "zeros", "ones", "full", "empty", "arange", "zeros_like",
+           "ones_like", "full_like", "eye", "linspace", "random", "save", "load",
+           "load_frombuffer", "waitall", "invoke"]
+
+
+# ---- creation -------------------------------------------------------------------------
+
+def _shape(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """A new NDArray holding a copy of ``source_array``.
+
+    Lists and NumPy arrays become float32 unless ``dtype`` is given (as in MXNet, even
+    float64 and int64 NumPy arrays); an NDArray source keeps its dtype.
+
+    Examples
+    --------
+    >>> from minigluon import nd
+    >>> nd.array([[1, 2], [3, 4]])
+    <BLANKLINE>
+    [[1. 2.]
+     [3. 4.]]
+    <NDArray 2x2 @cpu(0)>
+    """
+    check_context(ctx)
+    if isinstance(source_array, NDArray):
+        dt = source_array._data.dtype if dtype is None else _dtype(dtype)
+        return _wrap(source_array._data.astype(dt), None)
+    dt = np.float32 if dtype is None else _dtype(dtype)
+    src = np.asarray(source_array)
+    if src.dtype == object:  # e.g. pandas columns mixing floats and bools
+        src = src.astype(np.float64)
+    return _wrap(np.array(src, dtype=dt), None)
+
+
+def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """An array of the given shape (zero-filled: NumPy gives no cheaper safe choice)."""
+    return zeros(shape, ctx, dtype)
+
+
+def zeros(shape: Any, ctx: Context | None = None, dtype: Any = None, **kw: Any) -> NDArray:
+    """An array of zeros; ``shape`` is an int or a tuple."""
+    check_context(ctx)
+    return _wrap(np.zeros(_shape(shape), dtype=_dtype(dtype or "float32")), None)
+
+
+def ones(shape: Any, ctx: Context | None = None, dtype: Any = None, **kw: Any) -> NDArray:
+    """An array of ones; ``shape`` is an int or a tuple."""
+    check_context(ctx)
+    return _wrap(np.ones(_shape(shape), dtype=_dtype(dtype or "float32")), None)
+
+
+def full(shape: Any, val: float, ctx: Context | None = None, dtype: Any = None,
+         out: NDArray | None = None) -> NDArray:
+    """An array filled with ``val``."""
+    check_context(ctx)
+    res = _wrap(np.full(_shape(shape), val, dtype=_dtype(dtype or "float32")), None)
+    return _write_out(out, res) if out is not None else res
+
+
+def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: int = 1,
+           infer_range: bool = False, ctx: Context | None = None, dtype: Any = None
+           ) -> NDArray:
+    """Evenly spaced values in [start, stop), float32 by default."""
+    check_context(ctx)
+    dt = _dtype(dtype or "float32")
+    vals = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    if repeat != 1:
+        vals = np.repeat(vals, repeat)
+    return _wrap(vals.astype(dt), None)
+
+
+def linspace(start: float, stop: float, num: int, endpoint: bool = True,
+             ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """``num`` evenly spaced values from start to stop."""
+    check_context(ctx)
+    vals = np.linspace(start, stop, num, endpoint=endpoint)
+    return _wrap(vals.astype(_dtype(dtype or "float32")), None)
+
+
+def eye(N: int, M: int = 0, k: int = 0, ctx: Context | None = None, dtype: Any = None
+        ) -> NDArray:
+    """An identity-like matrix."""
+    check_context(ctx)
+    return _wrap(np.eye(N, M or None, k, dtype=_dtype(dtype or "float32")), None)
+
+
+def zeros_like(data: NDArray, **kw: Any) -> NDArray:
+    """Return an array of zeros with the same shape and type as the input."""
+    return _wrap(np.zeros_like(data._data), None)
+
+
+def ones_like(data: NDArray, **kw: Any) -> NDArray:
+    """Return an array of ones with the same shape and type as the input."""
+    return _wrap(np.ones_like(data._data), None)
+
+
+def full_like(data: NDArray, fill_value: float, **kw: Any) -> NDArray:
+    """An array filled with ``fill_value``, with the shape and type of the input."""
+    return _wrap(np.full_like(data._data, fill_value), None)
+
+
+def waitall() -> None:
+    """Nothing to wait for: minigluon computes eagerly."""
+
+
+# ---- functions generated from the operator registry ------------------------------------
+
+def _write_out(out: NDArray, result: NDArray) -> NDArray:
+    if not isinstance(out, NDArray):
+        raise TypeError(f"out= must be an NDArray, got {type(out).__name__}")
+    if out.shape != result.shape or out._data.dtype != result._data.dtype:
+        raise MinigluonError(
+            f"Incompatible attr for out=: the result has shape {result.shape} and dtype "
+            f"{result._data.dtype.name}, but out has shape {out.shape} and dtype "
+            f"{out._data.dtype.name}")
+    out[:] = result
+    return out
+
+
+def _op_function(cls: type[Op]) -> Any:
+    """Build ``nd.<name>(*inputs, *params, out=None)`` for an operator class."""
+    fields = [f.name for f in attrs.fields(cls)] if attrs.has(cls) else []
+    names = cls.inputs
+    varargs = names[:1] == ("*data",)
+
+    def fn(*args: Any, out: NDArray | None = None, name: str | None = None, **kw: Any) -> Any:
+        if varargs:
+            arrays = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) \
+                else list(args)
+            extra: tuple = ()
+        else:
+            arrays, extra = list(args[:len(names)]), args[len(names):]
+            for n in names[len(arrays):]:
+                if n in kw:
+                    arrays.append(kw.pop(n))
+            if len(arrays) != len(names):
+                raise TypeError(f"{cls.name}() needs the array inputs {', '.join(names)}")
+        params = dict(zip(fields, extra))
+        params.update(kw)
+        ref = next((a for a in arrays if isinstance(a, NDArray)), None)
+        result = invoke(cls(**params), [as_ndarray(a, ref) for a in arrays])
+        return _write_out(out, result) if out is not None else result
+
+    fn.__name__ = fn.__qualname__ = cls.name
+    fn.__doc__ = cls.__doc__
+    params = [inspect.Parameter(n.lstrip("*"), inspect.Parameter.VAR_POSITIONAL
+                                if n.startswith("*") else inspect.Parameter.POSITIONAL_OR_KEYWORD)
+              for n in names]
+    kind = inspect.Parameter.KEYWORD_ONLY if varargs else inspect.Parameter.POSITIONAL_OR_KEYWORD
+    for f in (attrs.fields(cls) if attrs.has(cls) else ()):
+        default = f.default if f.default is not attrs.NOTHING else inspect.Parameter.empty
+        params.append(inspect.Parameter(f.name, kind, default=default))
+    params.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+    fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return fn
+
+
+def _method(fn: Any) -> Any:
+    def method(self: NDArray, *args: Any, **kw: Any) -> Any:
+        return fn(self, *args, **kw)
+
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+_HANDWRITTEN_METHODS = set(vars(NDArray))
+
+
+def _on_register(name: str, cls: type[Op]) -> None:
+    fn = _op_function(cls)
+    if cls.expose:
+        globals()[cls.name] = fn
+    if cls.method and cls.method not in _HANDWRITTEN_METHODS:
+        setattr(NDArray, cls.method, _method(fn))
+
+
+OPS.on_register(_on_register)
+
+
+def __getattr__(name: str) -> Any:
+    # an operator registered by a plugin that has not been imported yet
+    if not name.startswith("__") and name in OPS:
+        cls = OPS.get(name)
+        if cls.expose:
+            return globals()[cls.name]
+    raise AttributeError(f"module 'minigluon.nd' has no attribute {name!r}")
+
+
+# ---- functions that choose an operator -------------------------------------------------
+
+def _arith(op: Op, scalar_op: type, rscalar_op: type):
+    def fn(lhs: Any, rhs: Any, out: NDArray | None = None) -> NDArray:
+        if isinstance(lhs, NDArray):
+            s = _scalar(rhs)
+            res = invoke(scalar_op(s), (lhs,)) if s is not None else \
+                invoke(op, (lhs, as_ndarray(rhs, lhs)))
+        elif isinstance(rhs, NDArray):
+            s = _scalar(lhs)
+            res = invoke(rscalar_op(s), (rhs,)) if s is not None else \
+                invoke(op, (as_ndarray(lhs, rhs), rhs))
+        else:
+            res = invoke(op, (as_ndarray(lhs), as_ndarray(rhs)))
+        return _write_out(out, res) if out is not None else res
+
+    fn.__doc__ = f"{type(op).__doc__} ``lhs`` or ``rhs`` may be a scalar."
+    return fn
+
+
+add = plus = _arith(ew.Add(), ew.AddScalar, ew.AddScalar)
+subtract = minus = _arith(ew.Sub(), ew.SubScalar, ew.RSubScalar)
+multiply = _arith(ew.Mul(), ew.MulScalar, ew.MulScalar)
+divide = true_divide = _arith(ew.Div(), ew.DivScalar, ew.RDivScalar)
+modulo = _arith(ew.Mod(), ew.ModScalar, ew.RModScalar)
+power = _arith(ew.Pow(), ew.PowScalar, ew.RPowScalar)
+maximum = _arith(ew.Maximum(), ew.MaximumScalar, ew.MaximumScalar)
+minimum = _arith(ew.Minimum(), ew.MinimumScalar, ew.MinimumScalar)
+for _n, _rev in (("equal", "equal"), ("not_equal", "not_equal"), ("greater", "lesser"),
+                 ("greater_equal", "lesser_equal"), ("lesser", "greater"),
+                 ("lesser_equal", "greater_equal")):
+    globals()[_n] = _arith(get_op(f"broadcast_{_n}")(), get_op(f"_{_n}_scalar"),
+                           get_op(f"_{_rev}_scalar"))
+broadcast_axes = globals()["broadcast_axis"]
+broadcast_plus = globals()["broadcast_add"]
+broadcast_minus = globals()["broadcast_sub"]
+
+
+def _elemwise(op: Op, what: str):
+    def fn(lhs: NDArray, rhs: NDArray, out: NDArray | None = None) -> NDArray:
+        if lhs.shape != rhs.shape:
+            raise MinigluonError(f"elemwise_{what}: the shapes {lhs.shape} and {rhs.shape} "
+                                 "differ (use broadcast_" + what + " to broadcast)")
+        res = invoke(op, (lhs, rhs))
+        return _write_out(out, res) if out is not None else res
+
+    fn.__doc__ = f"{type(op).__doc__} Both shapes must be equal (no broadcasting)."
+    return fn
+
+
+elemwise_add = _elemwise(ew.Add(), "add")
+elemwise_sub = _elemwise(ew.Sub(), "sub")
+elemwise_mul = _elemwise(ew.Mul(), "mul")
+elemwise_div = _elemwise(ew.Div(), "div")
+
+
+def split(data: NDArray, num_outputs: int, axis: int = 1, squeeze_axis: bool = False
+          ) -> Any:
+    """Cut ``data`` into ``num_outputs`` equal parts along ``axis`` (a list; one part is
+    returned bare, as MXNet does)."""
+    n = data.shape[axis]
+    if n % num_outputs:
+        raise MinigluonError(f"split: axis {axis} of length {n} cannot be cut into "
+                             f"{num_outputs} equal parts")
+    step = n // num_outputs
+    parts = [globals()["slice_axis"](data, axis=axis, begin=i * step, end=(i + 1) * step)
+             for i in range(num_outputs)]
+    if squeeze_axis:
+        parts = [p.squeeze(axis=axis) if step == 1 else p for p in parts]  # type: ignore
+    return parts[0] if num_outputs == 1 else parts
+
+
+SliceChannel = split
+
+
+def Dropout(data: NDArray, p: float = 0.5, mode: str = "training", axes: Any = (),
+            **kw: Any) -> NDArray:
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p), only while
+    training (``autograd.is_training()``) unless ``mode='always'``. ``p=1`` gives zeros
+    (MXNet gives NaN)."""
+    if not (STATE.training or mode == "always") or p == 0:
+        return data
+    from .. import random as _random
+
+    shape = list(data.shape)
+    for a in axes or ():
+        shape[a] = 1  # one mask value shared along these axes
+    keep = _random.generator().uniform(size=shape) >= p
+    scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
+    mask = (keep * scale).astype(data._data.dtype)
+    return invoke(get_op("_dropout")(mask=mask), (data,))
+
+
+def Activation(data: NDArray, act_type: str = "relu", **kw: Any) -> NDArray:
+    """Apply ``relu``, ``sigmoid``, ``tanh``, ``softrelu`` or ``softsign``."""
+    valid = ("relu", "sigmoid", "tanh", "softrelu", "softsign")
+    if act_type not in valid:
+        raise MinigluonError(f"Invalid Input: {act_type!r}, valid values are: {set(valid)}")
+    return globals()[act_type](data)
+
+
+def LeakyReLU(data: NDArray, act_type: str = "leaky", slope: float = 0.25, **kw: Any
+              ) -> NDArray:
+    """max(x, 0) + slope * min(x, 0)."""
+    if act_type != "leaky":
+        raise MinigluonError(f"LeakyReLU act_type {act_type!r} is not available in minigluon")
+    return invoke(get_op("_leaky_relu")(slope=slope), (data,))
+
+
+def FullyConnected(data: NDArray, weight: NDArray, bias: NDArray | None = None,
+                   num_hidden: int | None = None, no_bias: bool = False, flatten: bool = True,
+                   **kw: Any) -> NDArray:
+    """``data @ weight.T + bias``, the Dense layer's computation in one operator."""
+    op = get_op("FullyConnected")(flatten=flatten)
+    if no_bias or bias is None:
+        return invoke(op, (data, weight))
+    return invoke(op, (data, weight, bias))
+
+
+def softmax_cross_entropy(data: NDArray, label: NDArray, **kw: Any) -> NDArray:
+    """The summed cross-entropy of softmax(data) against integer labels, shape (1,)."""
+    per_row = invoke(get_op("_softmax_cross_entropy")(), (data, label))
+    return globals()["sum"](per_row)
+
+
+def broadcast_like(lhs: NDArray, rhs: NDArray, **kw: Any) -> NDArray:
+    """``lhs`` broadcast to the shape of ``rhs``."""
+    return globals()["broadcast_to"](lhs, shape=rhs.shape)
+
+
+def sum_axis(data: NDArray, axis: Any = None, keepdims: bool = False, **kw: Any) -> NDArray:
+    return globals()["sum"](data, axis=axis, keepdims=keepdims, **kw)
+
+
+def reverse(data: NDArray, axis: Any = 0, **kw: Any) -> NDArray:
+    return globals()["flip"](data, axis=axis, **kw)
+
+
+# NumPy ufuncs that NDArray.__array_ufunc__ maps to our operators (np.exp(x) is recorded)
+_UFUNCS: dict[str, Any] = {
+    "add": add, "subtract": subtract, "multiply": multiply, "divide": divide,
+    "true_divide": divide, "power": power, "maximum": maximum, "minimum": minimum,
+    "absolute": globals()["abs"], "fabs": globals()["abs"], "negative": globals()["negative"],
+    "greater": globals()["greater"], "greater_equal": globals()["greater_equal"],
+    "less": globals()["lesser"], "less_equal": globals()["lesser_equal"],
+    "equal": globals()["equal"], "not_equal": globals()["not_equal"],
+}
+for _name in ("exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "square",
+              "reciprocal", "sign", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh",
+              "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "floor", "ceil", "rint", "trunc",
+              "degrees", "radians"):
+    _UFUNCS[_name] = globals()[_name]
+
+
+# ---- files ----------------------------------------------------------------------------
+
+def save(fname: str, data: Any) -> None:
+    """Write an NDArray, a list of them or a dict str -> NDArray in MXNet's binary format
+    (atomically: the file is complete or untouched)."""
+    if isinstance(data, NDArray):
+        data = [data]
+    if isinstance(data, dict):
+        if not all(isinstance(k, str) and isinstance(v, NDArray) for k, v in data.items()):
+            raise TypeError("save only accept dict str->NDArray or list of NDArray")
+        payload: Any = {k: v._data for k, v in data.items()}
+    elif isinstance(data, (list, tuple)):
+        if not all(isinstance(v, NDArray) for v in data):
+            raise TypeError("save only accept dict str->NDArray or list of NDArray")
+        payload = [v._data for v in data]
+    else:
+        raise ValueError("data needs to either be a NDArray, dict of str, NDArray pairs or a "
+                         "list of NDarrays.")
+    from .. import _fileformat
+
+    _fileformat.write_arrays(fname, payload)
+
+
+def _from_loaded(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _wrap(v, None) for k, v in obj.items()}
+    return [_wrap(v, None) for v in obj]
+
+
+def load(fname: str) -> Any:
+    """Read a file written by :func:`save` (or by MXNet): a list, or a dict if names were
+    saved."""
+    from .. import _fileformat
+
+    return _from_loaded(_fileformat.load_arrays(fname))
+
+
+def load_frombuffer(buf: bytes) -> Any:
+    """Like :func:`load`, from bytes in memory."""
+    from .. import _fileformat
+
+    return _from_loaded(_fileformat.parse_arrays(buf))

@@ -1,0 +1,570 @@
+"""NDArray: one NumPy array, plus the tape node that produced it.
+
+Operators reach NumPy through :func:`invoke`, the only place where recording happens.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._tape import INPLACE_IN_GRAPH, STATE, Const, Node
+from ..base import MinigluonError
+from ..context import Context, check_context, cpu
+from ..ops import elementwise as ew
+from ..ops import get_op
+from ..ops import shape as shp
+
+_CPU = cpu()
+_DTYPES = {"float32", "float64", "float16", "uint8", "int8", "int32", "int64", "bool",
+           "int16", "uint16", "uint32", "uint64", "bfloat16"}
+
+
+def _dtype(dtype: Any) -> np.dtype:
+    """A NumPy dtype from MXNet's spellings, with an error naming an unknown one."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind not in "biuf":
+        raise TypeError(f"unknown dtype {dtype!r}: minigluon arrays hold one of "
+                        f"{', '.join(sorted(_DTYPES - {'bfloat16'}))}")
+    return dt
+
+
+class _Size1Array(np.ndarray):
+    """What ``asnumpy()`` returns for a one-element array: a plain ndarray that also
+    converts to a Python number, as NumPy < 2.4 allowed. The book writes
+    ``'%f' % loss.mean().asnumpy()``; NumPy 2.4 refuses ``float()`` of a shape-(1,) array."""
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        return int(self.item())
+
+
+def _wrap(data: np.ndarray, node: Node | None, vc: list[int] | None = None) -> NDArray:
+    a = NDArray.__new__(NDArray)
+    a._data = data
+    a._node = node
+    a._vc = [0] if vc is None else vc
+    return a
+
+
+def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
+    """Apply ``op`` to NDArrays, recording a node when autograd is recording and some
+    input is in the graph."""
+    out, res = op.forward(*[a._data for a in args])
+    if not STATE.recording:
+        return _wrap(out, None, args[0]._vc if op.view else None)
+    return record_op(op, res, args, out)
+
+
+def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> NDArray:
+    """Wrap ``out`` (computed by ``op`` from ``args``) and put its node on the tape."""
+    parents = []
+    ingraph = False
+    for a in args:
+        n = a._node
+        if n is None:
+            parents.append(Const(id(a), a._data.shape, a._data.dtype))
+        else:
+            parents.append(n)
+            ingraph = True
+    if not ingraph:
+        return _wrap(out, None, args[0]._vc if op.view else None)
+    node = Node(op, res, tuple(parents), out.shape, out.dtype)
+    vc = args[0]._vc if op.view else [0]
+    if res:
+        # versions of everything a VJP may read, checked before it runs
+        vers: list[Any] = []
+        for a in args:
+            vers += (a._vc, a._vc[0])
+        vers += (vc, vc[0])
+        node.vers = tuple(vers)
+    tape = STATE.tape
+    if tape is not None:
+        tape.nodes.append(node)
+    return _wrap(out, node, vc)
+
+
+def _scalar(x: Any) -> Any:
+    """A Python number for an int/float/bool/NumPy scalar; None for anything else."""
+    t = type(x)
+    if t is float or t is int:
+        return x
+    if isinstance(x, (np.generic, numbers.Number)) and np.ndim(x) == 0:
+        return x.item() if isinstance(x, np.generic) else x
+    return None
+
+
+def as_ndarray(x: Any, like: NDArray | None = None) -> NDArray:
+    """An NDArray from an NDArray, NumPy array, list or scalar (dtype of ``like``, if any)."""
+    if isinstance(x, NDArray):
+        return x
+    dtype = like._data.dtype if like is not None else np.float32
+    try:
+        return _wrap(np.array(x, dtype=dtype), None)
+    except (TypeError, ValueError):
+        raise TypeError(f"type {type(x)} not supported: expected an NDArray, a NumPy array, "
+                        "a list or a number") from None
+
+
+def _binary(a: NDArray, b: Any, op: Any, scalar_op: type, rscalar_op: type,
+            reflected: bool = False) -> NDArray:
+    s = _scalar(b)
+    if s is not None:
+        return invoke((rscalar_op if reflected else scalar_op)(s), (a,))
+    b = as_ndarray(b, a)
+    return invoke(op, (b, a) if reflected else (a, b))
+
+
+_ADD, _SUB, _MUL, _DIV = ew.Add(), ew.Sub(), ew.Mul(), ew.Div()
+_POW, _MOD = ew.Pow(), ew.Mod()
+_CMP = {n: get_op(f"broadcast_{n}")()
+        for n in ("equal", "not_equal", "greater", "greater_equal", "lesser", "lesser_equal")}
+_CMP_SCALAR = {n: get_op(f"_{n}_scalar") for n in _CMP}
+_NEG = get_op("negative")()
+
+
+def _compare(a: NDArray, b: Any, name: str) -> NDArray:
+    if b is None:
+        raise TypeError(f"cannot compare an NDArray with None (operator {name})")
+    s = _scalar(b)
+    if s is not None:
+        return invoke(_CMP_SCALAR[name](s), (a,))
+    return invoke(_CMP[name], (a, as_ndarray(b, a)))
+
+
+class NDArray:
+    """An n-dimensional array on the CPU, with MXNet's NDArray interface.
+
+    Create one with :func:`minigluon.nd.array`, :func:`~minigluon.nd.zeros` and friends.
+
+    Examples
+    --------
+    >>> from minigluon import nd
+    >>> x = nd.arange(6).reshape((2, 3))
+    >>> x
+    <BLANKLINE>
+    [[0. 1. 2.]
+     [3. 4. 5.]]
+    <NDArray 2x3 @cpu(0)>
+    >>> x.sum(axis=1)
+    <BLANKLINE>
+    [ 3. 12.]
+    <NDArray 2 @cpu(0)>
+    """
+
+    __slots__ = ("_data", "_node", "_vc", "__weakref__")
+    # NumPy defers to our reflected operators (np.float32(2) * x is an NDArray)
+    __array_priority__ = 1000.0
+
+    _data: np.ndarray
+    _node: Node | None
+    _vc: list[int]
+
+    def __init__(self, data: Any = None, ctx: Context | None = None, dtype: Any = None) -> None:
+        check_context(ctx)
+        self._data = np.array(data, dtype=_dtype(dtype) if dtype is not None else np.float32)
+        self._node = None
+        self._vc = [0]
+
+    # ---- basic attributes --------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape, a tuple of ints."""
+        return self._data.shape
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self._data.size
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    @property
+    def dtype(self) -> type:
+        """The element type as a NumPy scalar class (``numpy.float32``), as MXNet returns it."""
+        return self._data.dtype.type
+
+    @property
+    def context(self) -> Context:
+        """Always ``cpu(0)``."""
+        return _CPU
+
+    ctx = context
+
+    @property
+    def stype(self) -> str:
+        """Storage type; always ``'default'`` (dense)."""
+        return "default"
+
+    @property
+    def T(self) -> NDArray:
+        """The transpose (axes reversed)."""
+        return invoke(shp.Transpose(), (self,))
+
+    @property
+    def grad(self) -> NDArray | None:
+        """The gradient buffer, or None before :meth:`attach_grad`."""
+        node = self._node
+        if node is None or node.op is not None:
+            return None
+        return node.grad
+
+    @property
+    def handle(self) -> NDArray:
+        return self
+
+    def __repr__(self) -> str:
+        shape = "x".join(str(s) for s in self._data.shape)
+        return f"\n{self._data}\n<NDArray {shape} @{self.context}>"
+
+    __str__ = __repr__
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d NDArray")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Iterator[NDArray]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise ValueError("The truth value of an NDArray with multiple elements is "
+                             "ambiguous.")
+        return bool(self._data.reshape(-1)[0])
+
+    def __float__(self) -> float:
+        return float(self.asscalar())
+
+    def __int__(self) -> int:
+        return int(self.asscalar())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub":
+            raise TypeError("only integer NDArrays can be used as an index")
+        return int(self.asscalar())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        # np.exp(x) on an NDArray runs (and records) minigluon's operator
+        from . import _UFUNCS
+
+        fn = _UFUNCS.get(ufunc.__name__)
+        if method != "__call__" or fn is None or kwargs:
+            plain = [i.asnumpy() if isinstance(i, NDArray) else i for i in inputs]
+            return getattr(ufunc, method)(*plain, **kwargs)
+        return fn(*inputs)
+
+    # ---- conversion --------------------------------------------------------------------
+    def asnumpy(self) -> np.ndarray:
+        """A NumPy copy with the same shape and dtype."""
+        out = self._data.copy()
+        if out.size == 1 and out.ndim:
+            return out.view(_Size1Array)
+        return out
+
+    def asscalar(self) -> Any:
+        """The value of a one-element array as a NumPy scalar."""
+        if self._data.size != 1:
+            raise ValueError("The current array is not a scalar")
+        return self._data.reshape(-1)[0]
+
+    def item(self) -> Any:
+        """The value of a one-element array as a Python number."""
+        return self.asscalar().item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def astype(self, dtype: Any, copy: bool = True) -> NDArray:
+        """Cast to ``dtype`` (a new array unless ``copy=False`` and nothing changes)."""
+        dt = _dtype(dtype)
+        if not copy and dt == self._data.dtype:
+            return self
+        return invoke(shp.Cast(dtype=dt.name), (self,))
+
+    def copy(self) -> NDArray:
+        """A copy (recorded: gradients flow through it)."""
+        return invoke(shp.Copy(), (self,))
+
+    def copyto(self, other: Context | NDArray) -> NDArray:
+        """Copy into another NDArray (returned), or to a context (a new array)."""
+        if isinstance(other, NDArray):
+            if other.shape != self.shape:
+                raise MinigluonError(f"copyto: shape mismatch, source {self.shape} vs "
+                                     f"target {other.shape}")
+            other[:] = self
+            return other
+        check_context(other)
+        return self.copy()
+
+    def as_in_context(self, context: Context) -> NDArray:
+        """The array itself (everything lives on the CPU)."""
+        check_context(context)
+        return self
+
+    as_in_ctx = as_in_context
+
+    def wait_to_read(self) -> None:
+        """Nothing to wait for: minigluon computes eagerly."""
+
+    wait_to_write = wait_to_read
+
+    def zeros_like(self) -> NDArray:
+        return _wrap(np.zeros_like(self._data), None)
+
+    def ones_like(self) -> NDArray:
+        return _wrap(np.ones_like(self._data), None)
+
+    def reshape(self, *shape: Any, reverse: bool = False, **kwargs: Any) -> NDArray:
+        """A view with a new shape; takes a tuple or ints, with MXNet's codes 0 and -1."""
+        if "shape" in kwargs:
+            shape = kwargs.pop("shape")
+        elif len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = shape[0]
+        if kwargs:
+            raise TypeError(f"reshape got unexpected arguments {sorted(kwargs)}")
+        return invoke(shp.Reshape(shape=tuple(shape), reverse=reverse), (self,))
+
+    def reshape_like(self, other: NDArray) -> NDArray:
+        return self.reshape(other.shape)
+
+    def split(self, num_outputs: int, axis: int = 1, squeeze_axis: bool = False) -> Any:
+        """See :func:`minigluon.nd.split`."""
+        from . import split
+
+        return split(self, num_outputs, axis, squeeze_axis)
+
+    def transpose(self, *axes: Any) -> NDArray:
+        """Permute the axes (reverse them by default)."""
+        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+            axes = axes[0]
+        return invoke(shp.Transpose(axes=tuple(axes) if axes else None), (self,))
+
+    # ---- autograd ----------------------------------------------------------------------
+    def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
+        """Allocate a zero gradient buffer and make this array a variable of the graph.
+
+        ``grad_req='write'`` overwrites ``.grad`` at every backward, ``'add'`` accumulates
+        into it until you zero it, ``'null'`` computes no gradient.
+        """
+        if grad_req not in ("write", "add", "null"):
+            raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {grad_req!r}")
+        leaf = Node(None, None, (), self._data.shape, self._data.dtype)
+        leaf.grad = _wrap(np.zeros_like(self._data), None)
+        leaf.grad_req = grad_req
+        self._node = leaf
+
+    def _set_grad(self, buffer: NDArray, grad_req: str) -> None:
+        leaf = Node(None, None, (), self._data.shape, self._data.dtype)
+        leaf.grad = buffer
+        leaf.grad_req = grad_req
+        self._node = leaf
+
+    def backward(self, out_grad: NDArray | None = None, retain_graph: bool = False,
+                 train_mode: bool = True) -> None:
+        """Compute the gradients of this array with respect to the variables.
+
+        A non-scalar head is treated as the sum of its elements (``out_grad`` of ones).
+        Without ``retain_graph`` the graph is freed afterwards.
+        """
+        from ..autograd import backward
+
+        backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
+
+    def detach(self) -> NDArray:
+        """The same data (shared memory), cut from the graph."""
+        return _wrap(self._data, None, self._vc)
+
+    # ---- indexing ----------------------------------------------------------------------
+    def __getitem__(self, key: Any) -> NDArray:
+        key = _index_key(key)
+        basic = shp._is_basic(key)
+        op = shp.GetItem(key)
+        if basic:
+            # a basic index is a view: writes through it reach this array
+            y = invoke(op, (self,))
+            if y._data.base is not None:
+                y._vc = self._vc
+            return y
+        try:
+            return invoke(op, (self,))
+        except IndexError as e:
+            raise IndexError(str(e)) from None
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        key = _index_key(key)
+        rec = STATE.recording
+        if rec and self._node is not None:
+            raise MinigluonError(INPLACE_IN_GRAPH)
+        data = self._data
+        if isinstance(value, NDArray):
+            v = value._data
+        else:
+            v = value
+        try:
+            if isinstance(v, np.ndarray) and not isinstance(v, _Size1Array) and \
+                    data[key].shape != v.shape and data[key].size == v.size and v.ndim:
+                v = v.reshape(data[key].shape)  # (1, 4) into a row of 4, as MXNet allows
+            data[key] = v
+        except ValueError as e:
+            raise ValueError(f"cannot assign a value of shape {np.shape(v)} to "
+                             f"x[{key!r}] of shape {np.shape(data[key])}: {e}") from None
+        self._vc[0] += 1
+        if rec and isinstance(value, NDArray) and value._node is not None:
+            node = Node(shp.SliceAssign(key, data.shape), (value._data.shape,),
+                        (value._node,), data.shape, data.dtype)
+            self._node = node
+            if STATE.tape is not None:
+                STATE.tape.nodes.append(node)
+
+    def _inplace(self, result: NDArray) -> NDArray:
+        if STATE.recording and self._node is not None:
+            raise MinigluonError(INPLACE_IN_GRAPH)
+        data = self._data
+        r = result._data
+        if r.shape != data.shape:
+            try:
+                r = np.broadcast_to(r, data.shape)
+            except ValueError:
+                raise MinigluonError(f"Shape inconsistent: in-place operation on an array of "
+                                     f"shape {data.shape} with a result of shape "
+                                     f"{result.shape}") from None
+        np.copyto(data, r, casting="unsafe")
+        self._vc[0] += 1
+        if STATE.recording and result._node is not None:
+            self._node = result._node  # outside the graph before: now it is that result
+        return self
+
+    # ---- arithmetic --------------------------------------------------------------------
+    def __add__(self, o: Any) -> NDArray:
+        return _binary(self, o, _ADD, ew.AddScalar, ew.AddScalar)
+
+    def __radd__(self, o: Any) -> NDArray:
+        return _binary(self, o, _ADD, ew.AddScalar, ew.AddScalar, True)
+
+    def __sub__(self, o: Any) -> NDArray:
+        return _binary(self, o, _SUB, ew.SubScalar, ew.RSubScalar)
+
+    def __rsub__(self, o: Any) -> NDArray:
+        return _binary(self, o, _SUB, ew.SubScalar, ew.RSubScalar, True)
+
+    def __mul__(self, o: Any) -> NDArray:
+        return _binary(self, o, _MUL, ew.MulScalar, ew.MulScalar)
+
+    def __rmul__(self, o: Any) -> NDArray:
+        return _binary(self, o, _MUL, ew.MulScalar, ew.MulScalar, True)
+
+    def __truediv__(self, o: Any) -> NDArray:
+        return _binary(self, o, _DIV, ew.DivScalar, ew.RDivScalar)
+
+    def __rtruediv__(self, o: Any) -> NDArray:
+        return _binary(self, o, _DIV, ew.DivScalar, ew.RDivScalar, True)
+
+    __div__, __rdiv__ = __truediv__, __rtruediv__
+
+    def __mod__(self, o: Any) -> NDArray:
+        return _binary(self, o, _MOD, ew.ModScalar, ew.RModScalar)
+
+    def __rmod__(self, o: Any) -> NDArray:
+        return _binary(self, o, _MOD, ew.ModScalar, ew.RModScalar, True)
+
+    def __pow__(self, o: Any) -> NDArray:
+        return _binary(self, o, _POW, ew.PowScalar, ew.RPowScalar)
+
+    def __rpow__(self, o: Any) -> NDArray:
+        return _binary(self, o, _POW, ew.PowScalar, ew.RPowScalar, True)
+
+    def __matmul__(self, o: Any) -> NDArray:
+        from . import dot
+
+        return dot(self, as_ndarray(o, self))
+
+    def __neg__(self) -> NDArray:
+        return invoke(_NEG, (self,))
+
+    def __pos__(self) -> NDArray:
+        return self
+
+    def __abs__(self) -> NDArray:
+        return self.abs()  # type: ignore[attr-defined]
+
+    def __iadd__(self, o: Any) -> NDArray:
+        return self._inplace(self + o)
+
+    def __isub__(self, o: Any) -> NDArray:
+        return self._inplace(self - o)
+
+    def __imul__(self, o: Any) -> NDArray:
+        return self._inplace(self * o)
+
+    def __itruediv__(self, o: Any) -> NDArray:
+        return self._inplace(self / o)
+
+    def __imod__(self, o: Any) -> NDArray:
+        return self._inplace(self % o)
+
+    def __eq__(self, o: Any) -> NDArray:  # type: ignore[override]
+        if o is None:
+            return False  # type: ignore[return-value]
+        return _compare(self, o, "equal")
+
+    def __ne__(self, o: Any) -> NDArray:  # type: ignore[override]
+        if o is None:
+            return True  # type: ignore[return-value]
+        return _compare(self, o, "not_equal")
+
+    def __gt__(self, o: Any) -> NDArray:
+        return _compare(self, o, "greater")
+
+    def __ge__(self, o: Any) -> NDArray:
+        return _compare(self, o, "greater_equal")
+
+    def __lt__(self, o: Any) -> NDArray:
+        return _compare(self, o, "lesser")
+
+    def __le__(self, o: Any) -> NDArray:
+        return _compare(self, o, "lesser_equal")
+
+
+def _index_key(key: Any) -> Any:
+    """Turn NDArray and list indices into integer NumPy arrays (floats truncate, as MXNet)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    for k in key:
+        if isinstance(k, NDArray):
+            k = k._data.astype(np.int64)
+        elif isinstance(k, list):
+            k = np.asarray(k)
+            if k.dtype.kind == "f":
+                k = k.astype(np.int64)
+        elif isinstance(k, np.ndarray) and k.dtype.kind == "f":
+            k = k.astype(np.int64)
+        elif isinstance(k, np.integer):
+            k = int(k)
+        out.append(k)
+    return tuple(out)
+
+
+__all__ = ["NDArray", "invoke"]

@@ -1,0 +1,187 @@
+"""The operator registry: every differentiable primitive of minigluon, and the public
+interface for adding more.
+
+An operator is a small class with its forward and its vector-Jacobian product (VJP) side
+by side::
+
+    @register_op
+    @attrs.frozen
+    class Exp(Op):
+        '''y = exp(x).   VJP: dx = g * y'''
+        name = "exp"
+        saves = ("y",)
+        def forward(self, x):
+            y = np.exp(x)
+            return y, (y,)          # (output, residuals kept for backward)
+        def vjp(self, res, g):
+            (y,) = res
+            return (g * y,)         # one gradient per input (None: not differentiable)
+
+``forward`` takes and returns NumPy arrays; the residuals it returns are exactly what the
+tape keeps alive until ``backward``, so the tape can count their bytes. Static parameters
+(``axis``, ``keepdims`` ...) are attrs fields. ``samples`` gives inputs on which the test
+suite checks the VJP against finite differences: an operator without samples fails that
+test, so no operator goes unchecked.
+
+Registering an operator makes ``minigluon.nd.<name>`` (and, if ``method`` is set, the
+NDArray method) call it. Third-party packages register theirs through the ``minigluon.ops``
+entry-point group; see :doc:`the plugin tutorial </tutorials/plot_06_plugin>`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._registry import Registry
+
+__all__ = ["Op", "register_op", "get_op", "OPS", "unbroadcast", "normalize_axis"]
+
+# MXNet computes inf and nan silently (log(0), 1/0); NumPy would warn from inside our ops
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minigluon\.ops\.")
+
+#: every operator class, by name (lower case); plugins arrive through ``minigluon.ops``
+OPS: Registry[type[Op]] = Registry("operator", group="minigluon.ops")
+
+
+class Op:
+    """Base class of operators. Subclasses are ``attrs`` classes whose fields are the
+    operator's static parameters.
+
+    Class attributes
+    ----------------
+    name : str
+        Registry name, and the ``nd`` function name unless ``expose`` is false.
+    inputs : tuple of str
+        Names of the array inputs; ``("*data",)`` for a variable number.
+    method : str or None
+        If set, NDArray gets a method of that name calling the operator.
+    expose : bool
+        Whether ``nd.<name>`` is generated from the class.
+    saves : tuple of str or None
+        What each residual is, for higher-order gradients: ``"x0"``, ``"x1"``... an input,
+        ``"y"`` the output, ``"c"`` a constant (shapes, masks whose derivative is zero).
+        ``None`` means the VJP cannot itself be differentiated (``create_graph=True``).
+        A VJP that supports it is written with operators and NumPy ufuncs only, so that
+        it runs on NDArrays too.
+    view : bool
+        The output is a view of the first input (shares memory, and so its version).
+    """
+
+    name: ClassVar[str] = ""
+    inputs: ClassVar[tuple[str, ...]] = ("data",)
+    method: ClassVar[str | None] = None
+    expose: ClassVar[bool] = True
+    saves: ClassVar[tuple[str, ...] | None] = None
+    view: ClassVar[bool] = False
+
+    def forward(self, *xs: np.ndarray) -> tuple[np.ndarray, tuple[Any, ...]]:
+        """Compute the output from NumPy inputs; return it with the residuals."""
+        raise NotImplementedError
+
+    def vjp(self, res: tuple[Any, ...], g: Any) -> Sequence[Any]:
+        """Given the residuals and the output gradient ``g``, one gradient per input."""
+        raise NotImplementedError
+
+    @classmethod
+    def samples(cls, rng: np.random.Generator) -> list[tuple[Op, list[np.ndarray]]]:
+        """Operator instances and float64 inputs on which the VJP is checked."""
+        return []
+
+    @property
+    def rule(self) -> str:
+        """The forward and backward formulas (the docstring's first line)."""
+        doc = type(self).__doc__ or ""
+        return doc.strip().splitlines()[0] if doc.strip() else self.name
+
+    def params(self) -> dict[str, Any]:
+        """The static parameters, as a dict (for printing and graph labels)."""
+        import attrs
+
+        return attrs.asdict(self, recurse=False) if attrs.has(type(self)) else {}
+
+    def __str__(self) -> str:
+        p = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{self.name}({p})" if p else self.name
+
+
+def register_op(cls: type[Op] | None = None, *, name: str | None = None,
+                override: bool = False) -> Any:
+    """Class decorator adding an operator to the registry.
+
+    Registering a name twice raises ``ValueError`` unless ``override=True``.
+
+    Examples
+    --------
+    >>> import attrs, numpy as np
+    >>> from minigluon import nd
+    >>> from minigluon.ops import Op, register_op
+    >>> @register_op
+    ... @attrs.frozen
+    ... class Cube(Op):
+    ...     '''y = x**3.   VJP: dx = 3 x**2 g'''
+    ...     name = "doc_cube"
+    ...     def forward(self, x):
+    ...         return x ** 3, (x,)
+    ...     def vjp(self, res, g):
+    ...         return (3 * res[0] ** 2 * g,)
+    ...     @classmethod
+    ...     def samples(cls, rng):  # inputs on which the test suite checks the VJP
+    ...         return [(cls(), [rng.normal(size=(2, 3))])]
+    >>> nd.doc_cube(nd.array([2.0]))
+    <BLANKLINE>
+    [8.]
+    <NDArray 1 @cpu(0)>
+    """
+    def deco(c: type[Op]) -> type[Op]:
+        if name is not None:
+            c.name = name
+        if not c.name:
+            raise ValueError(f"operator class {c.__qualname__} needs a `name`")
+        OPS.register(c, c.name, override=override, owner=c.__module__)
+        return c
+    return deco(cls) if cls is not None else deco
+
+
+def get_op(name: str) -> type[Op]:
+    """The operator class registered as ``name``."""
+    return OPS.get(name)
+
+
+def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes that broadcasting added or stretched, back to ``shape``."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
+    """``None`` or a tuple of non-negative axes."""
+    if axis is None:
+        return None
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            from ..base import MinigluonError
+
+            raise MinigluonError(f"axis {a} is out of range for an array of {ndim} dimensions")
+        out.append(a % max(ndim, 1))
+    return tuple(out)
+
+
+def _load_builtin() -> None:
+    from . import elementwise, linalg, nn, reduce, shape  # noqa: F401
+
+
+_load_builtin()

@@ -1,0 +1,230 @@
+"""Activation and probability operators: relu, sigmoid, softmax and friends."""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from . import Op, register_op
+from .elementwise import _unary_samples
+
+
+@register_op
+@attrs.frozen
+class Relu(Op):
+    """y = max(x, 0).   VJP: dx = g * [y > 0] (0 at x = 0)"""
+
+    name = "relu"
+    method = "relu"
+    saves = ("y",)
+
+    def forward(self, x):
+        y = np.maximum(x, 0)
+        return y, (y,)  # the output is kept: it is also what the next layer saves
+
+    def vjp(self, res, g):
+        (y,) = res
+        return (g * (y > 0),)
+
+    @classmethod
+    def samples(cls, rng):
+        return _unary_samples(cls(), rng)
+
+
+@register_op
+@attrs.frozen
+class Sigmoid(Op):
+    """y = 1 / (1 + exp(-x)).   VJP: dx = g * y * (1 - y)"""
+
+    name = "sigmoid"
+    method = "sigmoid"
+    saves = ("y",)
+
+    def forward(self, x):
+        # exp of a non-positive number only: no overflow for large |x|
+        e = np.exp(-np.abs(x))
+        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        return y, (y,)
+
+    def vjp(self, res, g):
+        (y,) = res
+        return (g * y * (1 - y),)
+
+    @classmethod
+    def samples(cls, rng):
+        return _unary_samples(cls(), rng, -4, 4)
+
+
+@register_op
+@attrs.frozen
+class SoftRelu(Op):
+    """y = log(1 + exp(x)).   VJP: dx = g * sigmoid(x)"""
+
+    name = "softrelu"
+    saves = None
+
+    def forward(self, x):
+        y = (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+        return y, (x,)
+
+    def vjp(self, res, g):
+        (x,) = res
+        return (g / (1 + np.exp(-x)),)
+
+    @classmethod
+    def samples(cls, rng):
+        return _unary_samples(cls(), rng, -4, 4)
+
+
+@register_op
+@attrs.frozen
+class SoftSign(Op):
+    """y = x / (1 + |x|).   VJP: dx = g / (1 + |x|)**2"""
+
+    name = "softsign"
+    saves = None
+
+    def forward(self, x):
+        return x / (1 + np.abs(x)), (x,)
+
+    def vjp(self, res, g):
+        (x,) = res
+        return (g / (1 + np.abs(x)) ** 2,)
+
+    @classmethod
+    def samples(cls, rng):
+        return _unary_samples(cls(), rng)
+
+
+@register_op
+@attrs.frozen
+class LeakyRelu(Op):
+    """y = x if x > 0 else slope * x.   VJP: dx = g * (1 if x > 0 else slope)"""
+
+    name = "_leaky_relu"
+    expose = False
+    slope: float = 0.25
+
+    def forward(self, x):
+        return np.where(x > 0, x, x * self.slope).astype(x.dtype, copy=False), (x,)
+
+    def vjp(self, res, g):
+        (x,) = res
+        return (g * np.where(res[0] > 0, 1.0, self.slope).astype(x.dtype, copy=False),)
+
+    @classmethod
+    def samples(cls, rng):
+        return _unary_samples(cls(0.1), rng)
+
+
+def _softmax_samples(cls, rng):
+    return [(cls(axis=-1), [rng.normal(size=(3, 4))]), (cls(axis=0), [rng.normal(size=(3, 4))]),
+            (cls(axis=1), [rng.normal(size=(2, 3, 2))])]
+
+
+@register_op
+@attrs.frozen
+class Softmax(Op):
+    """y = exp(x) / sum(exp(x)) along axis.   VJP: dx = y * (g - sum(g * y, axis))"""
+
+    name = "softmax"
+    method = "softmax"
+    axis: int = -1
+    temperature: float | None = None
+
+    def forward(self, x):
+        t = self.temperature or 1.0
+        z = (x - x.max(axis=self.axis, keepdims=True)) / t
+        e = np.exp(z)
+        y = e / e.sum(axis=self.axis, keepdims=True)
+        return y, (y,)
+
+    def vjp(self, res, g):
+        (y,) = res
+        t = self.temperature or 1.0
+        return (y * (g - (g * y).sum(axis=self.axis, keepdims=True)) / t,)
+
+    @classmethod
+    def samples(cls, rng):
+        return _softmax_samples(cls, rng)
+
+
+@register_op
+@attrs.frozen
+class LogSoftmax(Op):
+    """y = x - log(sum(exp(x))) along axis.   VJP: dx = g - exp(y) * sum(g, axis)"""
+
+    name = "log_softmax"
+    method = "log_softmax"
+    axis: int = -1
+    temperature: float | None = None
+
+    def forward(self, x):
+        t = self.temperature or 1.0
+        z = (x - x.max(axis=self.axis, keepdims=True)) / t
+        y = z - np.log(np.exp(z).sum(axis=self.axis, keepdims=True))
+        return y, (y,)
+
+    def vjp(self, res, g):
+        (y,) = res
+        t = self.temperature or 1.0
+        return ((g - np.exp(y) * g.sum(axis=self.axis, keepdims=True)) / t,)
+
+    @classmethod
+    def samples(cls, rng):
+        return _softmax_samples(cls, rng)
+
+
+@register_op
+@attrs.frozen(eq=False)
+class DropoutMask(Op):
+    """y = x * m, m a fixed 0 or 1/(1-p) mask.   VJP: dx = g * m"""
+
+    name = "_dropout"
+    expose = False
+    mask: np.ndarray = attrs.field(repr=False, default=None)
+    saves = ("c",)
+
+    def forward(self, x):
+        return x * self.mask, ()
+
+    def vjp(self, res, g):
+        return (g * self.mask,)
+
+    @classmethod
+    def samples(cls, rng):
+        mask = (rng.uniform(size=(3, 4)) > 0.5) * 2.0
+        return [(cls(mask), [rng.normal(size=(3, 4))])]
+
+
+@register_op
+@attrs.frozen
+class SoftmaxCrossEntropy(Op):
+    """l = -log softmax(x)[label] per row.   VJP: dx = g * (softmax(x) - onehot(label))"""
+
+    name = "_softmax_cross_entropy"
+    expose = False
+    axis: int = -1
+
+    def forward(self, x, label):
+        z = x - x.max(axis=self.axis, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=self.axis, keepdims=True))
+        idx = np.expand_dims(_clip_labels(label, x.shape[self.axis]), self.axis)
+        loss = -np.take_along_axis(logp, idx, axis=self.axis)
+        return np.squeeze(loss, self.axis), (logp, idx)
+
+    def vjp(self, res, g):
+        logp, idx = res
+        dx = np.exp(logp)
+        np.put_along_axis(dx, idx, np.take_along_axis(dx, idx, axis=self.axis) - 1,
+                          axis=self.axis)
+        return dx * np.expand_dims(g, self.axis), None
+
+    @classmethod
+    def samples(cls, rng):
+        return [(cls(), [rng.normal(size=(4, 3)), np.array([0.0, 2, 1, 2])])]
+
+
+def _clip_labels(label: np.ndarray, n: int) -> np.ndarray:
+    # MXNet clips out-of-range labels (and truncates float ones) instead of failing
+    return np.clip(label.astype(np.int64), 0, n - 1)

@@ -1,0 +1,237 @@
+"""Reductions. As in MXNet 1.x, reducing every axis gives shape (1,), never a 0-d array."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+
+from . import Op, normalize_axis, register_op
+
+
+def _axes(axis: Any, ndim: int, exclude: bool) -> tuple[int, ...] | None:
+    # MXNet reads an empty axis tuple as "all axes" (NumPy would reduce none)
+    ax = normalize_axis(None if isinstance(axis, (tuple, list)) and not axis else axis, ndim)
+    if exclude:
+        ax = tuple(i for i in range(ndim) if i not in (ax or ()))
+    return ax
+
+
+def _as_mx(y: Any) -> np.ndarray:
+    y = np.asarray(y)
+    return y.reshape(1) if y.ndim == 0 else y
+
+
+def _expand(g: Any, shape: tuple[int, ...], axes: tuple[int, ...] | None) -> Any:
+    """Reshape a reduced gradient so it broadcasts against the input shape."""
+    kept = tuple(1 if axes is None or i in axes else s for i, s in enumerate(shape))
+    return g.reshape(kept)
+
+
+def _broadcast_back(g: Any, shape: tuple[int, ...]) -> Any:
+    # a read-only broadcast view for NumPy; an operator for NDArrays (higher order)
+    if isinstance(g, np.ndarray):
+        return np.broadcast_to(g, shape)
+    return g.broadcast_to(shape)
+
+
+def _reduce_samples(cls, rng, low=-2.0, high=2.0):
+    x = rng.uniform(low, high, (3, 4))
+    return [(cls(), [x]), (cls(axis=0), [x]), (cls(axis=1, keepdims=True), [x]),
+            (cls(axis=(0, 2)), [rng.uniform(low, high, (2, 3, 2))]),
+            (cls(axis=-1), [rng.uniform(low, high, (5,))])]
+
+
+@attrs.frozen
+class _Reduce(Op):
+    axis: Any = None
+    keepdims: bool = False
+    exclude: bool = False
+
+    def _out(self, x, fn):
+        axes = _axes(self.axis, x.ndim, self.exclude)
+        return _as_mx(fn(x, axis=axes, keepdims=self.keepdims)), axes
+
+
+@register_op
+@attrs.frozen
+class Sum(_Reduce):
+    """y = sum of x over axis.   VJP: dx = g broadcast back to x's shape"""
+
+    name = "sum"
+    method = "sum"
+    saves = ("c", "c")
+
+    def forward(self, x):
+        y, axes = self._out(x, np.sum)
+        return y, (x.shape, axes)
+
+    def vjp(self, res, g):
+        shape, axes = res
+        return (_broadcast_back(_expand(g, shape, axes), shape),)
+
+    @classmethod
+    def samples(cls, rng):
+        return _reduce_samples(cls, rng)
+
+
+@register_op
+@attrs.frozen
+class Mean(_Reduce):
+    """y = mean of x over axis.   VJP: dx = g / n broadcast back (n reduced elements)"""
+
+    name = "mean"
+    method = "mean"
+    saves = ("c", "c")
+
+    def forward(self, x):
+        y, axes = self._out(x, np.mean)
+        return y.astype(x.dtype, copy=False), (x.shape, axes)
+
+    def vjp(self, res, g):
+        shape, axes = res
+        n = int(np.prod([shape[i] for i in (axes if axes is not None else range(len(shape)))]))
+        return (_broadcast_back(_expand(g, shape, axes) / max(n, 1), shape),)
+
+    @classmethod
+    def samples(cls, rng):
+        return _reduce_samples(cls, rng)
+
+
+@register_op
+@attrs.frozen
+class Prod(_Reduce):
+    """y = product of x over axis.   VJP: dx = g * y / x"""
+
+    name = "prod"
+    method = "prod"
+
+    def forward(self, x):
+        y, axes = self._out(x, np.prod)
+        return y, (x, y, axes)
+
+    def vjp(self, res, g):
+        x, y, axes = res
+        return (_expand(g * y, x.shape, axes) / x,)
+
+    @classmethod
+    def samples(cls, rng):
+        return _reduce_samples(cls, rng, 0.5, 2)
+
+
+@attrs.frozen
+class _Extreme(_Reduce):
+    fn = staticmethod(np.max)
+
+    def forward(self, x):
+        y, axes = self._out(x, type(self).fn)
+        return y, (x, y, axes)
+
+    def vjp(self, res, g):
+        x, y, axes = res
+        hit = x == _expand(y, x.shape, axes)
+        # ties share the gradient equally, so the total is conserved
+        count = hit.sum(axis=axes, keepdims=True)
+        return (_expand(g, x.shape, axes) * hit / count,)
+
+    @classmethod
+    def samples(cls, rng):
+        return _reduce_samples(cls, rng)
+
+
+@register_op
+@attrs.frozen
+class Max(_Extreme):
+    """y = max of x over axis.   VJP: dx = g where x equals the max (shared on ties)"""
+
+    name = "max"
+    method = "max"
+    fn = staticmethod(np.max)
+
+
+@register_op
+@attrs.frozen
+class Min(_Extreme):
+    """y = min of x over axis.   VJP: dx = g where x equals the min (shared on ties)"""
+
+    name = "min"
+    method = "min"
+    fn = staticmethod(np.min)
+
+
+@register_op
+@attrs.frozen
+class Norm(Op):
+    """y = sqrt(sum(x**2)) over axis (ord=2) or sum|x| (ord=1).   VJP: dx = g x / y, g sign(x)"""
+
+    name = "norm"
+    method = "norm"
+    ord: int = 2
+    axis: Any = None
+    keepdims: bool = False
+
+    def forward(self, x):
+        axes = normalize_axis(self.axis, x.ndim)
+        if self.ord == 1:
+            y = np.abs(x).sum(axis=axes, keepdims=self.keepdims)
+        elif self.ord == 2:
+            y = np.sqrt((x * x).sum(axis=axes, keepdims=self.keepdims))
+        else:
+            raise ValueError(f"norm supports ord=1 or ord=2, got ord={self.ord}")
+        y = _as_mx(y).astype(x.dtype, copy=False)
+        return y, (x, y, axes)
+
+    def vjp(self, res, g):
+        x, y, axes = res
+        if self.ord == 1:
+            return (_expand(g, x.shape, axes) * np.sign(x),)
+        ye = _expand(y, x.shape, axes)
+        safe = np.where(ye == 0, 1, ye)
+        return (_expand(g, x.shape, axes) * x / safe,)
+
+    @classmethod
+    def samples(cls, rng):
+        x = rng.uniform(-2, 2, (3, 4))
+        return [(cls(), [x]), (cls(axis=1), [x]), (cls(ord=1, axis=0, keepdims=True), [x])]
+
+
+@attrs.frozen
+class _ArgExtreme(Op):
+    axis: Any = None
+    keepdims: bool = False
+    saves = ()
+
+    def forward(self, x):
+        fn = np.argmax if self.name == "argmax" else np.argmin
+        if self.axis is None:
+            y = np.asarray(fn(x)).reshape((1,) * x.ndim if self.keepdims else (1,))
+        else:
+            y = fn(x, axis=int(self.axis), keepdims=self.keepdims)
+        # MXNet returns the indices in the input's dtype (float32 for a float32 input)
+        return _as_mx(y).astype(x.dtype), ()
+
+    def vjp(self, res, g):
+        return (None,)
+
+    @classmethod
+    def samples(cls, rng):
+        return [(cls(axis=1), [rng.normal(size=(3, 4))])]
+
+
+@register_op
+@attrs.frozen
+class Argmax(_ArgExtreme):
+    """y = index of the max along axis (in x's dtype).   VJP: none"""
+
+    name = "argmax"
+    method = "argmax"
+
+
+@register_op
+@attrs.frozen
+class Argmin(_ArgExtreme):
+    """y = index of the min along axis (in x's dtype).   VJP: none"""
+
+    name = "argmin"
+    method = "argmin"
