@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from . import autograd, base, context, ndarray, ops, random
 from .base import MinigluonError, MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
@@ -13,5 +16,20 @@ nd = ndarray
 
 __version__ = "0.1.0"
 
+# loaded on first use, so that `import minigluon` stays fast
+_LAZY = {"gluon": "gluon", "init": "initializer", "initializer": "initializer",
+         "optimizer": "optimizer", "viz": "viz", "testing": "testing", "compat": "compat",
+         "metric": "metric"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'minigluon' has no attribute {name!r}")
+
+
 __all__ = ["nd", "ndarray", "autograd", "random", "context", "base", "ops", "Context", "cpu",
-           "gpu", "cpu_pinned", "num_gpus", "current_context", "MinigluonError", "MXNetError"]
+           "gpu", "cpu_pinned", "num_gpus", "current_context", "MinigluonError", "MXNetError",
+           "gluon", "init", "initializer", "optimizer", "viz", "testing"]

@@ -9,6 +9,7 @@ reference cycles, and a node's residuals are dropped the moment backward has use
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -236,42 +237,59 @@ def run_backward(roots: list[Node], seeds: list[Any], retain_graph: bool,
     Without ``collect`` leaf gradients are written into their buffers following each
     leaf's ``grad_req``; with it, the gradients of the listed leaves are returned instead.
     """
+    found: list[Any] = [None] * len(collect) if collect is not None else []
+    for _ in backward_steps(roots, seeds, retain_graph, collect, create_graph, found):
+        pass
+    return found if collect is not None else None
+
+
+def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
+                   collect: dict[Node, int] | None = None, create_graph: bool = False,
+                   found: list[Any] | None = None) -> Iterator[tuple[Node, Any, Any]]:
+    """The backward pass, one node at a time.
+
+    Yields ``(node, g, grads)`` after each node: ``g`` is the gradient that reached the
+    node, ``grads`` what its VJP sent to each parent (``None`` for a leaf). Running it to
+    the end is exactly :func:`run_backward`.
+    """
     order = _toposort(roots)
     if collect is None and not any(n.op is None and n.grad_req != "null" for n in order):
         raise MinigluonError(NO_GRAD_INPUTS)
     for r, s in zip(roots, seeds):
         _accumulate(r, s)
-    found: list[Any] = [None] * len(collect) if collect is not None else []
     prev = STATE.recording
-    STATE.recording = create_graph
     try:
         for node in reversed(order):
             g, node.g = node.g, None
             if node.op is None:
                 if collect is not None:
-                    if node in collect:
+                    if node in collect and found is not None:
                         found[collect[node]] = g
                 else:
                     _deposit(node, g)
+                yield node, g, None
                 continue
+            grads: Any = ()
             if g is not None:
                 if node.vers is not None:
                     _stale(node)
+                STATE.recording = create_graph
                 if create_graph:
                     grads = _vjp_recorded(node, g)
                 else:
                     grads = node.op.vjp(node.res, g)
                 for p, gi in zip(node.parents, grads):
                     if gi is not None and p.__class__ is Node:
-                        _accumulate(p, gi)
+                        _accumulate(p, gi)  # recorded too, under create_graph
+                STATE.recording = prev
             if not retain_graph:
                 node.res = _FREED
                 node.vers = None
+            yield node, g, grads
     finally:
         STATE.recording = prev
         for node in order:  # an error midway must not leave gradients behind
             node.g = None
-    return found if collect is not None else None
 
 
 def _deposit(leaf: Node, g: Any) -> None:

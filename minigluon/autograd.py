@@ -169,9 +169,9 @@ def grad(heads: NDArray | Sequence[NDArray], variables: NDArray | Sequence[NDArr
     ...     y = nd.sin(x)
     ...     dy = autograd.grad(y, x, create_graph=True)[0]
     >>> dy.backward()
-    >>> x.grad  # d(cos x)/dx
+    >>> x.grad  # d(cos x)/dx = -sin x
     <BLANKLINE>
-    [ 0.        -0.84147096]
+    [-0.       -0.841471]
     <NDArray 2 @cpu(0)>
     """
     heads = _as_list(heads)
@@ -328,7 +328,7 @@ class Function:
     >>> m.backward()
     >>> x.grad
     <BLANKLINE>
-    [0.25       0.19661194]
+    [0.25       0.1966119...]
     <NDArray 2 @cpu(0)>
     """
 
