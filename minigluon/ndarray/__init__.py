@@ -154,8 +154,11 @@ def _op_function(cls: type[Op]) -> Any:
 
     def fn(*args: Any, out: NDArray | None = None, name: str | None = None, **kw: Any) -> Any:
         if varargs:
-            arrays = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) \
-                else list(args)
+            if not all(isinstance(a, NDArray) for a in args):
+                raise AssertionError("Positional arguments must have NDArray type, "
+                                     f"{cls.name} takes arrays as separate arguments: "
+                                     f"{cls.name}(a, b, ...) or {cls.name}(*list_of_arrays)")
+            arrays = list(args)
             extra: tuple = ()
         else:
             arrays, extra = list(args[:len(names)]), args[len(names):]
@@ -220,6 +223,9 @@ def __getattr__(name: str) -> Any:
 
 def _arith(op: Op, scalar_op: type, rscalar_op: type):
     def fn(lhs: Any, rhs: Any, out: NDArray | None = None) -> NDArray:
+        return _apply(lhs, rhs, out)
+
+    def _apply(lhs: Any, rhs: Any, out: NDArray | None) -> NDArray:
         if isinstance(lhs, NDArray):
             s = _scalar(rhs)
             res = invoke(scalar_op(s), (lhs,)) if s is not None else \
@@ -233,10 +239,18 @@ def _arith(op: Op, scalar_op: type, rscalar_op: type):
         return _write_out(out, res) if out is not None else res
 
     fn.__doc__ = f"{type(op).__doc__} ``lhs`` or ``rhs`` may be a scalar."
+    fn.apply = _apply  # type: ignore[attr-defined]
     return fn
 
 
-add = plus = _arith(ew.Add(), ew.AddScalar, ew.AddScalar)
+def add(lhs: Any, rhs: Any) -> NDArray:
+    """y = a + b, with broadcasting; ``lhs`` or ``rhs`` may be a scalar. As in MXNet, there
+    is no ``out=`` (``broadcast_add`` and ``elemwise_add`` have one)."""
+    return _add.apply(lhs, rhs, None)
+
+
+_add = _arith(ew.Add(), ew.AddScalar, ew.AddScalar)
+plus = add
 subtract = minus = _arith(ew.Sub(), ew.SubScalar, ew.RSubScalar)
 multiply = _arith(ew.Mul(), ew.MulScalar, ew.MulScalar)
 divide = true_divide = _arith(ew.Div(), ew.DivScalar, ew.RDivScalar)
@@ -356,7 +370,7 @@ def reverse(data: NDArray, axis: Any = 0, **kw: Any) -> NDArray:
 
 # NumPy ufuncs that NDArray.__array_ufunc__ maps to our operators (np.exp(x) is recorded)
 _UFUNCS: dict[str, Any] = {
-    "add": add, "subtract": subtract, "multiply": multiply, "divide": divide,
+    "add": _add, "subtract": subtract, "multiply": multiply, "divide": divide,
     "true_divide": divide, "power": power, "maximum": maximum, "minimum": minimum,
     "absolute": globals()["abs"], "fabs": globals()["abs"], "negative": globals()["negative"],
     "greater": globals()["greater"], "greater_equal": globals()["greater_equal"],

@@ -23,6 +23,10 @@ _DTYPES = {"float32", "float64", "float16", "uint8", "int8", "int32", "int64", "
            "int16", "uint16", "uint32", "uint64", "bfloat16"}
 
 
+class DTypeError(MinigluonError, TypeError):
+    """An unknown or unsupported dtype."""
+
+
 def _dtype(dtype: Any) -> np.dtype:
     """A NumPy dtype from MXNet's spellings, with an error naming an unknown one."""
     try:
@@ -30,7 +34,7 @@ def _dtype(dtype: Any) -> np.dtype:
     except TypeError:
         dt = None
     if dt is None or dt.kind not in "biuf":
-        raise TypeError(f"unknown dtype {dtype!r}: minigluon arrays hold one of "
+        raise DTypeError(f"unknown dtype {dtype!r}: minigluon arrays hold one of "
                         f"{', '.join(sorted(_DTYPES - {'bfloat16'}))}")
     return dt
 
@@ -48,6 +52,17 @@ class _Size1Array(np.ndarray):
 
     def __index__(self) -> int:
         return int(self.item())
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+    def __str__(self) -> str:
+        return str(self.view(np.ndarray))
+
+    def __array_wrap__(self, obj: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        # results of arithmetic on it are plain arrays again
+        obj = np.asarray(obj).view(np.ndarray)
+        return obj[()] if return_scalar else obj
 
 
 def _wrap(data: np.ndarray, node: Node | None, vc: list[int] | None = None) -> NDArray:
@@ -109,12 +124,18 @@ def as_ndarray(x: Any, like: NDArray | None = None) -> NDArray:
     """An NDArray from an NDArray, NumPy array, list or scalar (dtype of ``like``, if any)."""
     if isinstance(x, NDArray):
         return x
-    dtype = like._data.dtype if like is not None else np.float32
     try:
-        return _wrap(np.array(x, dtype=dtype), None)
+        src = np.asarray(x)
+        if src.dtype.kind not in "biuf":
+            raise TypeError
     except (TypeError, ValueError):
         raise TypeError(f"type {type(x)} not supported: expected an NDArray, a NumPy array, "
                         "a list or a number") from None
+    # take the other operand's dtype when that loses nothing of kind (float64 -> float32),
+    # otherwise convert as nd.array does and let the operator promote
+    if like is not None and np.can_cast(src.dtype, like._data.dtype, "same_kind"):
+        return _wrap(src.astype(like._data.dtype), None)
+    return _wrap(src.astype(np.float32), None)
 
 
 def _binary(a: NDArray, b: Any, op: Any, scalar_op: type, rscalar_op: type,
@@ -263,7 +284,9 @@ class NDArray:
         return int(self.asscalar())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self._data if dtype is None else self._data.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         # np.exp(x) on an NDArray runs (and records) minigluon's operator

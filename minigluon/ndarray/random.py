@@ -96,6 +96,22 @@ def multinomial(data: NDArray, shape: Any = None, get_prob: bool = False, dtype:
     return _wrap(draws.reshape(p.shape[:-1] + tail).astype(_dtype(dtype)), None)
 
 
+def negative_binomial(k: float = 1, p: float = 1, shape: Any = None, dtype: Any = None,
+                      ctx: Any = None, out: NDArray | None = None, **kw: Any) -> NDArray:
+    """Failures before the k-th success with success probability p, as floats."""
+    return _finish(_random.generator().negative_binomial(k, p, _shape(shape)), dtype, out, ctx)
+
+
+def generalized_negative_binomial(mu: float = 1, alpha: float = 1, shape: Any = None,
+                                  dtype: Any = None, ctx: Any = None,
+                                  out: NDArray | None = None, **kw: Any) -> NDArray:
+    """Negative binomial with mean ``mu`` and dispersion ``alpha`` (a Gamma-Poisson mix)."""
+    gen = _random.generator()
+    sh = _shape(shape)
+    lam = gen.gamma(1 / alpha, mu * alpha, sh) if alpha > 0 else np.full(sh, mu)
+    return _finish(gen.poisson(lam), dtype, out, ctx)
+
+
 def shuffle(data: NDArray, **kw: Any) -> NDArray:
     """A copy of ``data`` with its rows (first axis) in random order."""
     return _wrap(_random.generator().permutation(data._data), None)
@@ -109,5 +125,28 @@ def uniform_like(data: NDArray, low: float = 0, high: float = 1, **kw: Any) -> N
     return uniform(low, high, data.shape, data._data.dtype)
 
 
+def exponential_like(data: NDArray, lam: float = 1, **kw: Any) -> NDArray:
+    return exponential(1 / lam, data.shape, data._data.dtype)
+
+
+def gamma_like(data: NDArray, alpha: float = 1, beta: float = 1, **kw: Any) -> NDArray:
+    return gamma(alpha, beta, data.shape, data._data.dtype)
+
+
+def poisson_like(data: NDArray, lam: float = 1, **kw: Any) -> NDArray:
+    return poisson(lam, data.shape, data._data.dtype)
+
+
+def negative_binomial_like(data: NDArray, k: float = 1, p: float = 1, **kw: Any) -> NDArray:
+    return negative_binomial(k, p, data.shape, data._data.dtype)
+
+
+def generalized_negative_binomial_like(data: NDArray, mu: float = 1, alpha: float = 1,
+                                       **kw: Any) -> NDArray:
+    return generalized_negative_binomial(mu, alpha, data.shape, data._data.dtype)
+
+
 __all__ = ["normal", "randn", "uniform", "randint", "exponential", "gamma", "poisson",
-           "multinomial", "shuffle", "normal_like", "uniform_like"]
+           "negative_binomial", "generalized_negative_binomial", "multinomial", "shuffle",
+           "normal_like", "uniform_like", "exponential_like", "gamma_like", "poisson_like",
+           "negative_binomial_like", "generalized_negative_binomial_like"]

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ..base import MinigluonError
 from . import Op, register_op, unbroadcast
 
 # shapes on which every binary operator is checked, broadcasting included
@@ -24,6 +25,16 @@ def _pair_samples(op: Op, rng: np.random.Generator, low: float = -2, high: float
 
 def _unary_samples(op: Op, rng: np.random.Generator, low: float = -2, high: float = 2):
     return [(op, [rng.uniform(low, high, s)]) for s in [(5,), (2, 3), (2, 1, 3)]]
+
+
+def _sc(s: float, x: np.ndarray) -> Any:
+    # MXNet casts the scalar to an integer array's dtype before computing (int32 * 0.5 = 0)
+    return s if x.dtype.kind == "f" else x.dtype.type(s)
+
+
+def _broadcast_error(a: np.ndarray, b: np.ndarray) -> None:
+    raise MinigluonError(f"operands could not be broadcast together with shapes "
+                         f"{list(a.shape)} {list(b.shape)}") from None
 
 
 def _same_dtype(out: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -43,7 +54,10 @@ class Add(Op):
     saves = ("c", "c")
 
     def forward(self, a, b):
-        return a + b, (a.shape, b.shape)
+        try:
+            return a + b, (a.shape, b.shape)
+        except ValueError:
+            _broadcast_error(a, b)
 
     def vjp(self, res, g):
         sa, sb = res
@@ -64,7 +78,10 @@ class Sub(Op):
     saves = ("c", "c")
 
     def forward(self, a, b):
-        return a - b, (a.shape, b.shape)
+        try:
+            return a - b, (a.shape, b.shape)
+        except ValueError:
+            _broadcast_error(a, b)
 
     def vjp(self, res, g):
         sa, sb = res
@@ -85,7 +102,10 @@ class Mul(Op):
     saves = ("x0", "x1")
 
     def forward(self, a, b):
-        return a * b, (a, b)
+        try:
+            return a * b, (a, b)
+        except ValueError:
+            _broadcast_error(a, b)
 
     def vjp(self, res, g):
         a, b = res
@@ -106,7 +126,10 @@ class Div(Op):
     saves = ("x0", "x1")
 
     def forward(self, a, b):
-        return a / b, (a, b)
+        try:
+            return a / b, (a, b)
+        except ValueError:
+            _broadcast_error(a, b)
 
     def vjp(self, res, g):
         a, b = res
@@ -127,7 +150,10 @@ class Pow(Op):
     saves = ("x0", "x1", "y")
 
     def forward(self, a, b):
-        y = a ** b
+        try:
+            y = a ** b
+        except ValueError:
+            _broadcast_error(a, b)
         return y, (a, b, y)
 
     def vjp(self, res, g):
@@ -150,7 +176,10 @@ class Maximum(Op):
     saves = ("x0", "x1")
 
     def forward(self, a, b):
-        return np.maximum(a, b), (a, b)
+        try:
+            return np.maximum(a, b), (a, b)
+        except ValueError:
+            _broadcast_error(a, b)
 
     def vjp(self, res, g):
         a, b = res
@@ -171,7 +200,10 @@ class Minimum(Op):
     saves = ("x0", "x1")
 
     def forward(self, a, b):
-        return np.minimum(a, b), (a, b)
+        try:
+            return np.minimum(a, b), (a, b)
+        except ValueError:
+            _broadcast_error(a, b)
 
     def vjp(self, res, g):
         a, b = res
@@ -185,17 +217,20 @@ class Minimum(Op):
 @register_op
 @attrs.frozen
 class Mod(Op):
-    """y = a mod b.   VJP: da = g, db = -g * floor(a / b)"""
+    """y = a mod b (floored, as in Python).   VJP: da = g, db = -g * floor(a / b)"""
 
     name = "broadcast_mod"
     inputs = ("lhs", "rhs")
 
     def forward(self, a, b):
-        return np.fmod(a, b), (a, b)
+        try:
+            return np.mod(a, b), (a, b)
+        except ValueError:
+            _broadcast_error(a, b)
 
     def vjp(self, res, g):
         a, b = res
-        return unbroadcast(g, a.shape), unbroadcast(-g * np.trunc(a / b), b.shape)
+        return unbroadcast(g, a.shape), unbroadcast(-g * np.floor(a / b), b.shape)
 
     @classmethod
     def samples(cls, rng):
@@ -211,7 +246,10 @@ def _comparison(opname: str, ufunc: Any, doc: str) -> None:
         saves = ()
 
         def forward(self, a, b):
-            out = ufunc(a, b)
+            try:
+                out = ufunc(a, b)
+            except ValueError:
+                _broadcast_error(a, b)
             return out.astype(np.result_type(a, b)), ()
 
         def vjp(self, res, g):
@@ -228,7 +266,7 @@ def _comparison(opname: str, ufunc: Any, doc: str) -> None:
         saves = ()
 
         def forward(self, a):
-            return ufunc(a, self.scalar).astype(a.dtype), ()
+            return ufunc(a, _sc(self.scalar, a)).astype(a.dtype), ()
 
         def vjp(self, res, g):
             return (None,)
@@ -272,7 +310,7 @@ class AddScalar(_ScalarOp):
     saves = ()
 
     def forward(self, x):
-        return _same_dtype(x + self.scalar, x), ()
+        return _same_dtype(x + _sc(self.scalar, x), x), ()
 
     def vjp(self, res, g):
         return (g,)
@@ -287,7 +325,7 @@ class SubScalar(_ScalarOp):
     saves = ()
 
     def forward(self, x):
-        return _same_dtype(x - self.scalar, x), ()
+        return _same_dtype(x - _sc(self.scalar, x), x), ()
 
     def vjp(self, res, g):
         return (g,)
@@ -302,7 +340,7 @@ class RSubScalar(_ScalarOp):
     saves = ()
 
     def forward(self, x):
-        return _same_dtype(self.scalar - x, x), ()
+        return _same_dtype(_sc(self.scalar, x) - x, x), ()
 
     def vjp(self, res, g):
         return (-g,)
@@ -317,7 +355,7 @@ class MulScalar(_ScalarOp):
     saves = ()
 
     def forward(self, x):
-        return _same_dtype(x * self.scalar, x), ()
+        return _same_dtype(x * _sc(self.scalar, x), x), ()
 
     def vjp(self, res, g):
         return (g * self.scalar,)
@@ -332,7 +370,7 @@ class DivScalar(_ScalarOp):
     saves = ()
 
     def forward(self, x):
-        return _same_dtype(x / self.scalar, x), ()
+        return _same_dtype(x / _sc(self.scalar, x), x), ()
 
     def vjp(self, res, g):
         return (g / self.scalar,)
@@ -347,7 +385,7 @@ class RDivScalar(_ScalarOp):
     saves = ("x0", "y")
 
     def forward(self, x):
-        y = _same_dtype(self.scalar / x, x)
+        y = _same_dtype(_sc(self.scalar, x) / x, x)
         return y, (x, y)
 
     def vjp(self, res, g):
@@ -364,7 +402,7 @@ class PowScalar(_ScalarOp):
     saves = ("x0",)
 
     def forward(self, x):
-        return _same_dtype(x ** self.scalar, x), (x,)
+        return _same_dtype(x ** _sc(self.scalar, x), x), (x,)
 
     def vjp(self, res, g):
         (x,) = res
@@ -382,7 +420,7 @@ class RPowScalar(_ScalarOp):
     saves = ("y",)
 
     def forward(self, x):
-        y = _same_dtype(self.scalar ** x, x)
+        y = _same_dtype(_sc(self.scalar, x) ** x, x)
         return y, (y,)
 
     def vjp(self, res, g):
@@ -403,7 +441,7 @@ class MaximumScalar(_ScalarOp):
     saves = ("x0",)
 
     def forward(self, x):
-        return _same_dtype(np.maximum(x, self.scalar), x), (x,)
+        return _same_dtype(np.maximum(x, _sc(self.scalar, x)), x), (x,)
 
     def vjp(self, res, g):
         return (g * (res[0] >= self.scalar),)
@@ -422,7 +460,7 @@ class MinimumScalar(_ScalarOp):
     saves = ("x0",)
 
     def forward(self, x):
-        return _same_dtype(np.minimum(x, self.scalar), x), (x,)
+        return _same_dtype(np.minimum(x, _sc(self.scalar, x)), x), (x,)
 
     def vjp(self, res, g):
         return (g * (res[0] <= self.scalar),)
@@ -440,7 +478,7 @@ class ModScalar(_ScalarOp):
     name = "_mod_scalar"
 
     def forward(self, x):
-        return _same_dtype(np.fmod(x, self.scalar), x), ()
+        return _same_dtype(np.mod(x, _sc(self.scalar, x)), x), ()
 
     def vjp(self, res, g):
         return (g,)
@@ -453,15 +491,15 @@ class ModScalar(_ScalarOp):
 @register_op
 @attrs.frozen
 class RModScalar(_ScalarOp):
-    """y = s mod x.   VJP: dx = -g * trunc(s / x)"""
+    """y = s mod x.   VJP: dx = -g * floor(s / x)"""
 
     name = "_rmod_scalar"
 
     def forward(self, x):
-        return _same_dtype(np.fmod(self.scalar, x), x), (x,)
+        return _same_dtype(np.mod(_sc(self.scalar, x), x), x), (x,)
 
     def vjp(self, res, g):
-        return (-g * np.trunc(self.scalar / res[0]),)
+        return (-g * np.floor(self.scalar / res[0]),)
 
     @classmethod
     def samples(cls, rng):

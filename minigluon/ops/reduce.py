@@ -65,7 +65,7 @@ class Sum(_Reduce):
 
     def forward(self, x):
         y, axes = self._out(x, np.sum)
-        return y, (x.shape, axes)
+        return y.astype(x.dtype, copy=False), (x.shape, axes)  # int32 sums stay int32
 
     def vjp(self, res, g):
         shape, axes = res
@@ -109,6 +109,7 @@ class Prod(_Reduce):
 
     def forward(self, x):
         y, axes = self._out(x, np.prod)
+        y = y.astype(x.dtype, copy=False)
         return y, (x, y, axes)
 
     def vjp(self, res, g):
@@ -176,7 +177,12 @@ class Norm(Op):
         if self.ord == 1:
             y = np.abs(x).sum(axis=axes, keepdims=self.keepdims)
         elif self.ord == 2:
-            y = np.sqrt((x * x).sum(axis=axes, keepdims=self.keepdims))
+            # scaled by the largest |x| (as BLAS nrm2 does): no overflow, and MXNet's digits
+            m = np.abs(x).max(axis=axes, keepdims=True) if x.size else np.ones((1,) * x.ndim)
+            m = np.where(m == 0, 1, m).astype(x.dtype, copy=False)
+            y = np.sqrt(((x / m) ** 2).sum(axis=axes, keepdims=True)) * m
+            if not self.keepdims:
+                y = y.reshape(()) if axes is None else np.squeeze(y, axis=axes)
         else:
             raise ValueError(f"norm supports ord=1 or ord=2, got ord={self.ord}")
         y = _as_mx(y).astype(x.dtype, copy=False)
