@@ -16,11 +16,11 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")  # plt.show() must not block under pytest
 
 from sybil import Document, Region, Sybil  # noqa: E402
-from sybil.sybil import SybilCollection  # noqa: E402
 from sybil.evaluators.doctest import DocTestEvaluator  # noqa: E402
 from sybil.parsers.abstract import DocTestStringParser  # noqa: E402
 from sybil.parsers.markdown import PythonCodeBlockParser  # noqa: E402
 from sybil.parsers.rest import DocTestParser  # noqa: E402
+from sybil.sybil import SybilCollection  # noqa: E402
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 TEXT_START = re.compile(r"# %%|#{20,}")

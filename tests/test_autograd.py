@@ -507,7 +507,8 @@ def test_changed_saved_array_is_detected_m3_m4_improved(mutate):
     with autograd.record():
         y = (x * x).sum()
     mutate(x)
-    with pytest.raises(MXNetError, match="'broadcast_mul' needs was changed in place after it was recorded"):
+    with pytest.raises(MXNetError, match="'broadcast_mul' needs was changed in place after it "
+                                         "was recorded"):
         y.backward()
 
 

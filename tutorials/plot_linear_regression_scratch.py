@@ -14,8 +14,8 @@ recovers them.
 
 import random
 
-from minigluon import autograd, nd
 import minigluon as mx
+from minigluon import autograd, nd
 
 mx.random.seed(1)
 random.seed(1)
