@@ -8,6 +8,7 @@ reference cycles, and a node's residuals are dropped the moment backward has use
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -45,6 +46,18 @@ class _State(threading.local):
 STATE = _State()
 
 
+#: how many in-place writes happened so far; each array's version counter holds the count
+#: at its last write (``[stamp]``, shared by views)
+MUTATIONS = [0]
+_SEQ = itertools.count()
+
+
+def bump(vc: list[int]) -> None:
+    """Record an in-place write to the array that owns version counter ``vc``."""
+    MUTATIONS[0] += 1
+    vc[0] = MUTATIONS[0]
+
+
 class _Freed:
     """Marks a node whose residuals were released by backward."""
 
@@ -79,24 +92,27 @@ class Node:
     it holds that array's gradient buffer and ``grad_req``.
     """
 
-    __slots__ = ("op", "res", "parents", "vers", "g", "gown", "shape", "dtype", "grad",
-                 "grad_req", "fresh", "name", "vc", "__weakref__")
+    __slots__ = ("op", "res", "parents", "vcs", "mut", "seq", "g", "gown", "shape", "dtype",
+                 "grad", "grad_req", "fresh", "name", "__weakref__")
 
     def __init__(self, op: Any, res: Any, parents: tuple, shape: tuple[int, ...],
-                 dtype: np.dtype) -> None:
+                 dtype: np.dtype, vcs: tuple | None = None) -> None:
         self.op = op
         self.res = res
         self.parents = parents
-        self.vers: tuple | None = None
+        # version counters of the arrays a VJP may read, and the mutation count when
+        # recorded: if nothing was changed in place since, none of them can be stale
+        self.vcs = vcs
+        self.mut = MUTATIONS[0]
+        self.seq = next(_SEQ)  # creation order: parents always have smaller numbers
         self.g: Any = None
-        self.gown = False
         self.shape = shape
         self.dtype = dtype
-        self.grad: Any = None
-        self.grad_req = "write"
-        self.fresh = False
         self.name: str | None = None
-        self.vc: list[int] | None = None
+        if op is None:
+            self.grad: Any = None
+            self.grad_req = "write"
+            self.fresh = False
 
     @property
     def is_leaf(self) -> bool:
@@ -185,36 +201,31 @@ class Tape:
 
 def _toposort(roots: list[Node], check: bool = True) -> list[Node]:
     """Nodes reachable from ``roots``, each after all of its parents."""
-    order: list[Node] = []
-    seen: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
+    seen = set(roots)
+    stack = list(seen)
     while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
+        node = stack.pop()
         if check and node.res is _FREED:
             raise MinigluonError(FREED)
-        stack.append((node, True))
         for p in node.parents:
             if p.__class__ is Node and p not in seen:
-                stack.append((p, False))
-    return order
+                seen.add(p)
+                stack.append(p)
+    # a node is always created after its parents, so creation order is a topological order
+    return sorted(seen, key=_seq)
+
+
+def _seq(node: Node) -> int:
+    return node.seq
 
 
 def _stale(node: Node) -> None:
-    vers = node.vers
-    assert vers is not None
-    for i in range(0, len(vers), 2):
-        if vers[i][0] != vers[i + 1]:
+    for vc in node.vcs or ():
+        if vc[0] > node.mut:
             raise MinigluonError(
-                f"an array that the backward of operator '{node.opname}' needs was changed in "
-                f"place after it was recorded (version {vers[i + 1]} -> {vers[i][0]}), so its "
-                "gradient would be wrong. Change arrays only after backward, or change a copy "
-                "(x = x + 1 instead of x += 1).")
+                f"an array that the backward of operator '{node.opname}' needs was changed "
+                "in place after it was recorded, so its gradient would be wrong. Change arrays "
+                "only after backward, or change a copy (x = x + 1 instead of x += 1).")
 
 
 def _accumulate(p: Node, gi: Any) -> None:
@@ -271,7 +282,7 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                 continue
             grads: Any = ()
             if g is not None:
-                if node.vers is not None:
+                if node.mut != MUTATIONS[0]:
                     _stale(node)
                 STATE.recording = create_graph
                 if create_graph:
@@ -280,11 +291,15 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                     grads = node.op.vjp(node.res, g)
                 for p, gi in zip(node.parents, grads):
                     if gi is not None and p.__class__ is Node:
-                        _accumulate(p, gi)  # recorded too, under create_graph
+                        if p.g is None:
+                            p.g = gi
+                            p.gown = False
+                        else:
+                            _accumulate(p, gi)  # recorded too, under create_graph
                 STATE.recording = prev
             if not retain_graph:
                 node.res = _FREED
-                node.vers = None
+                node.vcs = None
             yield node, g, grads
     finally:
         STATE.recording = prev
@@ -304,7 +319,7 @@ def _deposit(leaf: Node, g: Any) -> None:
         buf[...] = g
     else:
         buf += g
-    leaf.grad._vc[0] += 1
+    bump(leaf.grad._vc)
     leaf.fresh = True
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._tape import INPLACE_IN_GRAPH, STATE, Const, Node
+from .._tape import INPLACE_IN_GRAPH, STATE, Const, Node, bump
 from ..base import MinigluonError
 from ..context import Context, check_context, cpu
 from ..ops import elementwise as ew
@@ -73,41 +73,65 @@ def _wrap(data: np.ndarray, node: Node | None, vc: list[int] | None = None) -> N
     return a
 
 
+_SCALAR_OPS: dict[tuple[type, float], Any] = {}
+
+
+def _scalar_op(cls: type, s: Any) -> Any:
+    """One operator instance per (class, scalar): loops reuse theirs instead of building it
+    again at every step."""
+    key = (cls, s)
+    op = _SCALAR_OPS.get(key)
+    if op is None:
+        if len(_SCALAR_OPS) > 512:
+            _SCALAR_OPS.clear()
+        op = _SCALAR_OPS[key] = cls(s)
+    return op
+
+
 def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
     """Apply ``op`` to NDArrays, recording a node when autograd is recording and some
     input is in the graph."""
-    out, res = op.forward(*[a._data for a in args])
+    if len(args) == 1:
+        out, res = op.forward(args[0]._data)
+    else:
+        out, res = op.forward(*[a._data for a in args])
     if not STATE.recording:
-        return _wrap(out, None, args[0]._vc if op.view else None)
+        return _wrap(out, None, args[0]._vc if op.view else [0])
     return record_op(op, res, args, out)
 
 
 def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> NDArray:
     """Wrap ``out`` (computed by ``op`` from ``args``) and put its node on the tape."""
-    parents = []
-    ingraph = False
-    for a in args:
-        n = a._node
-        if n is None:
-            parents.append(Const(id(a), a._data.shape, a._data.dtype))
-        else:
-            parents.append(n)
-            ingraph = True
-    if not ingraph:
-        return _wrap(out, None, args[0]._vc if op.view else None)
-    node = Node(op, res, tuple(parents), out.shape, out.dtype)
     vc = args[0]._vc if op.view else [0]
-    if res:
-        # versions of everything a VJP may read, checked before it runs
-        vers: list[Any] = []
+    if len(args) == 1:
+        a = args[0]
+        if a._node is None:
+            return _wrap(out, None, vc)
+        parents: tuple = (a._node,)
+        vcs = (a._vc, vc) if res else None
+    else:
+        ps = []
+        ingraph = False
         for a in args:
-            vers += (a._vc, a._vc[0])
-        vers += (vc, vc[0])
-        node.vers = tuple(vers)
+            n = a._node
+            if n is None:
+                ps.append(Const(id(a), a._data.shape, a._data.dtype))
+            else:
+                ps.append(n)
+                ingraph = True
+        if not ingraph:
+            return _wrap(out, None, vc)
+        parents = tuple(ps)
+        vcs = (*[a._vc for a in args], vc) if res else None
+    node = Node(op, res, parents, out.shape, out.dtype, vcs)
     tape = STATE.tape
     if tape is not None:
         tape.nodes.append(node)
-    return _wrap(out, node, vc)
+    a = NDArray.__new__(NDArray)
+    a._data = out
+    a._node = node
+    a._vc = vc
+    return a
 
 
 def _scalar(x: Any) -> Any:
@@ -140,9 +164,11 @@ def as_ndarray(x: Any, like: NDArray | None = None) -> NDArray:
 
 def _binary(a: NDArray, b: Any, op: Any, scalar_op: type, rscalar_op: type,
             reflected: bool = False) -> NDArray:
+    if b.__class__ is NDArray:
+        return invoke(op, (b, a) if reflected else (a, b))
     s = _scalar(b)
     if s is not None:
-        return invoke((rscalar_op if reflected else scalar_op)(s), (a,))
+        return invoke(_scalar_op(rscalar_op if reflected else scalar_op, s), (a,))
     b = as_ndarray(b, a)
     return invoke(op, (b, a) if reflected else (a, b))
 
@@ -160,7 +186,7 @@ def _compare(a: NDArray, b: Any, name: str) -> NDArray:
         raise TypeError(f"cannot compare an NDArray with None (operator {name})")
     s = _scalar(b)
     if s is not None:
-        return invoke(_CMP_SCALAR[name](s), (a,))
+        return invoke(_scalar_op(_CMP_SCALAR[name], s), (a,))
     return invoke(_CMP[name], (a, as_ndarray(b, a)))
 
 
@@ -453,7 +479,7 @@ class NDArray:
         except ValueError as e:
             raise ValueError(f"cannot assign a value of shape {np.shape(v)} to "
                              f"x[{key!r}] of shape {np.shape(data[key])}: {e}") from None
-        self._vc[0] += 1
+        bump(self._vc)
         if rec and isinstance(value, NDArray) and value._node is not None:
             node = Node(shp.SliceAssign(key, data.shape), (value._data.shape,),
                         (value._node,), data.shape, data.dtype)
@@ -474,7 +500,7 @@ class NDArray:
                                      f"shape {data.shape} with a result of shape "
                                      f"{result.shape}") from None
         np.copyto(data, r, casting="unsafe")
-        self._vc[0] += 1
+        bump(self._vc)
         if STATE.recording and result._node is not None:
             self._node = result._node  # outside the graph before: now it is that result
         return self
