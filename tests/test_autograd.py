@@ -609,7 +609,8 @@ def test_broadcasting_binary_grads_match_finite_differences(a, b, data):
     assert rep.ok, rep
 
 
-UNARY = [nd.exp, nd.tanh, nd.sigmoid, lambda v: v * v, lambda v: v.sum(axis=0, keepdims=True),
+# each function keeps values in a modest range, so five compositions stay well conditioned
+UNARY = [lambda v: nd.exp(v * 0.3), nd.tanh, nd.sigmoid, lambda v: v * v, lambda v: v.sum(axis=0, keepdims=True),
          lambda v: nd.softmax(v), nd.relu]
 
 
