@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 # loaded on first use, so that `import minigluon` stays fast
 _LAZY = {"gluon": "gluon", "init": "initializer", "initializer": "initializer",
          "optimizer": "optimizer", "viz": "viz", "testing": "testing", "compat": "compat",
-         "metric": "metric"}
+         "metric": "metric", "explain": "explain"}
 
 
 def __getattr__(name: str) -> Any:
@@ -32,4 +32,4 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["nd", "ndarray", "autograd", "random", "context", "base", "ops", "Context", "cpu",
            "gpu", "cpu_pinned", "num_gpus", "current_context", "MinigluonError", "MXNetError",
-           "gluon", "init", "initializer", "optimizer", "viz", "testing"]
+           "gluon", "init", "initializer", "optimizer", "viz", "testing", "explain"]

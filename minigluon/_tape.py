@@ -183,7 +183,8 @@ class Tape:
 
     @classmethod
     def of(cls, *heads: Any) -> Tape:
-        """The nodes that ``heads`` depend on, in the order they were recorded."""
+        """The nodes that ``heads`` depend on, in the order they were recorded (leaves
+        excluded)."""
         nodes = [h._node for h in heads if getattr(h, "_node", None) is not None]
         return cls([n for n in _toposort(nodes, check=False) if n.op is not None])
 

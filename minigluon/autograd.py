@@ -27,7 +27,7 @@ from ._tape import NOT_RECORDED, STATE, Node, Tape, run_backward
 from .base import MinigluonError
 from .ndarray.ndarray import NDArray, _wrap, record_op
 
-__all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
+__all__ = ["explain", "explain_steps", "record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
            "set_recording", "set_training", "backward", "grad", "mark_variables", "Function",
            "Tape", "get_symbol"]
 
@@ -237,9 +237,12 @@ class _FunctionOp:
     expose = False
     method = None
 
-    def __init__(self, fn: Function, nout: int) -> None:
+    def __init__(self, fn: Function, nin: int, outs: list[NDArray]) -> None:
         self.fn = fn
-        self.nout = nout
+        self.nin = nin
+        self.nout = len(outs)
+        self.shapes = [o.shape for o in outs]
+        self.dtypes = [o._data.dtype for o in outs]
         self.name = type(fn).__name__
 
     @property
@@ -254,13 +257,22 @@ class _FunctionOp:
         return self.name
 
     def vjp(self, res: Any, g: Any) -> Any:
-        gs = g if self.nout > 1 else [g]
-        with pause():
-            out = self.fn.backward(*[_wrap(np.asarray(x), None) for x in gs])
+        if self.nout > 1:  # g gathers the gradients of the outputs (_ItemGrad)
+            gs = [np.zeros(s, dtype=d) if p is None else p
+                  for p, s, d in zip(g.parts, self.shapes, self.dtypes)]
+        else:
+            gs = [g]
+        # the saved tensors live in the node's residuals (so the tape counts and frees them)
+        self.fn.saved_tensors = tuple(_wrap(r, None) for r in res)
+        try:
+            with pause():
+                out = self.fn.backward(*[_wrap(np.asarray(x), None) for x in gs])
+        finally:
+            self.fn.saved_tensors = ()
         outs = _as_list(out)
-        if len(outs) != res:
+        if len(outs) != self.nin:
             raise ValueError(f"{self.name}.backward returned {len(outs)} gradients but "
-                             f"forward had {res} inputs; return one gradient per input")
+                             f"forward had {self.nin} inputs; return one gradient per input")
         return [o._data if isinstance(o, NDArray) else o for o in outs]
 
 
@@ -294,14 +306,6 @@ class _ItemGrad:
         merged.parts = [b if a is None else a if b is None else a + b
                         for a, b in zip(self.parts, other.parts)]
         return merged
-
-
-class _MultiOp(_FunctionOp):
-    def vjp(self, res: Any, g: Any) -> Any:
-        nres, shapes, dtypes = res
-        parts = [np.zeros(s, dtype=d) if p is None else p
-                 for p, s, d in zip(g.parts, shapes, dtypes)]
-        return super().vjp(nres, parts)
 
 
 class Function:
@@ -358,12 +362,9 @@ class Function:
             return outputs
         # put one node on the tape whose VJP calls self.backward
         n = len(outs)
-        if n == 1:
-            op: Any = _FunctionOp(self, 1)
-            res: Any = len(inputs)
-        else:
-            op = _MultiOp(self, n)
-            res = (len(inputs), [o.shape for o in outs], [o._data.dtype for o in outs])
+        op = _FunctionOp(self, len(inputs), outs)
+        res = tuple(t._data for t in self.saved_tensors)
+        self.saved_tensors = ()
         anchor = record_op(op, res, list(inputs), outs[0]._data)
         if n == 1:
             outs[0]._node, outs[0]._vc = anchor._node, anchor._vc
@@ -372,3 +373,12 @@ class Function:
             item = record_op(_Item(i, n), (), [anchor], o._data)
             o._node, o._vc = item._node, item._vc
         return outputs
+
+
+def __getattr__(name: str) -> Any:
+    # autograd.explain / explain_steps live in minigluon.explain (loaded on first use)
+    if name in ("explain", "explain_steps"):
+        from . import explain as _explain
+
+        return getattr(_explain, name)
+    raise AttributeError(f"module 'minigluon.autograd' has no attribute {name!r}")

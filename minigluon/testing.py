@@ -3,13 +3,16 @@
 :func:`check_grad` compares the gradients the tape computes for any function of NDArrays
 with float64 central differences and returns a :class:`GradReport`; :func:`check_op`
 runs it over an operator's declared samples. ``python -m minigluon.testing`` checks every
-registered operator, plugins included.
+registered operator, plugins included (``--op NAME`` checks one, ``--plugins`` only the
+third-party ones, ``-v`` prints every report).
 """
 
 from __future__ import annotations
 
+import argparse
+import difflib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -31,14 +34,48 @@ class Mismatch:
     analytic: float
     numeric: float
 
+    @property
+    def abs_err(self) -> float:
+        return abs(self.analytic - self.numeric)
+
+    def __str__(self) -> str:
+        return (f"input {self.input} at {self.index}: tape {self.analytic:.6g}, "
+                f"numeric {self.numeric:.6g} (abs err {self.abs_err:.2e})")
+
 
 @attrs.frozen
 class GradReport:
     """Result of a gradient check. ``ok`` says whether it passed.
 
-    ``worst`` lists the elements with the largest differences; ``hint`` says whether a
-    failure looks like a precision problem (float32 inputs, step size) rather than a wrong
-    backward.
+    ``max_abs_err`` and ``max_rel_err`` are the largest differences between the tape's
+    gradient and float64 central differences; ``worst`` lists the (at most three)
+    elements with the largest absolute differences, with their input, index and both
+    values, passing or not; ``hint`` says whether a failure looks like a precision
+    problem (float32 inputs, step size) rather than a wrong backward. The ``repr`` shows
+    the worst elements when the check failed, :meth:`details` always.
+
+    Examples
+    --------
+    A backward that forgot the factor 2 of ``d(x²)/dx``:
+
+    >>> from minigluon import autograd, testing
+    >>> class BadSquare(autograd.Function):
+    ...     def forward(self, x):
+    ...         self.save_for_backward(x)
+    ...         return x * x
+    ...     def backward(self, dy):
+    ...         (x,) = self.saved_tensors
+    ...         return dy * x  # should be 2 * x * dy
+    >>> report = testing.check_grad(lambda x: BadSquare()(x), [[1.0, 2.0, 3.0]],
+    ...                             name="BadSquare")
+    >>> report
+    GradReport(BadSquare: MISMATCH, 3 elements, max abs err 1.92e+00, max rel err 5.00e-01)
+      input 0 at (2,): tape 1.92127, numeric 3.84254 (abs err 1.92e+00)
+      input 0 at (1,): tape -0.26421, numeric -0.528419 (abs err 2.64e-01)
+      input 0 at (0,): tape 0.12573, numeric 0.25146 (abs err 1.26e-01)
+      hint: the errors are large: the backward formula (or its broadcasting) is wrong
+    >>> report.worst[0].index, round(report.worst[0].numeric / report.worst[0].analytic, 6)
+    ((2,), 2.0)
     """
 
     name: str
@@ -53,14 +90,19 @@ class GradReport:
         return self.ok
 
     def __repr__(self) -> str:
+        return self._text(not self.ok)
+
+    def details(self) -> str:
+        """The report with its worst elements, also when the check passed."""
+        return self._text(True)
+
+    def _text(self, worst: bool) -> str:
         head = (f"GradReport({self.name}: {'ok' if self.ok else 'MISMATCH'}, "
                 f"{self.checked} elements, max abs err {self.max_abs_err:.2e}, "
                 f"max rel err {self.max_rel_err:.2e})")
         lines = [head]
-        if not self.ok:
-            for m in self.worst:
-                lines.append(f"  input {m.input} at {m.index}: tape {m.analytic:.6g}, "
-                             f"numeric {m.numeric:.6g}")
+        if worst:
+            lines += [f"  {m}" for m in self.worst]
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
@@ -124,7 +166,7 @@ def check_grad(fn: Callable[..., NDArray], inputs: Sequence[Any], *, eps: float 
     with autograd.record():
         y = fn(*nds)
     y.backward(_wrap(u, None))
-    worst: list[Mismatch] = []
+    worst: list[tuple[float, Mismatch]] = []
     max_abs = max_rel = 0.0
     ok = True
     checked = 0
@@ -137,13 +179,13 @@ def check_grad(fn: Callable[..., NDArray], inputs: Sequence[Any], *, eps: float 
         if err.size:
             max_abs = max(max_abs, float(err.max()))
             max_rel = max(max_rel, float(np.where(err > atol, rel, 0).max()))
-        bad = err > atol + rtol * np.abs(num)
-        if bad.any():
+        if (err > atol + rtol * np.abs(num)).any():
             ok = False
-            for j in np.argsort(-err, axis=None)[:3]:
-                idx = np.unravel_index(j, err.shape)
-                worst.append(Mismatch(i, tuple(int(k) for k in idx), float(ana[idx]),
-                                      float(num[idx])))
+        for j in np.argsort(-err, axis=None, kind="stable")[:3]:
+            idx = np.unravel_index(j, err.shape)
+            worst.append((float(err[idx]), Mismatch(i, tuple(int(k) for k in idx),
+                                                    float(ana[idx]), float(num[idx]))))
+    worst.sort(key=lambda e: -e[0])
     hint = ""
     if not ok:
         if any(a.dtype != np.float64 for a in arrays):
@@ -155,7 +197,7 @@ def check_grad(fn: Callable[..., NDArray], inputs: Sequence[Any], *, eps: float 
         else:
             hint = "the errors are large: the backward formula (or its broadcasting) is wrong"
     return GradReport(name or getattr(fn, "__name__", "fn"), ok, max_abs, max_rel,
-                      tuple(worst), hint, checked)
+                      tuple(m for _, m in worst[:3]), hint, checked)
 
 
 def _op_function(op: Op) -> Callable[..., NDArray]:
@@ -190,21 +232,69 @@ def check_op(name: str | type[Op], *, seed: int = 0, **kw: Any) -> list[GradRepo
     return reports
 
 
-def check_all_ops() -> dict[str, list[GradReport]]:
-    """:func:`check_op` for every registered operator (built-in and plugins)."""
-    return {name: check_op(cls) for name, cls in OPS.items()}
+def _is_plugin(name: str) -> bool:
+    return not OPS.owner(name).startswith("minigluon")
+
+
+def check_all_ops(names: Iterable[str] | None = None, *,
+                  plugins_only: bool = False) -> dict[str, list[GradReport]]:
+    """:func:`check_op` for every registered operator (built-in and plugins), or for the
+    given ``names``; ``plugins_only`` keeps the operators that third-party packages
+    registered (through the ``minigluon.ops`` entry points or ``register_op``)."""
+    items = dict(OPS.items())
+    chosen = list(items) if names is None else [n.lower() for n in names]
+    if plugins_only:
+        chosen = [n for n in chosen if _is_plugin(n)]
+    return {name: check_op(items[name] if name in items else OPS.get(name))
+            for name in chosen}
+
+
+def _report(name: str, verbose: bool) -> tuple[bool, list[str]]:
+    try:
+        reports = check_op(name)
+    except ValueError as e:  # no samples: the operator cannot be checked, which fails it
+        return False, [f"FAIL {name}: {e}"]
+    bad = [r for r in reports if not r.ok]
+    owner = f" [{OPS.owner(name)}]" if _is_plugin(name) else ""
+    lines = [f"{'FAIL' if bad else 'ok  '} {name} ({len(reports)} samples){owner}"]
+    for r in (reports if verbose else bad):
+        lines.append("    " + (r.details() if verbose else repr(r)).replace("\n", "\n    "))
+    return not bad, lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Check every registered operator; print one line each. Exit status 1 on a failure."""
+    """Check registered operators; print one line each. Exit status 1 on a failure, 2 on
+    an unknown operator name."""
+    parser = argparse.ArgumentParser(
+        prog="python -m minigluon.testing",
+        description="Check the VJP of registered operators (plugins included) against "
+                    "float64 finite differences, on each operator's declared samples.")
+    parser.add_argument("--op", action="append", metavar="NAME", default=None,
+                        help="check only this operator (repeatable)")
+    parser.add_argument("--plugins", action="store_true",
+                        help="check only operators registered by third-party packages")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print every report with its worst elements")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    known = list(OPS)
+    names = known if args.op is None else [n.lower() for n in args.op]
+    for n in names:
+        if n not in known:
+            close = difflib.get_close_matches(n, known, n=3)
+            print(f"no operator named {n!r}" + (f"; did you mean {', '.join(close)}?"
+                                                 if close else ""), file=sys.stderr)
+            return 2
+    if args.plugins:
+        names = [n for n in names if _is_plugin(n)]
+        if not names:
+            print("no plugin operators are registered (entry-point group minigluon.ops)")
+            return 0
     failed = 0
-    for name, reports in check_all_ops().items():
-        bad = [r for r in reports if not r.ok]
-        failed += bool(bad)
-        print(f"{'FAIL' if bad else 'ok  '} {name} ({len(reports)} samples)")
-        for r in bad:
-            print("   ", repr(r).replace("\n", "\n    "))
-    print(f"{len(OPS.items()) - failed} passed, {failed} failed")
+    for name in names:
+        ok, lines = _report(name, args.verbose)
+        failed += not ok
+        print("\n".join(lines))
+    print(f"{len(names) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 

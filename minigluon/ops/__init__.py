@@ -182,6 +182,7 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
 
 def _load_builtin() -> None:
     from . import elementwise, linalg, nn, reduce, shape  # noqa: F401
+    from . import conv  # noqa: F401
 
 
 _load_builtin()
