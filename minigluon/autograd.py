@@ -27,7 +27,7 @@ from ._tape import NOT_RECORDED, STATE, Node, Tape, run_backward
 from .base import MinigluonError
 from .ndarray.ndarray import NDArray, _wrap, record_op
 
-__all__ = ["explain", "explain_steps", "record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
+__all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
            "set_recording", "set_training", "backward", "grad", "mark_variables", "Function",
            "Tape", "get_symbol"]
 

@@ -181,8 +181,14 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
 
 
 def _load_builtin() -> None:
-    from . import elementwise, linalg, nn, reduce, shape  # noqa: F401
-    from . import conv  # noqa: F401
+    from . import (  # noqa: F401
+        conv,  # noqa: F401
+        elementwise,
+        linalg,
+        nn,
+        reduce,
+        shape,
+    )
 
 
 _load_builtin()
