@@ -92,14 +92,16 @@ class Node:
     it holds that array's gradient buffer and ``grad_req``.
     """
 
-    __slots__ = ("op", "res", "parents", "vcs", "mut", "seq", "g", "gown", "shape", "dtype",
-                 "grad", "grad_req", "fresh", "name", "__weakref__")
+    __slots__ = ("op", "res", "parents", "vcs", "mut", "seq", "needs", "g", "gown", "shape",
+                 "dtype", "grad", "grad_req", "fresh", "name", "__weakref__")
 
     def __init__(self, op: Any, res: Any, parents: tuple, shape: tuple[int, ...],
-                 dtype: np.dtype, vcs: tuple | None = None) -> None:
+                 dtype: np.dtype, vcs: tuple | None = None,
+                 needs: tuple[bool, ...] | None = None) -> None:
         self.op = op
         self.res = res
         self.parents = parents
+        self.needs = needs  # which parents are in the graph, when some are data
         # version counters of the arrays a VJP may read, and the mutation count when
         # recorded: if nothing was changed in place since, none of them can be stale
         self.vcs = vcs
@@ -288,8 +290,10 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                 STATE.recording = create_graph
                 if create_graph:
                     grads = _vjp_recorded(node, g)
-                else:
+                elif node.needs is None:
                     grads = node.op.vjp(node.res, g)
+                else:  # some inputs are data: the operator may skip their gradients
+                    grads = node.op.vjp_some(node.res, g, node.needs)
                 for p, gi in zip(node.parents, grads):
                     if gi is not None and p.__class__ is Node:
                         if p.g is None:

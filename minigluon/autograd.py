@@ -256,6 +256,9 @@ class _FunctionOp:
     def __str__(self) -> str:
         return self.name
 
+    def vjp_some(self, res: Any, g: Any, needs: Any) -> Any:
+        return self.vjp(res, g)
+
     def vjp(self, res: Any, g: Any) -> Any:
         if self.nout > 1:  # g gathers the gradients of the outputs (_ItemGrad)
             gs = [np.zeros(s, dtype=d) if p is None else p
@@ -292,6 +295,8 @@ class _Item:
 
     def vjp(self, res: Any, g: Any) -> Any:
         return [_ItemGrad(self.i, self.n, g)]
+
+    vjp_some = None  # its one input is always the Function's node
 
 
 class _ItemGrad:

@@ -317,14 +317,14 @@ def explain(heads: NDArray | Sequence[NDArray], names: Mapping[str, Any] | None 
     11    #3    broadcast_sub  (2, 1)    #4             o (2, 1), y (2, 1) dropped
     12    o     dot            (2, 1)    #3             W2 (2, 4), h (4, 1)
     13    h     relu           (4, 1)    o              z (4, 1)
-    14    z     dot            (4, 1)    h              W1 (4, 3), x (3, 1) dropped
+    14    z     dot            (4, 1)    h              W1 (4, 3)
     15    W2    variable       (2, 4)    #9 + o         written to W2.grad (grad_req='write')
     16    W1    variable       (4, 3)    #7 + z         written to W1.grad (grad_req='write')
 
     ``W2`` gets two contributions, one through the output layer ``o`` and one through
     the penalty (``#9`` is ``W2 ** 2``); backward sums them, as in the book's
-    ∂J/∂W2 = (∂J/∂o) hᵀ + λ W2. The gradients sent to the data ``x`` and ``y`` are
-    computed and dropped.
+    ∂J/∂W2 = (∂J/∂o) hᵀ + λ W2. ``dot`` computes no gradient for the data ``x``; the one
+    that ``-`` returns for the label ``y`` is dropped.
     """
     steps = list(explain_steps(heads, names, head_grads, retain_graph, train_mode))
     head = steps[0].head if steps else "f"

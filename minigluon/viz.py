@@ -889,10 +889,10 @@ def memory(what: Tape | NDArray | Sequence[NDArray],
     h     relu           y      (2, 1)  float32  8      output h         8
     #2    broadcast_mul  x0     (2, 1)  float32  8      input h (= h.y)  0
     #2    broadcast_mul  x1     (2, 1)  float32  8      input h (= h.y)  0
-    saved: 5 arrays, 60 B summed, 44 B distinct; peak during backward: 80 B
+    saved: 5 arrays, 60 B summed, 44 B distinct; peak during backward: 72 B
 
-    The peak is reached at ``dot``, whose VJP returns ``W^T g`` for ``x`` too (12 B that
-    backward then drops, since ``x`` is data).
+    The peak is reached at ``dot``: its saved inputs, the gradient arriving there and the
+    gradient it returns for ``W`` (none for the data ``x``: ``dot`` skips it).
 
     Prediction (no ``record()``) keeps nothing:
 

@@ -123,6 +123,13 @@ def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> ND
             return _wrap(out, None, vc)
         parents = tuple(ps)
         vcs = (*[a._vc for a in args], vc) if res else None
+        if len(ps) != sum(p.__class__ is Node for p in ps):
+            node = Node(op, res, parents, out.shape, out.dtype, vcs,
+                        tuple(p.__class__ is Node for p in ps))
+            tape = STATE.tape
+            if tape is not None:
+                tape.nodes.append(node)
+            return _wrap(out, node, vc)
     node = Node(op, res, parents, out.shape, out.dtype, vcs)
     tape = STATE.tape
     if tape is not None:

@@ -86,6 +86,12 @@ class Op:
         """Given the residuals and the output gradient ``g``, one gradient per input."""
         raise NotImplementedError
 
+    def vjp_some(self, res: tuple[Any, ...], g: Any, needs: tuple[bool, ...]
+                 ) -> Sequence[Any]:
+        """Like :meth:`vjp`, when only the inputs flagged in ``needs`` want a gradient (the
+        others are data). Override it where skipping a gradient saves real work."""
+        return self.vjp(res, g)
+
     @classmethod
     def samples(cls, rng: np.random.Generator) -> list[tuple[Op, list[np.ndarray]]]:
         """Operator instances and float64 inputs on which the VJP is checked."""

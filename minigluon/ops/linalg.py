@@ -55,14 +55,17 @@ class Dot(Op):
         return (y.reshape(1) if y.ndim == 0 else y), (a, b)
 
     def vjp(self, res, g):
+        return self.vjp_some(res, g, (True, True))
+
+    def vjp_some(self, res, g, needs):
         a, b = res
         A, B = _ta(a, self.transpose_a), _tb(b, self.transpose_b)
         k = A.shape[-1]
         A2, B2 = A.reshape(-1, k), B.reshape(k, -1)
         g2 = g.reshape(A2.shape[0], B2.shape[1])
-        gA = (g2 @ B2.T).reshape(A.shape)
-        gB = (A2.T @ g2).reshape(B.shape)
-        return _unta(gA, self.transpose_a, a.ndim), _untb(gB, self.transpose_b, b.ndim)
+        gA = _unta((g2 @ B2.T).reshape(A.shape), self.transpose_a, a.ndim) if needs[0] else None
+        gB = _untb((A2.T @ g2).reshape(B.shape), self.transpose_b, b.ndim) if needs[1] else None
+        return gA, gB
 
     @classmethod
     def samples(cls, rng):
@@ -133,11 +136,15 @@ class FullyConnected(Op):
         return y, (x2, w, x.shape)
 
     def vjp(self, res, g):
+        return self.vjp_some(res, g, (True, True, True))
+
+    def vjp_some(self, res, g, needs):
         x2, w, xshape = res
         g2 = g.reshape(-1, g.shape[-1])
-        gx = (g @ w).reshape(xshape)
-        gw = g2.T @ x2.reshape(-1, x2.shape[-1])
-        return (gx, gw, g2.sum(axis=0))
+        gx = (g @ w).reshape(xshape) if needs[0] else None  # not for the data of layer 1
+        gw = g2.T @ x2.reshape(-1, x2.shape[-1]) if needs[1] else None
+        gb = g2.sum(axis=0) if len(needs) > 2 and needs[2] else None
+        return (gx, gw, gb)
 
     @classmethod
     def samples(cls, rng):
