@@ -8,9 +8,11 @@ import minigluon as mx
 
 @pytest.fixture(autouse=True)
 def _clean_state():
-    """Each test starts outside any record() scope with a fixed seed."""
+    """Each test starts outside any record() scope, with fixed seeds and fresh block names
+    (``dense0`` ...), as a new notebook would."""
     mx.random.seed(0)
     np.random.seed(0)
+    mx.gluon.reset_name_counters()
     yield
     mx.autograd.set_recording(False)
     mx.autograd.set_training(False)

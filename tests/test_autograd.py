@@ -610,8 +610,8 @@ def test_broadcasting_binary_grads_match_finite_differences(a, b, data):
 
 
 # each function keeps values in a modest range, so five compositions stay well conditioned
-UNARY = [lambda v: nd.exp(v * 0.3), nd.tanh, nd.sigmoid, lambda v: v * v, lambda v: v.sum(axis=0, keepdims=True),
-         lambda v: nd.softmax(v), nd.relu]
+UNARY = [lambda v: nd.exp(v * 0.3), nd.tanh, nd.sigmoid, lambda v: v * v,
+         lambda v: v.sum(axis=0, keepdims=True), lambda v: nd.softmax(v), nd.relu]
 
 
 @settings(max_examples=30, deadline=None)

@@ -10,7 +10,6 @@ import errno
 import os
 import stat
 import struct
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from minigluon import _fileformat as ff
 from minigluon._fileformat import (
@@ -31,6 +26,8 @@ from minigluon._fileformat import (
     parse_arrays,
     write_arrays,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = ROOT / "tests" / "golden" / "files"
 FROM_MINIGLUON = GOLDEN / "from_minigluon"

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-warnings.filterwarnings("ignore")
-import mxnet as mx
-from mxnet import gluon
+warnings.filterwarnings("ignore")  # MXNet's own deprecation noise under numpy 1.23
+import mxnet as mx  # noqa: E402
+from mxnet import gluon  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "tests" / "golden" / "files"

@@ -1,0 +1,483 @@
+"""Blocks: the building unit of Gluon models.
+
+A :class:`Block` owns parameters (``self.params``) and child blocks, registered simply by
+assigning them as attributes::
+
+    class MLP(nn.Block):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = nn.Dense(256, activation='relu')   # a child
+            self.output = nn.Dense(10)
+
+        def forward(self, x):
+            return self.output(self.hidden(x))
+
+Names. Every block gets a prefix ``<class name lower-cased><count>_`` from a counter per
+class name that is global to the process (``dense0_``, ``dense1_``, ``mlp0_`` ...), unless
+it is created inside ``with parent.name_scope():``, where the counters belong to the parent
+and the parent's prefix is prepended (``mlp0_dense0_``). Parameter names are the block's
+prefix plus a short name (``dense0_weight``). Because the counters are global, code that
+looks parameters up by name (``net[0].params['dense0_weight']``) only works in a fresh
+process; tests and notebooks can call :func:`reset_name_counters` to start again from 0.
+
+A :class:`HybridBlock` writes ``hybrid_forward(self, F, x, ...)`` instead of ``forward``;
+``F`` is always :mod:`minigluon.nd` (minigluon has no symbolic graphs, so ``hybridize()``
+changes nothing), and the block's own parameters arrive as keyword arguments named after
+their attributes (``weight=``, ``bias=``), already initialized.
+
+Deferred shapes: a HybridBlock may create parameters with unknown dimensions (0) and
+``allow_deferred_init=True``. Before the first forward in which such a parameter is needed,
+the block's :meth:`HybridBlock.infer_shape` is called with the forward's inputs; a layer
+overrides it to set the missing dimensions (``self.weight.shape = (units, x.shape[1])``),
+and the pending initializations then run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import warnings
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import ndarray as nd
+from ..base import MXNetError
+from ..ndarray.ndarray import NDArray
+from .parameter import (
+    DeferredInitializationError,
+    Parameter,
+    ParameterDict,
+    _brief_print_list,
+    _check_loadable,
+    _indent,
+    _load_file,
+)
+
+__all__ = ["Block", "HybridBlock", "reset_name_counters"]
+
+# ---- naming -------------------------------------------------------------------------------
+
+# hint -> how many blocks of that hint were created outside any name_scope
+_COUNTERS: dict[str, int] = {}
+
+
+def reset_name_counters() -> None:
+    """Restart the automatic block names from 0 (``dense0``, ``sequential0`` ...).
+
+    MXNet numbers blocks with process-global counters, so running the same notebook cells
+    twice names the layers ``dense2``, ``dense3`` ...; code that indexes parameters by name
+    then fails with KeyError. Call this at the top of a notebook or in a test fixture.
+    Blocks that already exist keep their names.
+    """
+    _COUNTERS.clear()
+
+
+class _BlockScope:
+    """What ``with block.name_scope():`` enters: children created inside are named relative
+    to the block, with counters of their own."""
+
+    _current = threading.local()
+
+    def __init__(self, block: Block) -> None:
+        self._block = block
+        self._counter: dict[str, int] = {}
+        self._old_scope: _BlockScope | None = None
+
+    @staticmethod
+    def create(prefix: str | None, params: ParameterDict | None, hint: str
+               ) -> tuple[str, ParameterDict]:
+        """The prefix and parameter dict of a new block."""
+        current = getattr(_BlockScope._current, "value", None)
+        if current is None:
+            if prefix is None:
+                count = _COUNTERS.get(hint, 0)
+                _COUNTERS[hint] = count + 1
+                prefix = f"{hint}{count}_"
+            params = ParameterDict(prefix) if params is None else \
+                ParameterDict(params.prefix, params)
+            return prefix, params
+        if prefix is None:
+            count = current._counter.get(hint, 0)
+            current._counter[hint] = count + 1
+            prefix = f"{hint}{count}_"
+        if params is None:
+            parent = current._block.params
+            params = ParameterDict(parent.prefix + prefix, parent._shared)
+        else:
+            params = ParameterDict(params.prefix, params)
+        return current._block.prefix + prefix, params
+
+    def __enter__(self) -> _BlockScope:
+        if self._block._empty_prefix:
+            return self
+        self._old_scope = getattr(_BlockScope._current, "value", None)
+        _BlockScope._current.value = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._block._empty_prefix:
+            return
+        _BlockScope._current.value = self._old_scope
+
+
+class HookHandle:
+    """Returned by ``register_forward_hook``; ``detach()`` removes the hook."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: OrderedDict, hook: Callable) -> None:
+        self._hooks = hooks
+        self._id = next(HookHandle._ids)
+        hooks[self._id] = hook
+
+    def detach(self) -> None:
+        self._hooks.pop(self._id, None)
+
+    def __enter__(self) -> HookHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.detach()
+
+
+# attributes that Block.__init__ sets; reading one that is missing means it was not called
+_INTERNALS = frozenset({"_children", "_reg_params", "_params", "_prefix", "_name", "_scope",
+                        "_empty_prefix", "_forward_hooks", "_forward_pre_hooks"})
+
+
+class Block:
+    """Base class of layers and models: subclass it and write ``forward``.
+
+    Parameters
+    ----------
+    prefix : str, optional
+        Prefix of the block's name and of its parameters' names (default: the lower-cased
+        class name and a counter, e.g. ``'mlp0_'``).
+    params : ParameterDict, optional
+        Share the parameters of another block (``params=other.params``).
+    """
+
+    def __init__(self, prefix: str | None = None, params: ParameterDict | None = None
+                 ) -> None:
+        self._empty_prefix = prefix == ""
+        self._prefix, self._params = _BlockScope.create(prefix, params, self._alias())
+        self._name = self._prefix[:-1] if self._prefix.endswith("_") else self._prefix
+        self._scope = _BlockScope(self)
+        self._children: OrderedDict[str, Block] = OrderedDict()
+        self._reg_params: dict[str, Parameter] = {}
+        self._forward_hooks: OrderedDict = OrderedDict()
+        self._forward_pre_hooks: OrderedDict = OrderedDict()
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails: explain the usual cause for internals
+        if name in _INTERNALS:
+            cls = type(self).__name__
+            raise AttributeError(
+                f"'{cls}' object has no attribute '{name}': {cls}.__init__ did not call "
+                f"Block.__init__. Start it with super().__init__(**kwargs) before assigning "
+                "layers or parameters to self.")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __repr__(self) -> str:
+        modstr = "\n".join(f"  ({key}): {_indent(repr(block), 2)}"
+                           for key, block in self.__dict__.items() if isinstance(block, Block))
+        return f"{type(self).__name__}(\n{modstr}\n)"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Register Blocks as children and Parameters as this block's parameters."""
+        if isinstance(value, (Block, Parameter)) and "_children" not in self.__dict__:
+            self.__getattr__("_children")  # raises the explanation
+        if hasattr(self, name):
+            existing = getattr(self, name)
+            if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
+                raise TypeError(f"Changing attribute type for {name} from {type(existing)} to "
+                                f"{type(value)}is not allowed.")
+        if isinstance(value, Block):
+            self.register_child(value, name)
+        elif isinstance(value, Parameter):
+            assert name not in self._reg_params, \
+                f"Overriding Parameter attribute {name} is not allowed. If you want to share " \
+                "parameters between blocks, please set 'params' at Block construction instead."
+            self._reg_params[name] = value
+        object.__setattr__(self, name, value)
+
+    def _check_container_with_block(self) -> None:
+        """Warn about Blocks hidden in lists/dicts: they are not registered children."""
+        children = set(self._children.values())
+
+        def hidden(data: Any) -> bool:
+            if isinstance(data, (list, tuple)):
+                return any(hidden(e) for e in data)
+            if isinstance(data, dict):
+                return any(hidden(v) for v in data.values())
+            return isinstance(data, Block) and data not in children
+
+        for k, v in self.__dict__.items():
+            if isinstance(v, (list, tuple, dict)) and not (k.startswith("__") or
+                                                           k == "_children") and hidden(v):
+                warnings.warn(
+                    f'"{type(self).__name__}.{k}" is an unregistered container with Blocks. '
+                    "Note that Blocks inside the list, tuple or dict will not be registered "
+                    "automatically. Make sure to register them using register_child() or "
+                    "switching to nn.Sequential/nn.HybridSequential instead. ", stacklevel=3)
+
+    def _alias(self) -> str:
+        return type(self).__name__.lower()
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of this block's name and parameter names (``'dense0_'``)."""
+        return self._prefix
+
+    @property
+    def name(self) -> str:
+        """The block's name: its prefix without the trailing ``_``."""
+        return self._name
+
+    def name_scope(self) -> _BlockScope:
+        """``with self.name_scope():`` names the blocks created inside after this one."""
+        return self._scope
+
+    @property
+    def params(self) -> ParameterDict:
+        """This block's own parameters (children's excluded)."""
+        return self._params
+
+    def collect_params(self, select: str | None = None) -> ParameterDict:
+        """This block's and all descendants' parameters, in creation order (own first,
+        then each child depth-first).
+
+        Parameters
+        ----------
+        select : str, optional
+            A regular expression matched with ``re.match`` against full names:
+            ``'.*weight'`` selects the weights, ``'dense0'`` both dense0 parameters.
+        """
+        self._check_container_with_block()
+        ret = ParameterDict(self._params.prefix)
+        if not select:
+            ret.update(self.params)
+        else:
+            pattern = re.compile(select)
+            ret.update({k: v for k, v in self.params.items() if pattern.match(k)})
+        for child in self._children.values():
+            ret.update(child.collect_params(select=select))
+        return ret
+
+    def _collect_params_with_prefix(self, prefix: str = "") -> dict[str, Parameter]:
+        """Parameters by structural name (``'0.weight'``, ``'hidden.bias'``)."""
+        if prefix:
+            prefix += "."
+        ret = {prefix + key: val for key, val in self._reg_params.items()}
+        for name, child in self._children.items():
+            ret.update(child._collect_params_with_prefix(prefix + name))
+        return ret
+
+    def save_parameters(self, filename: str, deduplicate: bool = False) -> None:
+        """Save the parameter values under structural names (``'0.weight'``,
+        ``'hidden.bias'``), which do not depend on the global name counters: any new
+        instance of the same architecture can load the file. Written atomically.
+
+        Parameters
+        ----------
+        filename : str
+        deduplicate : bool
+            Save a parameter shared by several children once instead of once per use.
+        """
+        from .. import _fileformat
+
+        params = self._collect_params_with_prefix()
+        if deduplicate:
+            first: dict[Parameter, str] = {}
+            for k, v in params.items():
+                first.setdefault(v, k)
+            params = {k: v for v, k in first.items()}
+        arrays = {key: val._reduce()._data for key, val in params.items()}
+        _fileformat.write_arrays(filename, arrays)
+
+    def load_parameters(self, filename: str, ctx: Any = None, allow_missing: bool = False,
+                        ignore_extra: bool = False, cast_dtype: bool = False,
+                        dtype_source: str = "current") -> None:
+        """Load values written by :meth:`save_parameters`.
+
+        Uninitialized parameters take their shape and value from the file, so no
+        ``initialize()`` is needed. The file is checked completely (missing and extra
+        names, shapes, dtypes) before any parameter changes; a corrupt or foreign file
+        raises ``MXNetError`` and leaves the block as it was.
+
+        Parameters
+        ----------
+        filename : str
+        ctx : Context, optional
+            Only the CPU exists.
+        allow_missing : bool
+            Do not fail on parameters that the file lacks (they are left as they are).
+        ignore_extra : bool
+            Do not fail on names in the file that this block does not have.
+        cast_dtype : bool
+            Convert loaded values to the parameters' dtypes (``dtype_source='current'``)
+            or the parameters to the saved dtypes (``'saved'``).
+        """
+        loaded = _load_file(filename)
+        params = self._collect_params_with_prefix()
+        if not loaded and not params:
+            return
+        if not any("." in k for k in loaded):
+            # a file of full names (ParameterDict.save): match them with this block's prefix
+            del loaded
+            self.collect_params().load(filename, ctx, allow_missing, ignore_extra,
+                                       self.prefix, cast_dtype=cast_dtype,
+                                       dtype_source=dtype_source)
+            return
+        if not allow_missing:
+            # a shared parameter is present if any of its structural names is in the file
+            names_of: defaultdict[Parameter, list[str]] = defaultdict(list)
+            for k, v in params.items():
+                names_of[v].append(k)
+            for name, param in params.items():
+                assert any(n in loaded for n in names_of[param]), \
+                    f"Parameter '{name}' is missing in file '{filename}', which contains " \
+                    f"parameters: {_brief_print_list(loaded.keys())}. Set allow_missing=True " \
+                    "to ignore missing parameters."
+        for name in loaded:
+            if not ignore_extra and name not in params:
+                raise ValueError(
+                    f"Parameter '{name}' loaded from file '{filename}' is not present in "
+                    f"ParameterDict, which contains parameters "
+                    f"{_brief_print_list(self._params.keys())}. Set ignore_extra=True to "
+                    "ignore. ")
+            if name in params:
+                _check_loadable({name: (params[name], loaded[name])}, cast_dtype)
+        for name in loaded:
+            if name in params:
+                params[name]._load_init(loaded[name], ctx, cast_dtype=cast_dtype,
+                                        dtype_source=dtype_source)
+
+    def register_child(self, block: Block, name: str | None = None) -> None:
+        """Add ``block`` as a child (attribute assignment does this automatically)."""
+        if name is None:
+            name = str(len(self._children))
+        self._children[name] = block
+
+    def register_forward_pre_hook(self, hook: Callable) -> HookHandle:
+        """Call ``hook(block, inputs)`` before each forward."""
+        return HookHandle(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Callable) -> HookHandle:
+        """Call ``hook(block, inputs, output)`` after each forward."""
+        return HookHandle(self._forward_hooks, hook)
+
+    def apply(self, fn: Callable[[Block], Any]) -> Block:
+        """Call ``fn`` on every descendant, then on this block; return this block."""
+        for child in self._children.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def initialize(self, init: Any = None, ctx: Any = None, verbose: bool = False,
+                   force_reinit: bool = False) -> None:
+        """Initialize the parameters of this block and its descendants.
+
+        ``init`` (``init.Uniform()`` if None) is the default initializer: a parameter
+        created with an initializer of its own (a Dense bias: ``'zeros'``) keeps it.
+        Parameters of unknown shape are initialized at the first forward.
+        """
+        self.collect_params().initialize(init, ctx, verbose, force_reinit)
+
+    def hybridize(self, active: bool = True, **kwargs: Any) -> None:
+        """Does nothing: minigluon always runs imperatively (MXNet would compile the
+        HybridBlocks into a graph; the results are the same)."""
+        for child in self._children.values():
+            child.hybridize(active, **kwargs)
+
+    def cast(self, dtype: Any) -> None:
+        """Convert all parameters to ``dtype`` (e.g. ``'float64'``)."""
+        for child in self._children.values():
+            child.cast(dtype)
+        for param in self.params.values():
+            param.cast(dtype)
+
+    def __call__(self, *args: Any) -> Any:
+        """Run :meth:`forward` (with the registered hooks)."""
+        for hook in list(self._forward_pre_hooks.values()):
+            hook(self, args)
+        out = self.forward(*args)
+        for hook in list(self._forward_hooks.values()):
+            hook(self, args, out)
+        return out
+
+    def forward(self, *args: Any) -> Any:
+        """The computation; subclasses override it."""
+        raise NotImplementedError
+
+
+def _as_input(a: Any) -> Any:
+    """NumPy arrays and lists become NDArrays (MXNet refuses them; we convert)."""
+    if isinstance(a, (np.ndarray, list)):
+        return nd.array(a)
+    return a
+
+
+class HybridBlock(Block):
+    """A Block written as ``hybrid_forward(self, F, x, *args, **params)``.
+
+    ``F`` is :mod:`minigluon.nd`; ``params`` are this block's parameters (the ones
+    assigned as attributes), keyed by attribute name, as NDArrays.
+
+    Layers with parameters of unknown shape override :meth:`infer_shape`.
+    """
+
+    def forward(self, x: Any, *args: Any) -> Any:
+        """Finish deferred initialization if needed, then call :meth:`hybrid_forward`."""
+        x = _as_input(x)
+        args = tuple(_as_input(a) for a in args)
+        if not any(isinstance(a, NDArray) for a in (x, *args)):
+            raise ValueError("In HybridBlock, there must be one NDArray or one Symbol in the "
+                             "input. Please check the type of the args.\n")
+        try:
+            params = {k: v.data() for k, v in self._reg_params.items()}
+        except DeferredInitializationError:
+            self._deferred_infer_shape(x, *args)
+            for p in self.params.values():
+                p._finish_deferred_init()
+            params = {k: v.data() for k, v in self._reg_params.items()}
+        return self.hybrid_forward(nd, x, *args, **params)
+
+    def _deferred_infer_shape(self, *args: Any) -> None:
+        try:
+            self.infer_shape(*args)
+        except Exception as e:
+            raise ValueError(f"Deferred initialization failed because shape cannot be "
+                             f"inferred. {e}") from e
+
+    def infer_shape(self, *args: Any) -> None:
+        """Fill in the unknown (0) dimensions of this block's parameters from the inputs
+        of a forward call, e.g. ``self.weight.shape = (self._units, x.shape[1])``.
+
+        Called once, before the first forward that needs a parameter whose
+        initialization was deferred. MXNet infers shapes from its symbolic graph;
+        minigluon has none, so each layer with deferred parameters overrides this.
+        """
+        unknown = [p.name for p in self._reg_params.values()
+                   if p.shape is None or 0 in p.shape]
+        raise MXNetError(
+            f"{type(self).__name__} has parameters of unknown shape ({', '.join(unknown)}). "
+            "minigluon cannot infer them from a graph: give the full shape when creating "
+            "them, or override infer_shape(self, *args) to set param.shape from the inputs.")
+
+    def infer_type(self, *args: Any) -> None:
+        """Parameter dtypes are not inferred: they keep the dtype they were created with."""
+
+    def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """The computation; ``F`` is :mod:`minigluon.nd`."""
+        raise NotImplementedError
+
+    def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> None:
+        from ..base import NotAvailableError
+
+        raise NotAvailableError("HybridBlock.export writes a symbolic graph, which minigluon "
+                                "does not have; use save_parameters instead")
