@@ -15,6 +15,8 @@ from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # plt.show() must not block under pytest
 
+import pytest  # noqa: E402
+
 from sybil import Document, Region, Sybil  # noqa: E402
 from sybil.evaluators.doctest import DocTestEvaluator  # noqa: E402
 from sybil.parsers.abstract import DocTestStringParser  # noqa: E402
@@ -68,6 +70,20 @@ class GalleryScript(Document):
             if code and source.strip():
                 doc.add(Region(start[idx[0]], start[idx[-1] + 1], (source, idx[0]), _run_code))
         return doc
+
+
+class _NotAModule(pytest.File):
+    """Stands in for the module pytest would import when a tutorial is named on the command
+    line: tutorials run through Sybil only, once, in file order."""
+
+    def collect(self):
+        return []
+
+
+def pytest_pycollect_makemodule(module_path, parent):
+    if module_path.parent.name == "tutorials":
+        return _NotAModule.from_parent(parent, path=module_path)
+    return None
 
 
 def _run_code(example):

@@ -645,3 +645,21 @@ def test_write_overwrites_and_add_accumulates_over_n_backwards(n):
         ya.backward()
     np.testing.assert_array_equal(xw.grad.asnumpy(), [2, 4])
     np.testing.assert_array_equal(xa.grad.asnumpy(), [2 * n, 4 * n])
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (3, 2, 2)])
+def test_second_order_through_fully_connected(shape):
+    # g(x, W) = sum(dJ/dW), J = sum(tanh(FC(x, W, b))**2): differentiate the gradient
+    rng = np.random.default_rng(0)
+    b = nd.array(rng.normal(size=(2,)), dtype="float64")
+
+    def grad_sum(x, w):
+        if w.grad is None:  # the checker's plain evaluations pass fresh arrays
+            w.attach_grad()
+        with autograd.record():
+            J = (nd.tanh(nd.FullyConnected(x, w, b, num_hidden=2)) ** 2).sum()
+            (dw,) = autograd.grad(J, [w], create_graph=True)
+            return dw.sum() + (dw * dw).sum()
+
+    rep = mx.testing.check_grad(grad_sum, [rng.normal(size=shape), rng.normal(size=(2, 4))])
+    assert rep.ok, rep

@@ -122,10 +122,14 @@ class FullyConnected(Op):
     name = "FullyConnected"
     inputs = ("data", "weight", "bias")
     expose = False  # nd.FullyConnected is written by hand: bias is optional
+    saves = ("x0", "x1")
     flatten: bool = True
 
+    def _x2(self, x):
+        return x.reshape(x.shape[0], -1) if self.flatten and x.ndim != 2 else x
+
     def forward(self, x, w, b=None):
-        x2 = x.reshape(x.shape[0], -1) if self.flatten and x.ndim != 2 else x
+        x2 = self._x2(x)
         if x2.shape[-1] != w.shape[1]:
             raise MinigluonError(
                 f"FullyConnected shape error: input {x.shape} gives {x2.shape[-1]} features "
@@ -133,15 +137,16 @@ class FullyConnected(Op):
         y = x2 @ w.T
         if b is not None:
             y += b  # y is a fresh array: adding in place saves one temporary
-        return y, (x2, w, x.shape)
+        return y, (x, w)
 
     def vjp(self, res, g):
         return self.vjp_some(res, g, (True, True, True))
 
     def vjp_some(self, res, g, needs):
-        x2, w, xshape = res
+        x, w = res
         g2 = g.reshape(-1, g.shape[-1])
-        gx = (g @ w).reshape(xshape) if needs[0] else None  # not for the data of layer 1
+        gx = (g @ w).reshape(x.shape) if needs[0] else None  # not for the data of layer 1
+        x2 = self._x2(x)
         gw = g2.T @ x2.reshape(-1, x2.shape[-1]) if needs[1] else None
         gb = g2.sum(axis=0) if len(needs) > 2 and needs[2] else None
         return (gx, gw, gb)
