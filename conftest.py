@@ -16,7 +16,6 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")  # plt.show() must not block under pytest
 
 import pytest  # noqa: E402
-
 from sybil import Document, Region, Sybil  # noqa: E402
 from sybil.evaluators.doctest import DocTestEvaluator  # noqa: E402
 from sybil.parsers.abstract import DocTestStringParser  # noqa: E402

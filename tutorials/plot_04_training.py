@@ -67,7 +67,7 @@ def train(net, trainer, penalty=None):
     loader = gdata.DataLoader(gdata.ArrayDataset(X_train, y_train), batch_size,
                               shuffle=True)
     losses = []
-    for epoch in range(num_epochs):
+    for _ in range(num_epochs):
         for Xb, yb in loader:
             with autograd.record():
                 J = loss(net(Xb), yb)

@@ -8,7 +8,8 @@ way: nothing in the library is special to the built-in ones. This tutorial adds 
 *swish* activation,
 
 .. math:: y = x \, \sigma(\beta x), \qquad
-   \frac{\partial y}{\partial x} = \sigma(\beta x) + \beta x\,\sigma(\beta x)\,(1 - \sigma(\beta x)),
+   \frac{\partial y}{\partial x} = \sigma(\beta x)
+   + \beta x\,\sigma(\beta x)\,(1 - \sigma(\beta x)),
 
 checks its backward rule against finite differences, and draws it in a graph.
 
