@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import autograd, base, context, ndarray, ops, random
+from . import autograd, base, context, debug, ndarray, ops, random
 from .base import MinigluonError, MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 
@@ -32,4 +32,4 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["nd", "ndarray", "autograd", "random", "context", "base", "ops", "Context", "cpu",
            "gpu", "cpu_pinned", "num_gpus", "current_context", "MinigluonError", "MXNetError",
-           "gluon", "init", "initializer", "optimizer", "viz", "testing", "explain"]
+           "gluon", "init", "initializer", "optimizer", "viz", "testing", "explain", "debug"]

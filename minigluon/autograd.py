@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from . import debug as _debug
 from ._tape import NOT_RECORDED, STATE, Node, Tape, run_backward
 from .base import MinigluonError
 from .ndarray.ndarray import NDArray, _wrap, record_op
@@ -144,6 +145,8 @@ def backward(heads: NDArray | Sequence[NDArray], head_grads: Any = None,
     weight them. Without ``retain_graph`` the graph is freed afterwards.
     """
     heads = _as_list(heads)
+    if _debug.ON:
+        _debug.check_backward(heads)
     roots, seeds = _seeds(heads, head_grads)
     prev = STATE.training
     STATE.training = train_mode
@@ -175,6 +178,8 @@ def grad(heads: NDArray | Sequence[NDArray], variables: NDArray | Sequence[NDArr
     <NDArray 2 @cpu(0)>
     """
     heads = _as_list(heads)
+    if _debug.ON:
+        _debug.check_grad(heads)
     variables = _as_list(variables)
     if retain_graph is None:
         retain_graph = create_graph

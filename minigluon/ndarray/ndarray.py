@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import debug as _debug
 from .._tape import INPLACE_IN_GRAPH, STATE, Const, Node, bump
 from ..base import MinigluonError
 from ..context import Context, check_context, cpu
@@ -306,6 +307,8 @@ class NDArray:
         return bool(self._data.reshape(-1)[0])
 
     def __float__(self) -> float:
+        if _debug.ON:
+            _debug.check_to_numpy(self, "float(x)")
         return float(self.asscalar())
 
     def __int__(self) -> int:
@@ -317,6 +320,8 @@ class NDArray:
         return int(self.asscalar())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if _debug.ON:
+            _debug.check_to_numpy(self, "np.asarray(x)")
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -334,6 +339,8 @@ class NDArray:
     # ---- conversion --------------------------------------------------------------------
     def asnumpy(self) -> np.ndarray:
         """A NumPy copy with the same shape and dtype."""
+        if _debug.ON:
+            _debug.check_to_numpy(self, "x.asnumpy()")
         out = self._data.copy()
         if out.size == 1 and out.ndim:
             return out.view(_Size1Array)
@@ -426,6 +433,8 @@ class NDArray:
         """
         if grad_req not in ("write", "add", "null"):
             raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {grad_req!r}")
+        if _debug.ON:
+            _debug.check_attach_grad(self)
         leaf = Node(None, None, (), self._data.shape, self._data.dtype)
         leaf.grad = _wrap(np.zeros_like(self._data), None)
         leaf.grad_req = grad_req
