@@ -15,6 +15,13 @@ from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # plt.show() must not block under pytest
 
+try:  # one BLAS thread: small products stall when threads compete on a busy 2-core machine
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+except ImportError:
+    pass
+
 import pytest  # noqa: E402
 from sybil import Document, Region, Sybil  # noqa: E402
 from sybil.evaluators.doctest import DocTestEvaluator  # noqa: E402

@@ -24,9 +24,7 @@ from sklearn.datasets import load_digits
 
 import minigluon as mx
 from minigluon import autograd, gluon, init, nd
-from minigluon.gluon import data as gdata
-from minigluon.gluon import loss as gloss
-from minigluon.gluon import nn
+from minigluon.gluon import data as gdata, loss as gloss, nn
 
 digits = load_digits()
 order = np.random.RandomState(0).permutation(len(digits.target))  # mix the writers

@@ -11,7 +11,7 @@ The data again follows :math:`y = Xw + b + \epsilon` with :math:`w = [2, -3.4]^\
 :math:`b = 4.2` and noise of standard deviation 0.01.
 """
 
-import numpy as np  # noqa: I001
+import numpy as np
 
 import minigluon as mx
 from minigluon import autograd, gluon, init, nd

@@ -20,7 +20,7 @@ the package, so nothing is fetched. We write the model once from scratch and onc
 Gluon.
 """
 
-import matplotlib.pyplot as plt  # noqa: I001
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
 

@@ -17,8 +17,7 @@ import numpy as np
 from .._tape import STATE
 from ..base import MinigluonError
 from ..context import Context, check_context
-from ..ops import OPS, Op, get_op
-from ..ops import elementwise as ew
+from ..ops import OPS, Op, elementwise as ew, get_op
 from . import random
 from .ndarray import NDArray, _dtype, _scalar, _wrap, as_ndarray, invoke
 
@@ -92,10 +91,15 @@ def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: i
     """Evenly spaced values in [start, stop), float32 by default."""
     check_context(ctx)
     dt = _dtype(dtype or "float32")
-    vals = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    if stop is None:
+        start, stop = 0, start
+    n = int(np.ceil((stop - start) / step))  # (nd.max shadows the builtin here)
+    n = n if n > 0 else 0
+    # computed as MXNet does, in the array's dtype: start + i * step
+    vals = dt.type(start) + np.arange(n, dtype=dt) * dt.type(step)
     if repeat != 1:
         vals = np.repeat(vals, repeat)
-    return _wrap(vals.astype(dt), None)
+    return _wrap(vals.astype(dt, copy=False), None)
 
 
 def linspace(start: float, stop: float, num: int, endpoint: bool = True,
