@@ -39,8 +39,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from . import autograd
-from . import random as _random
+from . import autograd, random as _random
 from ._registry import Registry
 from .ndarray import NDArray, load
 

@@ -81,9 +81,7 @@ def test_module_mapping(shim):
     import mxnet as mx
     import mxnet.gluon.nn as nn
     from mxnet import autograd, gluon, init, nd
-    from mxnet.gluon import data as gdata
-    from mxnet.gluon import loss as gloss
-    from mxnet.gluon import utils as gutils
+    from mxnet.gluon import data as gdata, loss as gloss, utils as gutils
 
     assert mx is minigluon and nd is minigluon.nd and mx.nd is mx.ndarray
     assert init is minigluon.initializer and mx.init is mx.initializer

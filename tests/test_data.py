@@ -22,8 +22,7 @@ import pytest
 
 import minigluon as mx
 from minigluon import nd
-from minigluon.gluon import data as gdata
-from minigluon.gluon import utils as gutils
+from minigluon.gluon import data as gdata, utils as gutils
 from minigluon.gluon.data.vision import transforms
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -14,9 +14,7 @@ import pytest
 
 import minigluon as mx
 from minigluon import autograd, gluon, init, nd
-from minigluon.gluon import data as gdata
-from minigluon.gluon import loss as gloss
-from minigluon.gluon import nn
+from minigluon.gluon import data as gdata, loss as gloss, nn
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from minigluon import autograd, gluon, nd
-from minigluon.gluon import loss as gloss
-from minigluon.gluon import nn
+from minigluon.gluon import loss as gloss, nn
 
 LAM, LR, BATCH = 0.3, 0.1, 5
 

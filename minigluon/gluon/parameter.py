@@ -28,8 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import autograd, initializer
-from .. import ndarray as nd
+from .. import autograd, initializer, ndarray as nd
 from ..base import MXNetError, NotAvailableError
 from ..context import Context, check_context, cpu
 from ..ndarray.ndarray import NDArray, _wrap

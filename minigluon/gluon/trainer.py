@@ -7,8 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import debug as _debug
-from .. import optimizer as opt
+from .. import debug as _debug, optimizer as opt
 from ..base import MXNetError
 from ..ndarray.ndarray import NDArray, _wrap
 from .parameter import Parameter, ParameterDict

@@ -15,9 +15,7 @@ from .. import debug as _debug
 from .._tape import INPLACE_IN_GRAPH, STATE, Const, Node, bump
 from ..base import MinigluonError
 from ..context import Context, check_context, cpu
-from ..ops import elementwise as ew
-from ..ops import get_op
-from ..ops import shape as shp
+from ..ops import elementwise as ew, get_op, shape as shp
 
 _CPU = cpu()
 _DTYPES = {"float32", "float64", "float16", "uint8", "int8", "int32", "int64", "bool",
