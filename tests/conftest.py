@@ -6,6 +6,11 @@ import pytest
 import minigluon as mx
 
 
+def pytest_collection_modifyitems(items):
+    # the docs build runs in the background from collection on: check the site last
+    items.sort(key=lambda item: item.path.name in ("test_docs.py", "test_browser.py"))
+
+
 @pytest.fixture(autouse=True)
 def _clean_state():
     """Each test starts outside any record() scope, with fixed seeds and fresh block names

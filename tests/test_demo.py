@@ -22,3 +22,18 @@ def test_demo_runs_as_a_module(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "section_3_14_graph.dot").exists()
+
+
+def test_readme_quick_start_and_ci_agree():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    demo, tests = block.strip().splitlines()
+    assert demo.endswith("-m minigluon.demo") and "pip install" in demo
+    assert tests.endswith("-m pytest")
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    extras = tests.split("pip install -e ", 1)[1].split(" ", 1)[0].strip('"')
+    assert f'pip install --quiet -e "{extras}"' in ci
+    assert ".venv/bin/python -m pytest" in ci and "apt-get install -y -qq chromium" in ci

@@ -1,0 +1,247 @@
+"""Where minigluon deliberately does not do what Apache MXNet 1.9.1 does.
+
+This list is the single source for the documentation's "MXNet compatibility" page. Each
+entry names the tests that demonstrate it, or carries a short ``>>>`` example, or both; the
+documentation tests check that every named test exists and run every example, so an entry
+cannot outlive the behaviour it describes.
+
+The text fields are reStructuredText (``code`` in double backquotes).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+__all__ = ["Difference", "DIFFERENCES"]
+
+Kind = Literal["fix", "limit"]
+
+
+@attrs.frozen
+class Difference:
+    """One deliberate difference from MXNet 1.9.1.
+
+    Attributes
+    ----------
+    topic : str
+        A few words naming the behaviour.
+    mxnet : str
+        What MXNet 1.9.1 does (observed).
+    minigluon : str
+        What minigluon does instead.
+    kind : {"fix", "limit"}
+        ``"fix"``: MXNet misbehaves in a way that hurts learners, and minigluon fixes it
+        without changing what the book's code prints. ``"limit"``: a part of MXNet that
+        minigluon leaves out or cannot reproduce.
+    tests : tuple of str
+        Pytest node ids (``tests/test_x.py::test_name``) of tests that demonstrate it.
+    example : str
+        A doctest (``>>>`` lines with their output) showing minigluon's behaviour.
+    """
+
+    topic: str
+    mxnet: str
+    minigluon: str
+    kind: Kind = "fix"
+    tests: tuple[str, ...] = ()
+    example: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind not in ("fix", "limit"):
+            raise ValueError(f"{self.topic}: kind must be 'fix' or 'limit', not {self.kind!r}")
+        if not self.tests and not self.example:
+            raise ValueError(f"{self.topic}: name a test or give an example that shows it")
+        for t in self.tests:
+            if not t.startswith("tests/") or "::" not in t:
+                raise ValueError(f"{self.topic}: {t!r} is not a node id like "
+                                 "'tests/test_x.py::test_name'")
+
+
+_AUTOGRAD = "tests/test_autograd.py::"
+_SEMANTICS = "tests/test_ndarray_semantics.py::"
+_IO = "tests/test_errors_and_io.py::"
+
+DIFFERENCES: tuple[Difference, ...] = (
+    Difference(
+        topic="An array changed in place before backward",
+        mxnet="``backward`` uses the new values and returns a wrong gradient, silently.",
+        minigluon="``backward`` raises ``MXNetError`` naming the operator whose saved array "
+                  "changed (every array carries a version counter).",
+        tests=(_AUTOGRAD + "test_changed_saved_array_is_detected_m3_m4_improved",
+               _AUTOGRAD + "test_change_to_saved_output_is_detected"),
+        example="""\
+>>> x = nd.array([1, 2, 3]); x.attach_grad()
+>>> with autograd.record():
+...     y = (x * x).sum()
+>>> x[:] = 10
+>>> y.backward()
+Traceback (most recent call last):
+...
+minigluon.base.MinigluonError: an array that the backward of operator 'broadcast_mul' ...
+""",
+    ),
+    Difference(
+        topic="A head gradient of the wrong shape",
+        mxnet="``y.backward(out_grad)`` accepts any shape; the gradient then holds "
+              "whatever was in memory.",
+        minigluon="raises ``ValueError`` naming both shapes.",
+        tests=(_AUTOGRAD + "test_head_grad_of_wrong_shape_is_refused_a7",),
+    ),
+    Difference(
+        topic="Higher-order gradients",
+        mxnet="``autograd.grad(..., create_graph=True)`` differentiates only a few unary "
+              "functions again; through ``x * x``, ``x ** 2``, ``dot`` or ``sum`` it raises "
+              "\"Operator _backward_... is non-differentiable\".",
+        minigluon="works through every operator whose VJP is itself written with operators "
+                  "(the *create_graph* column of the operator table), products, powers, "
+                  "``dot`` and reductions included.",
+        tests=(_AUTOGRAD + "test_second_order_g7_g8_improved",),
+        example="""\
+>>> x = nd.array([1, 2]); x.attach_grad()
+>>> with autograd.record():
+...     y = (x ** 3).sum()
+...     dx = autograd.grad(y, [x], create_graph=True)[0]   # 3 x**2
+...     z = dx.sum()
+>>> z.backward()
+>>> x.grad                                                  # 6 x
+<BLANKLINE>
+[ 6. 12.]
+<NDArray 2 @cpu(0)>
+""",
+    ),
+    Difference(
+        topic="Arrays of different dtypes",
+        mxnet="``int32`` array ``+`` ``float32`` array raises \"Incompatible attr in node\" "
+              "(hence the book's ``y.astype('float32')`` before comparing).",
+        minigluon="promotes as NumPy does; the book's explicit casts still work.",
+        tests=(_SEMANTICS + "test_P1_int32_plus_float32_promotes_like_numpy_improve",),
+    ),
+    Difference(
+        topic="NumPy arrays and lists as operands",
+        mxnet="``nd.ones(2) + np.ones(2)`` and ``[1, 2] + nd.ones(2)`` raise ``TypeError``.",
+        minigluon="accepted, as if converted with ``nd.array`` first.",
+        tests=(_SEMANTICS + "test_P8_array_likes_accepted_improve",
+               _SEMANTICS + "test_P8_array_like_operand_matches_ndarray_operand"),
+    ),
+    Difference(
+        topic="Converting to NumPy and to Python numbers",
+        mxnet="``np.asarray(x)`` gives an ``object`` array (or a 32-dimensional shape); "
+              "``float(x)`` raises ``TypeError``.",
+        minigluon="``np.asarray(x)`` is the array's values; ``float(x)`` and ``int(x)`` work "
+                  "for one-element arrays.",
+        tests=(_SEMANTICS + "test_P9_numpy_conversion_improve",
+               _SEMANTICS + "test_P10_float_int_of_size1_improve"),
+    ),
+    Difference(
+        topic="``asscalar()`` of a one-element array",
+        mxnet="for a shape like ``(1, 1)`` it returns a NumPy *array*, not a scalar.",
+        minigluon="returns a NumPy scalar for every one-element array.",
+        tests=(_SEMANTICS + "test_S3_asscalar_any_size1_improve",),
+    ),
+    Difference(
+        topic="Empty arrays",
+        mxnet="``nd.zeros((0, 3))`` raises: its shapes read 0 as \"unknown\".",
+        minigluon="makes an empty array.",
+        tests=(_SEMANTICS + "test_N9_empty_arrays_improve",),
+        example="""\
+>>> nd.zeros((0, 3))
+<BLANKLINE>
+[]
+<NDArray 0x3 @cpu(0)>
+""",
+    ),
+    Difference(
+        topic="Boolean NumPy masks",
+        mxnet="``x[np.array([True, False, True, False])]`` reads the mask as the integer "
+              "indices 1, 0, 1, 0.",
+        minigluon="a boolean NumPy mask selects elements, as in NumPy. An NDArray of 0/1 "
+                  "is still read as indices, as in MXNet.",
+        tests=(_SEMANTICS + "test_I8_ndarray_mask_is_indices_numpy_bool_mask_selects",),
+        example="""\
+>>> nd.arange(4)[np.array([True, False, True, False])]
+<BLANKLINE>
+[0. 2.]
+<NDArray 2 @cpu(0)>
+""",
+    ),
+    Difference(
+        topic="Dropout with ``p=1``",
+        mxnet="all NaN (``0 * inf``).",
+        minigluon="all zeros, like the book's own ``dropout`` from scratch.",
+        example="""\
+>>> nd.Dropout(nd.ones(3), p=1, mode='always')
+<BLANKLINE>
+[0. 0. 0.]
+<NDArray 3 @cpu(0)>
+""",
+    ),
+    Difference(
+        topic="``'%f' % loss.asnumpy()`` on NumPy 2.4",
+        mxnet="``asnumpy()`` returns a plain array; NumPy 2.4 refuses ``float()`` and "
+              "``'%f' %`` of a shape-``(1,)`` array, which breaks the book's training "
+              "printouts (MXNet itself needs NumPy < 1.24).",
+        minigluon="``asnumpy()`` of a one-element array is still shape ``(1,)`` but converts "
+                  "to a number, so ``'loss %f' % l.mean().asnumpy()`` keeps working.",
+        tests=(_SEMANTICS + "test_J2_percent_format_of_shape1_asnumpy",),
+        example="""\
+>>> 'loss %f' % nd.ones(3).mean().asnumpy()
+'loss 1.000000'
+""",
+    ),
+    Difference(
+        topic="Loading a missing file",
+        mxnet="``MXNetError`` \"Check failed: allow_null ... No such file or directory\".",
+        minigluon="``FileNotFoundError``.",
+        tests=(_IO + "test_load_missing_and_corrupt_files",),
+    ),
+    Difference(
+        topic="Saving a 0-d array",
+        mxnet="``nd.save`` writes it, but ``nd.load`` of that file fails "
+              "(\"basic_string::resize\").",
+        minigluon="0-d arrays round-trip, and MXNet's file of one reads back as 0-d.",
+        tests=(_IO + "test_save_load_roundtrip",
+               "tests/test_fileformat.py::test_mxnet_zero_d_file_reads_as_zero_d"),
+    ),
+    Difference(
+        topic="Random numbers",
+        mxnet="``mx.random.seed(1); nd.random.uniform(shape=3)`` gives "
+              "``[0.52383333 0.05501367 0.03996297]``.",
+        minigluon="the same seed gives different numbers (NumPy's generator); seeding "
+                  "still makes runs repeat, and still leaves NumPy's global generator "
+                  "alone.",
+        kind="limit",
+        tests=(_SEMANTICS + "test_2_1_random_seed_seeds_nd_random_only",),
+        example="""\
+>>> mx.random.seed(1)
+>>> nd.random.uniform(shape=3)
+<BLANKLINE>
+[0.5118216  0.9504637  0.14415962]
+<NDArray 3 @cpu(0)>
+""",
+    ),
+    Difference(
+        topic="GPUs",
+        mxnet="``ctx=mx.gpu()`` puts arrays on a GPU.",
+        minigluon="CPU only: ``mx.gpu()`` exists and ``mx.context.num_gpus()`` is 0, so the "
+                  "book's ``try_gpu()`` falls back to the CPU; an array on a GPU is "
+                  "refused with an error that says so.",
+        kind="limit",
+        tests=(_IO + "test_gpu_context_is_refused_with_advice",),
+    ),
+    Difference(
+        topic="The symbolic API",
+        mxnet="``mx.sym``, ``autograd.get_symbol`` and ``HybridBlock.export`` build and "
+              "save symbolic graphs; ``hybridize()`` compiles blocks into one.",
+        minigluon="always imperative: ``hybridize()`` does nothing (results are the same) "
+                  "and the graph-building functions raise ``NotAvailableError``.",
+        kind="limit",
+        example="""\
+>>> autograd.get_symbol(nd.ones(1))
+Traceback (most recent call last):
+...
+minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigluon...
+""",
+    ),
+)
