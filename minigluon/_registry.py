@@ -33,6 +33,7 @@ class Registry(Generic[T]):
         self._owners: dict[str, str] = {}
         self._plugins_loaded = group is None
         self._listeners: list[Callable[[str, T], None]] = []
+        self._unlisteners: list[Callable[[str, T], None]] = []
 
     def register(self, obj: T, name: str | None = None, *, override: bool = False,
                  owner: str | None = None) -> T:
@@ -54,6 +55,20 @@ class Registry(Generic[T]):
         for listener in self._listeners:
             listener(key, obj)
         return obj
+
+    def unregister(self, name: str) -> T:
+        """Remove ``name`` (and whatever was built from it, such as ``nd.<name>``);
+        returns the object it held."""
+        key = name.lower()
+        obj = self._items.pop(key)
+        self._owners.pop(key, None)
+        for listener in self._unlisteners:
+            listener(key, obj)
+        return obj
+
+    def on_unregister(self, listener: Callable[[str, T], None]) -> None:
+        """Call ``listener(name, obj)`` whenever an entry is removed."""
+        self._unlisteners.append(listener)
 
     def alias(self, *names: str) -> Callable[[T], T]:
         """Decorator registering an object under extra names."""

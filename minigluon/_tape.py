@@ -9,6 +9,8 @@ reference cycles, and a node's residuals are dropped the moment backward has use
 from __future__ import annotations
 
 import itertools
+import operator
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -92,8 +94,8 @@ class Node:
     it holds that array's gradient buffer and ``grad_req``.
     """
 
-    __slots__ = ("op", "res", "parents", "vcs", "mut", "seq", "needs", "g", "gown", "shape",
-                 "dtype", "grad", "grad_req", "fresh", "name", "__weakref__")
+    __slots__ = ("op", "res", "parents", "vcs", "mut", "seq", "needs", "g", "shape", "dtype",
+                 "grad", "grad_req", "fresh", "name", "__weakref__")
 
     def __init__(self, op: Any, res: Any, parents: tuple, shape: tuple[int, ...],
                  dtype: np.dtype, vcs: tuple | None = None,
@@ -215,11 +217,10 @@ def _toposort(roots: list[Node], check: bool = True) -> list[Node]:
                 seen.add(p)
                 stack.append(p)
     # a node is always created after its parents, so creation order is a topological order
-    return sorted(seen, key=_seq)
+    return sorted(seen, key=_SEQ_KEY)
 
 
-def _seq(node: Node) -> int:
-    return node.seq
+_SEQ_KEY = operator.attrgetter("seq")
 
 
 def _stale(node: Node) -> None:
@@ -232,15 +233,18 @@ def _stale(node: Node) -> None:
 
 
 def _accumulate(p: Node, gi: Any) -> None:
-    if p.g is None:
+    """Add a second (third...) gradient contribution into ``p.g``."""
+    pg = p.g
+    if pg is None:
         p.g = gi
-        p.gown = False
-    elif p.gown and isinstance(gi, np.ndarray) and p.g.shape == gi.shape and \
-            np.can_cast(gi.dtype, p.g.dtype, "same_kind"):
-        p.g += gi  # our own buffer: accumulate without a new allocation
+    elif (pg.__class__ is np.ndarray and gi.__class__ is np.ndarray and pg.base is None
+          and sys.getrefcount(pg) <= 3 and pg.shape == gi.shape and pg.flags.writeable
+          and np.can_cast(gi.dtype, pg.dtype, "safe")):
+        # nobody else holds this array (only p.g, this frame and getrefcount's argument
+        # do), so it can take the sum in place, without a new allocation
+        pg += gi
     else:
-        p.g = p.g + gi
-        p.gown = isinstance(p.g, np.ndarray)
+        p.g = pg + gi
 
 
 def run_backward(roots: list[Node], seeds: list[Any], retain_graph: bool,
@@ -287,8 +291,8 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
             if g is not None:
                 if node.mut != MUTATIONS[0]:
                     _stale(node)
-                STATE.recording = create_graph
                 if create_graph:
+                    STATE.recording = True
                     grads = _vjp_recorded(node, g)
                 elif node.needs is None:
                     grads = node.op.vjp(node.res, g)
@@ -298,10 +302,10 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                     if gi is not None and p.__class__ is Node:
                         if p.g is None:
                             p.g = gi
-                            p.gown = False
                         else:
                             _accumulate(p, gi)  # recorded too, under create_graph
-                STATE.recording = prev
+                if create_graph:
+                    STATE.recording = prev
             if not retain_graph:
                 node.res = _FREED
                 node.vcs = None

@@ -314,7 +314,7 @@ def explain(heads: NDArray | Sequence[NDArray], names: Mapping[str, Any] | None 
     1     J     broadcast_add  (1,)      head gradient  L (1,), s (1,)
     2     s     _mul_scalar    (1,)      J              #11 (1,)
     ...
-    11    #3    broadcast_sub  (2, 1)    #4             o (2, 1), y (2, 1) dropped
+    11    #3    broadcast_sub  (2, 1)    #4             o (2, 1)
     12    o     dot            (2, 1)    #3             W2 (2, 4), h (4, 1)
     13    h     relu           (4, 1)    o              z (4, 1)
     14    z     dot            (4, 1)    h              W1 (4, 3)
@@ -323,8 +323,8 @@ def explain(heads: NDArray | Sequence[NDArray], names: Mapping[str, Any] | None 
 
     ``W2`` gets two contributions, one through the output layer ``o`` and one through
     the penalty (``#9`` is ``W2 ** 2``); backward sums them, as in the book's
-    ∂J/∂W2 = (∂J/∂o) hᵀ + λ W2. ``dot`` computes no gradient for the data ``x``; the one
-    that ``-`` returns for the label ``y`` is dropped.
+    ∂J/∂W2 = (∂J/∂o) hᵀ + λ W2. No gradient is computed for the data ``x`` and ``y``:
+    ``dot`` and ``-`` skip the inputs that are not variables.
     """
     steps = list(explain_steps(heads, names, head_grads, retain_graph, train_mode))
     head = steps[0].head if steps else "f"

@@ -46,6 +46,7 @@ import numpy as np
 
 from . import autograd
 from ._registry import Registry
+from ._tape import bump
 from .base import NotAvailableError
 from .ndarray import NDArray, zeros
 
@@ -343,6 +344,13 @@ def _write(arr: NDArray, value: np.ndarray) -> None:
         arr[:] = value
 
 
+def _update_in_place(weight: NDArray, ufunc: Any, value: np.ndarray) -> None:
+    """``weight = ufunc(weight, value)`` written into the weight's own buffer."""
+    w = weight._data
+    ufunc(w, value, out=w, casting="unsafe")
+    bump(weight._vc)  # like any in-place write: a graph that saved w would be stale
+
+
 def _clip(x: np.ndarray, bound: Any) -> np.ndarray:
     return np.clip(x, -bound, bound)
 
@@ -386,9 +394,13 @@ class SGD(Optimizer):
         if self.momentum > 0:  # MXNet ignores a negative momentum (but keeps its state)
             mom = _as_kernel(self.momentum, w.dtype) * state._data - (lr * wd) * w - step
             _write(state, mom)
-        else:
-            mom = -((lr * wd) * w) - step
-        _write(weight, w + mom)
+            _write(weight, w + mom)
+            return
+        # w + (-lr·wd·w - step) computed in place as w - (lr·wd·w + step): the same bits
+        # (IEEE rounding is symmetric), one temporary instead of four
+        if wd:
+            step += (lr * wd) * w
+        _update_in_place(weight, np.subtract, step)
 
 
 @_builtin

@@ -185,8 +185,7 @@ def clipped_op():
             return [(cls(), [rng.uniform(0.1, 0.9, size=(3,))])]
 
     yield Clip01
-    OPS._items.pop(Clip01.name)
-    OPS._owners.pop(Clip01.name)
+    OPS.unregister(Clip01.name)
 
 
 def test_plugin_operator_shows_its_own_rule(clipped_op):
@@ -378,8 +377,7 @@ def half_square_op():
             return [(cls(), [np.array([[1.0, 2.0], [3.0, 4.0]])])]
 
     yield HalfSquare
-    OPS._items.pop(HalfSquare.name)
-    OPS._owners.pop(HalfSquare.name)
+    OPS.unregister(HalfSquare.name)
 
 
 def test_report_lists_worst_elements_with_both_values(half_square_op):
@@ -453,8 +451,7 @@ def test_command_line_fails_an_operator_without_samples(capsys):
         assert testing.main(["--op", NoSamples.name]) == 1
         assert "declares no samples" in capsys.readouterr().out
     finally:
-        OPS._items.pop(NoSamples.name)
-        OPS._owners.pop(NoSamples.name)
+        OPS.unregister(NoSamples.name)
 
 
 def test_check_all_ops_by_name():

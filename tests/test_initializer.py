@@ -31,8 +31,7 @@ def scratch_registry():
     before = set(INITIALIZERS._items)
     yield
     for name in set(INITIALIZERS._items) - before:
-        INITIALIZERS._items.pop(name)
-        INITIALIZERS._owners.pop(name)
+        INITIALIZERS.unregister(name)
 
 
 # ---- golden ----------------------------------------------------------------------------

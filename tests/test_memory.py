@@ -171,8 +171,7 @@ def flat_ops():
 
     yield KeepFlat, Square
     for c in (KeepFlat, Square):
-        OPS._items.pop(c.name)
-        OPS._owners.pop(c.name)
+        OPS.unregister(c.name)
 
 
 def test_plugin_residuals_are_matched_by_buffer(flat_ops):

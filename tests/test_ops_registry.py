@@ -58,7 +58,7 @@ def test_checker_catches_a_wrong_backward():
     assert "backward formula" in report.hint
     text = repr(report)
     assert "MISMATCH" in text and "tape" in text and "numeric" in text
-    OPS._items.pop("_test_wrong_square")
+    OPS.unregister("_test_wrong_square")
 
 
 def test_checker_hints_precision_for_float32():
@@ -101,8 +101,8 @@ def test_user_operator_from_test_module_is_differentiable():
         np.testing.assert_allclose(x.grad.asnumpy(), [6.0, 24.0])
         assert all(r.ok for r in check_op("test_cube"))
     finally:
-        OPS._items.pop("test_cube")
-        delattr(mx.nd.NDArray, "test_cube")
+        OPS.unregister("test_cube")
+    assert not hasattr(nd, "test_cube") and not hasattr(mx.nd.NDArray, "test_cube")
 
 
 PLUGIN = textwrap.dedent('''
@@ -149,7 +149,8 @@ def test_plugin_from_installed_distribution(tmp_path, monkeypatch):
         assert "plugin mg_demo_plugin:Softplus" in OPS.owner("demo_softplus")
         assert all(r.ok for r in check_op("demo_softplus"))
     finally:
-        OPS._items.pop("demo_softplus", None)
+        if "demo_softplus" in OPS._items:
+            OPS.unregister("demo_softplus")
         sys.modules.pop("mg_demo_plugin", None)
 
 

@@ -167,8 +167,7 @@ def cube_op():
             return [(cls(), [rng.normal(size=(3,))])]
 
     yield Cube
-    OPS._items.pop(Cube.name)
-    OPS._owners.pop(Cube.name)
+    OPS.unregister(Cube.name)
 
 
 def test_plugin_operator_is_drawn_by_name_with_its_rule(cube_op):

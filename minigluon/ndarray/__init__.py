@@ -155,8 +155,17 @@ def _op_function(cls: type[Op]) -> Any:
     fields = [f.name for f in attrs.fields(cls)] if attrs.has(cls) else []
     names = cls.inputs
     varargs = names[:1] == ("*data",)
+    # an operator whose parameters all have defaults is shared by the calls that set none
+    try:
+        default_op = cls()
+    except TypeError:
+        default_op = None
+    nin = len(names)
 
     def fn(*args: Any, out: NDArray | None = None, name: str | None = None, **kw: Any) -> Any:
+        if default_op is not None and not kw and out is None and len(args) == nin and \
+                all(a.__class__ is NDArray for a in args):
+            return invoke(default_op, args)  # the common call, nd.tanh(x): no parsing
         if varargs:
             if not all(isinstance(a, NDArray) for a in args):
                 raise AssertionError("Positional arguments must have NDArray type, "
@@ -211,7 +220,17 @@ def _on_register(name: str, cls: type[Op]) -> None:
         setattr(NDArray, cls.method, _method(fn))
 
 
+def _on_unregister(name: str, cls: type[Op]) -> None:
+    fn = globals().get(cls.name)
+    if getattr(fn, "__name__", None) == cls.name and getattr(fn, "__doc__", None) == cls.__doc__:
+        del globals()[cls.name]
+    method = vars(NDArray).get(cls.method) if cls.method else None
+    if method is not None and cls.method not in _HANDWRITTEN_METHODS:
+        delattr(NDArray, cls.method)
+
+
 OPS.on_register(_on_register)
+OPS.on_unregister(_on_unregister)
 
 
 def __getattr__(name: str) -> Any:

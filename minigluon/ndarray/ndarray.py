@@ -72,18 +72,20 @@ def _wrap(data: np.ndarray, node: Node | None, vc: list[int] | None = None) -> N
     return a
 
 
-_SCALAR_OPS: dict[tuple[type, float], Any] = {}
+_SCALAR_OPS: dict[type, dict[Any, Any]] = {}
 
 
 def _scalar_op(cls: type, s: Any) -> Any:
     """One operator instance per (class, scalar): loops reuse theirs instead of building it
     again at every step."""
-    key = (cls, s)
-    op = _SCALAR_OPS.get(key)
+    cache = _SCALAR_OPS.get(cls)
+    if cache is None:
+        cache = _SCALAR_OPS[cls] = {}
+    op = cache.get(s)
     if op is None:
-        if len(_SCALAR_OPS) > 512:
-            _SCALAR_OPS.clear()
-        op = _SCALAR_OPS[key] = cls(s)
+        if len(cache) > 256:
+            cache.clear()
+        op = cache[s] = cls(s)
     return op
 
 
@@ -91,7 +93,34 @@ def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
     """Apply ``op`` to NDArrays, recording a node when autograd is recording and some
     input is in the graph."""
     if len(args) == 1:
-        out, res = op.forward(args[0]._data)
+        a = args[0]
+        out, res = op.forward(a._data)
+        if STATE.recording and a._node is not None:
+            # the common recorded case, written out: one input, already in the graph
+            vc = a._vc if op.view else [0]
+            node = Node(op, res, (a._node,), out.shape, out.dtype,
+                        (a._vc, vc) if res else None)
+            tape = STATE.tape
+            if tape is not None:
+                tape.nodes.append(node)
+        else:
+            vc, node = (a._vc if op.view else [0]), None
+        y = NDArray.__new__(NDArray)
+        y._data, y._node, y._vc = out, node, vc
+        return y
+    if len(args) == 2:
+        a, b = args
+        out, res = op.forward(a._data, b._data)
+        if STATE.recording and a._node is not None and b._node is not None and not op.view:
+            # both inputs in the graph, written out: no data to mark
+            node = Node(op, res, (a._node, b._node), out.shape, out.dtype,
+                        (a._vc, b._vc, [0]) if res else None)
+            tape = STATE.tape
+            if tape is not None:
+                tape.nodes.append(node)
+            y = NDArray.__new__(NDArray)
+            y._data, y._node, y._vc = out, node, (node.vcs[2] if res else [0])
+            return y
     else:
         out, res = op.forward(*[a._data for a in args])
     if not STATE.recording:
@@ -102,42 +131,25 @@ def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
 def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> NDArray:
     """Wrap ``out`` (computed by ``op`` from ``args``) and put its node on the tape."""
     vc = args[0]._vc if op.view else [0]
-    if len(args) == 1:
-        a = args[0]
-        if a._node is None:
-            return _wrap(out, None, vc)
-        parents: tuple = (a._node,)
-        vcs = (a._vc, vc) if res else None
-    else:
-        ps = []
-        ingraph = False
-        for a in args:
-            n = a._node
-            if n is None:
-                ps.append(Const(id(a), a._data.shape, a._data.dtype))
-            else:
-                ps.append(n)
-                ingraph = True
-        if not ingraph:
-            return _wrap(out, None, vc)
-        parents = tuple(ps)
-        vcs = (*[a._vc for a in args], vc) if res else None
-        if len(ps) != sum(p.__class__ is Node for p in ps):
-            node = Node(op, res, parents, out.shape, out.dtype, vcs,
-                        tuple(p.__class__ is Node for p in ps))
-            tape = STATE.tape
-            if tape is not None:
-                tape.nodes.append(node)
-            return _wrap(out, node, vc)
-    node = Node(op, res, parents, out.shape, out.dtype, vcs)
+    parents = []
+    needs = []
+    for a in args:
+        n = a._node
+        if n is None:  # data: recorded for pictures, never differentiated
+            parents.append(Const(id(a), a._data.shape, a._data.dtype))
+            needs.append(False)
+        else:
+            parents.append(n)
+            needs.append(True)
+    if True not in needs:
+        return _wrap(out, None, vc)
+    node = Node(op, res, tuple(parents), out.shape, out.dtype,
+                (*[a._vc for a in args], vc) if res else None,
+                None if False not in needs else tuple(needs))
     tape = STATE.tape
     if tape is not None:
         tape.nodes.append(node)
-    a = NDArray.__new__(NDArray)
-    a._data = out
-    a._node = node
-    a._vc = vc
-    return a
+    return _wrap(out, node, vc)
 
 
 def _scalar(x: Any) -> Any:
@@ -172,6 +184,9 @@ def _binary(a: NDArray, b: Any, op: Any, scalar_op: type, rscalar_op: type,
             reflected: bool = False) -> NDArray:
     if b.__class__ is NDArray:
         return invoke(op, (b, a) if reflected else (a, b))
+    t = b.__class__
+    if t is float or t is int:  # the common scalar case first
+        return invoke(_scalar_op(rscalar_op if reflected else scalar_op, b), (a,))
     s = _scalar(b)
     if s is not None:
         return invoke(_scalar_op(rscalar_op if reflected else scalar_op, s), (a,))
@@ -451,9 +466,8 @@ class NDArray:
         A non-scalar head is treated as the sum of its elements (``out_grad`` of ones).
         Without ``retain_graph`` the graph is freed afterwards.
         """
-        from ..autograd import backward
-
-        backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
+        _autograd().backward([self], None if out_grad is None else [out_grad], retain_graph,
+                             train_mode)
 
     def detach(self) -> NDArray:
         """The same data (shared memory), cut from the graph."""
@@ -476,6 +490,12 @@ class NDArray:
             raise IndexError(str(e)) from None
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if key.__class__ is slice and value.__class__ is NDArray and key == _ALL and \
+                not STATE.recording and value._data.shape == self._data.shape:
+            # x[:] = y of the same shape, outside record (every SGD update): a plain copy
+            np.copyto(self._data, value._data, casting="unsafe")
+            bump(self._vc)
+            return
         key = _index_key(key)
         rec = STATE.recording
         if rec and self._node is not None:
@@ -608,6 +628,21 @@ class NDArray:
 
     def __le__(self, o: Any) -> NDArray:
         return _compare(self, o, "lesser_equal")
+
+
+_ALL = slice(None)
+
+
+_AUTOGRAD: Any = None
+
+
+def _autograd() -> Any:
+    global _AUTOGRAD
+    if _AUTOGRAD is None:
+        from .. import autograd  # autograd imports this module: bind on first use
+
+        _AUTOGRAD = autograd
+    return _AUTOGRAD
 
 
 def _index_key(key: Any) -> Any:

@@ -124,7 +124,7 @@ def register_op(cls: type[Op] | None = None, *, name: str | None = None,
     --------
     >>> import attrs, numpy as np
     >>> from minigluon import nd
-    >>> from minigluon.ops import Op, register_op
+    >>> from minigluon.ops import OPS, Op, register_op
     >>> @register_op
     ... @attrs.frozen
     ... class Cube(Op):
@@ -141,6 +141,7 @@ def register_op(cls: type[Op] | None = None, *, name: str | None = None,
     <BLANKLINE>
     [8.]
     <NDArray 1 @cpu(0)>
+    >>> _ = OPS.unregister("doc_cube")  # and gone again: nd.doc_cube no longer exists
     """
     def deco(c: type[Op]) -> type[Op]:
         if name is not None:

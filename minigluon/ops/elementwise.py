@@ -32,14 +32,36 @@ def _sc(s: float, x: np.ndarray) -> Any:
     return s if x.dtype.kind == "f" else x.dtype.type(s)
 
 
+def _with_scalar(f: Any, x: np.ndarray, s: float) -> np.ndarray:
+    """``f(x, s)`` in x's dtype, as MXNet computes array-scalar arithmetic."""
+    if x.dtype.kind != "f":
+        s = x.dtype.type(s)
+    y = f(x, s)
+    return y if y.dtype == x.dtype else y.astype(x.dtype)
+
+
 def _broadcast_error(a: np.ndarray, b: np.ndarray) -> None:
     raise MinigluonError(f"operands could not be broadcast together with shapes "
                          f"{list(a.shape)} {list(b.shape)}") from None
 
 
-def _same_dtype(out: np.ndarray, like: np.ndarray) -> np.ndarray:
-    # MXNet keeps the array's dtype in array-scalar arithmetic (int32 * 0.5 stays int32)
-    return out if out.dtype == like.dtype else out.astype(like.dtype)
+def _rsub(x, s):
+    return s - x
+
+
+def _rdiv(x, s):
+    return s / x
+
+
+def _rpow(x, s):
+    return s ** x
+
+
+def _rmod(x, s):
+    return np.mod(s, x)
+
+
+_BOTH = (True, True)
 
 
 # ---- binary arithmetic with broadcasting -------------------------------------------
@@ -60,8 +82,12 @@ class Add(Op):
             _broadcast_error(a, b)
 
     def vjp(self, res, g):
+        return self.vjp_some(res, g, _BOTH)
+
+    def vjp_some(self, res, g, needs):
         sa, sb = res
-        return unbroadcast(g, sa), unbroadcast(g, sb)
+        return (unbroadcast(g, sa) if needs[0] else None,
+                unbroadcast(g, sb) if needs[1] else None)
 
     @classmethod
     def samples(cls, rng):
@@ -84,8 +110,12 @@ class Sub(Op):
             _broadcast_error(a, b)
 
     def vjp(self, res, g):
+        return self.vjp_some(res, g, _BOTH)
+
+    def vjp_some(self, res, g, needs):
         sa, sb = res
-        return unbroadcast(g, sa), unbroadcast(-g, sb)
+        return (unbroadcast(g, sa) if needs[0] else None,
+                unbroadcast(-g, sb) if needs[1] else None)
 
     @classmethod
     def samples(cls, rng):
@@ -108,8 +138,12 @@ class Mul(Op):
             _broadcast_error(a, b)
 
     def vjp(self, res, g):
+        return self.vjp_some(res, g, _BOTH)
+
+    def vjp_some(self, res, g, needs):
         a, b = res
-        return unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)
+        return (unbroadcast(g * b, a.shape) if needs[0] else None,
+                unbroadcast(g * a, b.shape) if needs[1] else None)
 
     @classmethod
     def samples(cls, rng):
@@ -132,8 +166,12 @@ class Div(Op):
             _broadcast_error(a, b)
 
     def vjp(self, res, g):
+        return self.vjp_some(res, g, _BOTH)
+
+    def vjp_some(self, res, g, needs):
         a, b = res
-        return unbroadcast(g / b, a.shape), unbroadcast(-g * a / (b * b), b.shape)
+        return (unbroadcast(g / b, a.shape) if needs[0] else None,
+                unbroadcast(-g * a / (b * b), b.shape) if needs[1] else None)
 
     @classmethod
     def samples(cls, rng):
@@ -310,7 +348,7 @@ class AddScalar(_ScalarOp):
     saves = ()
 
     def forward(self, x):
-        return _same_dtype(x + _sc(self.scalar, x), x), ()
+        return _with_scalar(np.add, x, self.scalar), ()
 
     def vjp(self, res, g):
         return (g,)
@@ -325,7 +363,7 @@ class SubScalar(_ScalarOp):
     saves = ()
 
     def forward(self, x):
-        return _same_dtype(x - _sc(self.scalar, x), x), ()
+        return _with_scalar(np.subtract, x, self.scalar), ()
 
     def vjp(self, res, g):
         return (g,)
@@ -340,7 +378,7 @@ class RSubScalar(_ScalarOp):
     saves = ()
 
     def forward(self, x):
-        return _same_dtype(_sc(self.scalar, x) - x, x), ()
+        return _with_scalar(_rsub, x, self.scalar), ()
 
     def vjp(self, res, g):
         return (-g,)
@@ -355,7 +393,7 @@ class MulScalar(_ScalarOp):
     saves = ()
 
     def forward(self, x):
-        return _same_dtype(x * _sc(self.scalar, x), x), ()
+        return _with_scalar(np.multiply, x, self.scalar), ()
 
     def vjp(self, res, g):
         return (g * self.scalar,)
@@ -370,7 +408,7 @@ class DivScalar(_ScalarOp):
     saves = ()
 
     def forward(self, x):
-        return _same_dtype(x / _sc(self.scalar, x), x), ()
+        return _with_scalar(np.divide, x, self.scalar), ()
 
     def vjp(self, res, g):
         return (g / self.scalar,)
@@ -385,7 +423,7 @@ class RDivScalar(_ScalarOp):
     saves = ("x0", "y")
 
     def forward(self, x):
-        y = _same_dtype(_sc(self.scalar, x) / x, x)
+        y = _with_scalar(_rdiv, x, self.scalar)
         return y, (x, y)
 
     def vjp(self, res, g):
@@ -402,7 +440,7 @@ class PowScalar(_ScalarOp):
     saves = ("x0",)
 
     def forward(self, x):
-        return _same_dtype(x ** _sc(self.scalar, x), x), (x,)
+        return _with_scalar(np.power, x, self.scalar), (x,)
 
     def vjp(self, res, g):
         (x,) = res
@@ -420,7 +458,7 @@ class RPowScalar(_ScalarOp):
     saves = ("y",)
 
     def forward(self, x):
-        y = _same_dtype(_sc(self.scalar, x) ** x, x)
+        y = _with_scalar(_rpow, x, self.scalar)
         return y, (y,)
 
     def vjp(self, res, g):
@@ -441,7 +479,7 @@ class MaximumScalar(_ScalarOp):
     saves = ("x0",)
 
     def forward(self, x):
-        return _same_dtype(np.maximum(x, _sc(self.scalar, x)), x), (x,)
+        return _with_scalar(np.maximum, x, self.scalar), (x,)
 
     def vjp(self, res, g):
         return (g * (res[0] >= self.scalar),)
@@ -460,7 +498,7 @@ class MinimumScalar(_ScalarOp):
     saves = ("x0",)
 
     def forward(self, x):
-        return _same_dtype(np.minimum(x, _sc(self.scalar, x)), x), (x,)
+        return _with_scalar(np.minimum, x, self.scalar), (x,)
 
     def vjp(self, res, g):
         return (g * (res[0] <= self.scalar),)
@@ -478,7 +516,7 @@ class ModScalar(_ScalarOp):
     name = "_mod_scalar"
 
     def forward(self, x):
-        return _same_dtype(np.mod(x, _sc(self.scalar, x)), x), ()
+        return _with_scalar(np.mod, x, self.scalar), ()
 
     def vjp(self, res, g):
         return (g,)
@@ -496,7 +534,7 @@ class RModScalar(_ScalarOp):
     name = "_rmod_scalar"
 
     def forward(self, x):
-        return _same_dtype(np.mod(_sc(self.scalar, x), x), x), (x,)
+        return _with_scalar(_rmod, x, self.scalar), (x,)
 
     def vjp(self, res, g):
         return (-g * np.floor(self.scalar / res[0]),)
@@ -520,24 +558,29 @@ def _unary(name: str, doc: str, fwd, back, saves: tuple[str, ...] | None,
     class Unary(Op):
         method = name
 
-        def forward(self, x):
-            y = _same_dtype(fwd(x), x)
-            if keep_res == "x":
-                return y, (x,)
-            if keep_res == "y":
-                return y, (y,)
-            if keep_res == "xy":
-                return y, (x, y)
-            return y, ()
+        # forward keeps only what the derivative formula reads: x, y, both or nothing
+        if keep_res == "x":
+            def forward(self, x):
+                y = fwd(x)
+                return (y if y.dtype == x.dtype else y.astype(x.dtype)), (x,)
 
-        def vjp(self, res, g):
-            if keep_res == "x":
+            def vjp(self, res, g):
                 return (back(g, res[0], None),)
-            if keep_res == "y":
+        elif keep_res == "y":
+            def forward(self, x):
+                y = fwd(x)
+                y = y if y.dtype == x.dtype else y.astype(x.dtype)
+                return y, (y,)
+
+            def vjp(self, res, g):
                 return (back(g, None, res[0]),)
-            if keep_res == "xy":
-                return (back(g, res[0], res[1]),)
-            return (back(g, None, None),)
+        else:
+            def forward(self, x):
+                y = fwd(x)
+                return (y if y.dtype == x.dtype else y.astype(x.dtype)), ()
+
+            def vjp(self, res, g):
+                return (back(g, None, None),)
 
         @classmethod
         def samples(cls, rng):

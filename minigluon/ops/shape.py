@@ -3,6 +3,7 @@ pick, take, where, clip, casts."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import attrs
@@ -26,6 +27,8 @@ def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = 
     rest, -3 merges two dimensions, -4 splits one into the next two values."""
     if reverse:
         return tuple(reversed(infer_reshape(tuple(reversed(src)), tuple(reversed(shape)))))
+    if all(s > 0 for s in shape):  # no codes: NumPy checks the size itself
+        return shape
     out: list[int] = []
     i = j = 0
     while j < len(shape):
@@ -55,13 +58,13 @@ def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = 
             out.append(s)
             i += 1
         j += 1
-    size = int(np.prod(src))
+    size = math.prod(src)
     if out.count(-1) == 1:
-        known = int(np.prod([d for d in out if d != -1]))
+        known = math.prod(d for d in out if d != -1)
         if known == 0 or size % known:
             raise ValueError(f"Cannot reshape array of size {size} into shape {shape}")
         out[out.index(-1)] = size // known
-    if int(np.prod(out)) != size or out.count(-1) > 1:
+    if math.prod(out) != size or out.count(-1) > 1:
         raise ValueError(f"Cannot reshape array of size {size} into shape {shape}")
     return tuple(out)
 
@@ -82,7 +85,12 @@ class Reshape(Op):
     reverse: bool = False
 
     def forward(self, x):
-        return x.reshape(infer_reshape(x.shape, _mx_shape(self.shape), self.reverse)), (x.shape,)
+        shape = infer_reshape(x.shape, _mx_shape(self.shape), self.reverse)
+        try:
+            return x.reshape(shape), (x.shape,)
+        except ValueError:
+            raise ValueError(f"Cannot reshape array of size {x.size} into shape "
+                             f"{tuple(self.shape)}") from None
 
     def vjp(self, res, g):
         return (g.reshape(res[0]),)
