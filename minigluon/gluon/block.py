@@ -515,6 +515,13 @@ class HybridBlock(Block):
 
     def forward(self, x: Any, *args: Any) -> Any:
         """Finish deferred initialization if needed, then call :meth:`hybrid_forward`."""
+        if x.__class__ is NDArray and not args:  # the common case, without the checks
+            try:
+                params = {k: v.data() for k, v in self._reg_params.items()}
+            except DeferredInitializationError:
+                pass
+            else:
+                return self.hybrid_forward(nd, x, **params)
         x = _as_input(x)
         args = tuple(_as_input(a) for a in args)
         if not any(isinstance(a, NDArray) for a in (x, *args)):

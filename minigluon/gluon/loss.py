@@ -190,7 +190,11 @@ class SoftmaxCrossEntropyLoss(Loss):
                 loss = -F.pick(pred, label, axis=ax, keepdims=True)
             else:
                 op = get_op("_softmax_cross_entropy")(axis=ax)
-                loss = F.expand_dims(invoke(op, (pred, label)), axis=ax)
+                loss = invoke(op, (pred, label))
+                if pred.ndim == 2 and ax == 1 and self._weight is None and sample_weight is None \
+                        and self._batch_axis == 0:
+                    return loss  # one value per example already: the mean below is a no-op
+                loss = F.expand_dims(loss, axis=ax)
         else:
             if not self._from_logits:
                 pred = F.log_softmax(pred, self._axis)

@@ -362,11 +362,14 @@ def LeakyReLU(data: NDArray, act_type: str = "leaky", slope: float = 0.25, **kw:
     return invoke(get_op("_leaky_relu")(slope=slope), (data,))
 
 
+_FULLY_CONNECTED = {f: get_op("FullyConnected")(flatten=f) for f in (True, False)}
+
+
 def FullyConnected(data: NDArray, weight: NDArray, bias: NDArray | None = None,
                    num_hidden: int | None = None, no_bias: bool = False, flatten: bool = True,
                    **kw: Any) -> NDArray:
     """``data @ weight.T + bias``, the Dense layer's computation in one operator."""
-    op = get_op("FullyConnected")(flatten=flatten)
+    op = _FULLY_CONNECTED[bool(flatten)]
     if no_bias or bias is None:
         return invoke(op, (data, weight))
     return invoke(op, (data, weight, bias))

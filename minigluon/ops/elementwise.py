@@ -3,6 +3,7 @@ comparisons. Every VJP undoes broadcasting with ``unbroadcast`` and nothing else
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import attrs
@@ -440,7 +441,8 @@ class PowScalar(_ScalarOp):
     saves = ("x0",)
 
     def forward(self, x):
-        return _with_scalar(np.power, x, self.scalar), (x,)
+        # x ** s, not np.power: NumPy computes x ** 2 as a square, several times faster
+        return _with_scalar(operator.pow, x, self.scalar), (x,)
 
     def vjp(self, res, g):
         (x,) = res

@@ -207,22 +207,26 @@ class SoftmaxCrossEntropy(Op):
     axis: int = -1
 
     def forward(self, x, label):
-        z = x - x.max(axis=self.axis, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=self.axis, keepdims=True))
-        idx = np.expand_dims(_clip_labels(label, x.shape[self.axis]), self.axis)
-        loss = -np.take_along_axis(logp, idx, axis=self.axis)
-        return np.squeeze(loss, self.axis), (logp, idx)
+        # one row per example: the classes along the last axis of a 2-D view
+        rows = np.moveaxis(x, self.axis, -1).reshape(-1, x.shape[self.axis])
+        z = rows - rows.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        idx = _clip_labels(label, x.shape[self.axis]).reshape(-1)
+        loss = -logp[np.arange(len(idx)), idx]
+        return loss.reshape(label.shape), (logp, idx, x.shape)
 
     def vjp(self, res, g):
-        logp, idx = res
+        logp, idx, shape = res
         dx = np.exp(logp)
-        np.put_along_axis(dx, idx, np.take_along_axis(dx, idx, axis=self.axis) - 1,
-                          axis=self.axis)
-        return dx * np.expand_dims(g, self.axis), None
+        dx[np.arange(len(idx)), idx] -= 1
+        dx *= g.reshape(-1, 1)
+        moved = shape[:self.axis % len(shape)] + shape[self.axis % len(shape) + 1:]
+        return np.moveaxis(dx.reshape(moved + (shape[self.axis],)), -1, self.axis), None
 
     @classmethod
     def samples(cls, rng):
-        return [(cls(), [rng.normal(size=(4, 3)), np.array([0.0, 2, 1, 2])])]
+        return [(cls(), [rng.normal(size=(4, 3)), np.array([0.0, 2, 1, 2])]),
+                (cls(axis=1), [rng.normal(size=(2, 3, 2)), np.array([[0.0, 2], [1, 1]])])]
 
 
 def _clip_labels(label: np.ndarray, n: int) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import attrs
@@ -50,6 +51,7 @@ class _Reduce(Op):
     exclude: bool = False
 
     def _out(self, x, fn):
+        # fn is an ndarray method (x.sum ...): NumPy's function forms add a dispatch layer
         axes = _axes(self.axis, x.ndim, self.exclude)
         return _as_mx(fn(x, axis=axes, keepdims=self.keepdims)), axes
 
@@ -64,7 +66,7 @@ class Sum(_Reduce):
     saves = ("c", "c")
 
     def forward(self, x):
-        y, axes = self._out(x, np.sum)
+        y, axes = self._out(x, np.ndarray.sum)
         return y.astype(x.dtype, copy=False), (x.shape, axes)  # int32 sums stay int32
 
     def vjp(self, res, g):
@@ -86,12 +88,12 @@ class Mean(_Reduce):
     saves = ("c", "c")
 
     def forward(self, x):
-        y, axes = self._out(x, np.mean)
+        y, axes = self._out(x, np.ndarray.mean)
         return y.astype(x.dtype, copy=False), (x.shape, axes)
 
     def vjp(self, res, g):
         shape, axes = res
-        n = int(np.prod([shape[i] for i in (axes if axes is not None else range(len(shape)))]))
+        n = math.prod(shape[i] for i in (axes if axes is not None else range(len(shape))))
         return (_broadcast_back(_expand(g, shape, axes) / max(n, 1), shape),)
 
     @classmethod
@@ -108,7 +110,7 @@ class Prod(_Reduce):
     method = "prod"
 
     def forward(self, x):
-        y, axes = self._out(x, np.prod)
+        y, axes = self._out(x, np.ndarray.prod)
         y = y.astype(x.dtype, copy=False)
         return y, (x, y, axes)
 
@@ -123,7 +125,7 @@ class Prod(_Reduce):
 
 @attrs.frozen
 class _Extreme(_Reduce):
-    fn = staticmethod(np.max)
+    fn = staticmethod(np.ndarray.max)
 
     def forward(self, x):
         y, axes = self._out(x, type(self).fn)
@@ -148,7 +150,7 @@ class Max(_Extreme):
 
     name = "max"
     method = "max"
-    fn = staticmethod(np.max)
+    fn = staticmethod(np.ndarray.max)
 
 
 @register_op
@@ -158,7 +160,7 @@ class Min(_Extreme):
 
     name = "min"
     method = "min"
-    fn = staticmethod(np.min)
+    fn = staticmethod(np.ndarray.min)
 
 
 @register_op

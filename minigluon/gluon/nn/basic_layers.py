@@ -3,12 +3,13 @@ Lambda, Embedding."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from ... import ndarray as nd
+from ... import autograd, ndarray as nd
 from ...base import MXNetError
 from ...ndarray.ndarray import NDArray
 from ..block import Block, HybridBlock
@@ -91,7 +92,7 @@ class HybridSequential(_Stack, HybridBlock):
 def _in_features(x: NDArray, flatten: bool) -> int:
     if x.ndim == 0:
         raise MXNetError(f"a 0-d input of shape {x.shape} has no feature dimension")
-    return int(np.prod(x.shape[1:])) if flatten else x.shape[-1]
+    return math.prod(x.shape[1:]) if flatten else x.shape[-1]
 
 
 class Dense(HybridBlock):
@@ -157,8 +158,15 @@ class Dense(HybridBlock):
                 f"net.cast('{np.dtype(x.dtype).name}').")
         out = F.FullyConnected(x, weight, bias, no_bias=bias is None, num_hidden=self._units,
                                flatten=self._flatten)
-        if self.act is not None:
-            out = self.act(out)
+        act = self.act
+        if act is not None:
+            if (act._act_type == "relu" and not autograd.is_recording()
+                    and not act._forward_hooks and not act._forward_pre_hooks):
+                # prediction: out is this layer's own fresh array, so ReLU can overwrite
+                # it instead of allocating another (nothing is recorded, nothing saved)
+                np.maximum(out._data, 0, out=out._data)
+            else:
+                out = act(out)
         return out
 
     def __repr__(self) -> str:
