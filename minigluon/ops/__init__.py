@@ -34,11 +34,12 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+import attrs
 import numpy as np
 
 from .._registry import Registry
 
-__all__ = ["Op", "register_op", "get_op", "OPS", "unbroadcast", "normalize_axis"]
+__all__ = ["Op", "frozen_op", "register_op", "get_op", "OPS", "unbroadcast", "normalize_axis"]
 
 # MXNet computes inf and nan silently (log(0), 1/0); NumPy would warn from inside our ops
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minigluon\.ops\.")
@@ -105,13 +106,21 @@ class Op:
 
     def params(self) -> dict[str, Any]:
         """The static parameters, as a dict (for printing and graph labels)."""
-        import attrs
-
         return attrs.asdict(self, recurse=False) if attrs.has(type(self)) else {}
 
     def __str__(self) -> str:
         p = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
         return f"{self.name}({p})" if p else self.name
+
+    def __repr__(self) -> str:
+        return f"<operator {self}>"
+
+
+#: the class decorator of the built-in operators: attrs' frozen classes without the
+#: generated ``__eq__``/``__repr__`` (operators compare by identity and print through
+#: :meth:`Op.__str__`), which makes them three times cheaper to create at import.
+#: A plugin may use it, or plain ``@attrs.frozen``.
+frozen_op = attrs.frozen(eq=False, repr=False)
 
 
 def register_op(cls: type[Op] | None = None, *, name: str | None = None,

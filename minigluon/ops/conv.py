@@ -24,7 +24,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._tape import STATE
 from ..base import MinigluonError, NotAvailableError
-from . import Op, register_op
+from . import Op, frozen_op, register_op
 
 Shape = tuple[int, ...]
 
@@ -79,7 +79,7 @@ def _check_spatial(name: str, x: np.ndarray, nsp: int) -> None:
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Convolution(Op):
     """y = im2col(x) W^T + b.   VJP: dx = col2im(g W), dW = g^T im2col(x), db = sum of g
 
@@ -185,7 +185,7 @@ class Convolution(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Pooling(Op):
     """y = max (avg, sum) of x per window.   VJP: max: g to the first maximum; avg: g / count
 
@@ -309,7 +309,7 @@ def _channel_shape(x: np.ndarray, axis: int) -> Shape:
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class BatchNorm(Op):
     """y = gamma xhat + beta.   VJP: dx = gamma/std (g - mean g - xhat mean(g xhat)); dbeta = sum g
 

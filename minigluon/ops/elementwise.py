@@ -6,11 +6,10 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-import attrs
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, register_op, unbroadcast
+from . import Op, frozen_op, register_op, unbroadcast
 
 # shapes on which every binary operator is checked, broadcasting included
 _PAIR_SHAPES = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((2, 3), (3,)), ((4,), (2, 3, 4))]
@@ -68,7 +67,7 @@ _BOTH = (True, True)
 # ---- binary arithmetic with broadcasting -------------------------------------------
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Add(Op):
     """y = a + b.   VJP: da = g, db = g (each summed over broadcast axes)"""
 
@@ -96,7 +95,7 @@ class Add(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Sub(Op):
     """y = a - b.   VJP: da = g, db = -g"""
 
@@ -124,7 +123,7 @@ class Sub(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Mul(Op):
     """y = a * b.   VJP: da = g * b, db = g * a"""
 
@@ -152,7 +151,7 @@ class Mul(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Div(Op):
     """y = a / b.   VJP: da = g / b, db = -g * a / b**2"""
 
@@ -180,7 +179,7 @@ class Div(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Pow(Op):
     """y = a ** b.   VJP: da = g * b * a**(b-1), db = g * y * log(a)"""
 
@@ -206,7 +205,7 @@ class Pow(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Maximum(Op):
     """y = max(a, b).   VJP: da = g * [a >= b], db = g * [a < b] (a tie goes to a)"""
 
@@ -230,7 +229,7 @@ class Maximum(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Minimum(Op):
     """y = min(a, b).   VJP: da = g * [a <= b], db = g * [a > b] (a tie goes to a)"""
 
@@ -254,7 +253,7 @@ class Minimum(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Mod(Op):
     """y = a mod b (floored, as in Python).   VJP: da = g, db = -g * floor(a / b)"""
 
@@ -279,7 +278,7 @@ class Mod(Op):
 # ---- comparisons: 0/1 in the operands' dtype, no gradient ----------------------------
 
 def _comparison(opname: str, ufunc: Any, doc: str) -> None:
-    @attrs.frozen
+    @frozen_op
     class Compare(Op):
         inputs = ("lhs", "rhs")
         saves = ()
@@ -298,7 +297,7 @@ def _comparison(opname: str, ufunc: Any, doc: str) -> None:
         def samples(cls, rng):
             return _pair_samples(cls(), rng)
 
-    @attrs.frozen
+    @frozen_op
     class CompareScalar(Op):
         scalar: float = 0.0
         expose = False
@@ -330,7 +329,7 @@ for _n, _u, _s in (("equal", np.equal, "=="), ("not_equal", np.not_equal, "!="),
 
 # ---- array-scalar arithmetic (the scalar is a static parameter) -----------------------
 
-@attrs.frozen
+@frozen_op
 class _ScalarOp(Op):
     scalar: float = 1.0
     expose = False
@@ -341,7 +340,7 @@ class _ScalarOp(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class AddScalar(_ScalarOp):
     """y = x + s.   VJP: dx = g"""
 
@@ -356,7 +355,7 @@ class AddScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class SubScalar(_ScalarOp):
     """y = x - s.   VJP: dx = g"""
 
@@ -371,7 +370,7 @@ class SubScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class RSubScalar(_ScalarOp):
     """y = s - x.   VJP: dx = -g"""
 
@@ -386,7 +385,7 @@ class RSubScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class MulScalar(_ScalarOp):
     """y = x * s.   VJP: dx = g * s"""
 
@@ -401,7 +400,7 @@ class MulScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class DivScalar(_ScalarOp):
     """y = x / s.   VJP: dx = g / s"""
 
@@ -416,7 +415,7 @@ class DivScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class RDivScalar(_ScalarOp):
     """y = s / x.   VJP: dx = -g * y / x"""
 
@@ -433,7 +432,7 @@ class RDivScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class PowScalar(_ScalarOp):
     """y = x ** s.   VJP: dx = g * s * x**(s-1)"""
 
@@ -452,7 +451,7 @@ class PowScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class RPowScalar(_ScalarOp):
     """y = s ** x.   VJP: dx = g * y * log(s)"""
 
@@ -473,7 +472,7 @@ class RPowScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class MaximumScalar(_ScalarOp):
     """y = max(x, s).   VJP: dx = g * [x >= s]"""
 
@@ -492,7 +491,7 @@ class MaximumScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class MinimumScalar(_ScalarOp):
     """y = min(x, s).   VJP: dx = g * [x <= s]"""
 
@@ -511,7 +510,7 @@ class MinimumScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class ModScalar(_ScalarOp):
     """y = x mod s.   VJP: dx = g"""
 
@@ -529,7 +528,7 @@ class ModScalar(_ScalarOp):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class RModScalar(_ScalarOp):
     """y = s mod x.   VJP: dx = -g * floor(s / x)"""
 
@@ -556,7 +555,7 @@ def _unary(name: str, doc: str, fwd, back, saves: tuple[str, ...] | None,
     only that array is kept for backward.
     """
 
-    @attrs.frozen
+    @frozen_op
     class Unary(Op):
         method = name
 

@@ -3,11 +3,10 @@ reads the transposes in place instead of copying them."""
 
 from __future__ import annotations
 
-import attrs
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, register_op
+from . import Op, frozen_op, register_op
 
 
 def _ta(x, flag: bool):
@@ -29,7 +28,7 @@ def _unta(g, flag: bool, ndim: int):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Dot(Op):
     """y = A . B (last axis of A with first axis of B).   VJP: dA = g B^T, dB = A^T g"""
 
@@ -80,7 +79,7 @@ class Dot(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class BatchDot(Op):
     """y[i] = A[i] . B[i].   VJP: dA[i] = g[i] B[i]^T, dB[i] = A[i]^T g[i]"""
 
@@ -115,7 +114,7 @@ class BatchDot(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class FullyConnected(Op):
     """y = x W^T + b (x flattened to 2-D).   VJP: dx = g W, dW = g^T x, db = sum_rows(g)"""
 

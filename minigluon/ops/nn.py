@@ -5,12 +5,12 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from . import Op, register_op
+from . import Op, frozen_op, register_op
 from .elementwise import _unary_samples
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Relu(Op):
     """y = max(x, 0).   VJP: dx = g * [y > 0] (0 at x = 0)"""
 
@@ -32,7 +32,7 @@ class Relu(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Sigmoid(Op):
     """y = 1 / (1 + exp(-x)).   VJP: dx = g * y * (1 - y)"""
 
@@ -56,7 +56,7 @@ class Sigmoid(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class SoftRelu(Op):
     """y = log(1 + exp(x)).   VJP: dx = g * sigmoid(x)"""
 
@@ -77,7 +77,7 @@ class SoftRelu(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class SoftSign(Op):
     """y = x / (1 + |x|).   VJP: dx = g / (1 + |x|)**2"""
 
@@ -97,7 +97,7 @@ class SoftSign(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class LeakyRelu(Op):
     """y = x if x > 0 else slope * x.   VJP: dx = g * (1 if x > 0 else slope)"""
 
@@ -123,7 +123,7 @@ def _softmax_samples(cls, rng):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Softmax(Op):
     """y = exp(x) / sum(exp(x)) along axis.   VJP: dx = y * (g - sum(g * y, axis))"""
 
@@ -150,7 +150,7 @@ class Softmax(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class LogSoftmax(Op):
     """y = x - log(sum(exp(x))) along axis.   VJP: dx = g - exp(y) * sum(g, axis)"""
 
@@ -176,7 +176,7 @@ class LogSoftmax(Op):
 
 
 @register_op
-@attrs.frozen(eq=False)
+@frozen_op
 class DropoutMask(Op):
     """y = x * m, m a fixed 0 or 1/(1-p) mask.   VJP: dx = g * m"""
 
@@ -198,7 +198,7 @@ class DropoutMask(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class SoftmaxCrossEntropy(Op):
     """l = -log softmax(x)[label] per row.   VJP: dx = g * (softmax(x) - onehot(label))"""
 

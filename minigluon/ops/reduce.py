@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import attrs
 import numpy as np
 
-from . import Op, normalize_axis, register_op
+from . import Op, frozen_op, normalize_axis, register_op
 
 
 def _axes(axis: Any, ndim: int, exclude: bool) -> tuple[int, ...] | None:
@@ -44,7 +43,7 @@ def _reduce_samples(cls, rng, low=-2.0, high=2.0):
             (cls(axis=-1), [rng.uniform(low, high, (5,))])]
 
 
-@attrs.frozen
+@frozen_op
 class _Reduce(Op):
     axis: Any = None
     keepdims: bool = False
@@ -57,7 +56,7 @@ class _Reduce(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Sum(_Reduce):
     """y = sum of x over axis.   VJP: dx = g broadcast back to x's shape"""
 
@@ -79,7 +78,7 @@ class Sum(_Reduce):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Mean(_Reduce):
     """y = mean of x over axis.   VJP: dx = g / n broadcast back (n reduced elements)"""
 
@@ -102,7 +101,7 @@ class Mean(_Reduce):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Prod(_Reduce):
     """y = product of x over axis.   VJP: dx = g * y / x"""
 
@@ -123,7 +122,7 @@ class Prod(_Reduce):
         return _reduce_samples(cls, rng, 0.5, 2)
 
 
-@attrs.frozen
+@frozen_op
 class _Extreme(_Reduce):
     fn = staticmethod(np.ndarray.max)
 
@@ -144,7 +143,7 @@ class _Extreme(_Reduce):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Max(_Extreme):
     """y = max of x over axis.   VJP: dx = g where x equals the max (shared on ties)"""
 
@@ -154,7 +153,7 @@ class Max(_Extreme):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Min(_Extreme):
     """y = min of x over axis.   VJP: dx = g where x equals the min (shared on ties)"""
 
@@ -164,7 +163,7 @@ class Min(_Extreme):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Norm(Op):
     """y = sqrt(sum(x**2)) over axis (ord=2) or sum|x| (ord=1).   VJP: dx = g x / y, g sign(x)"""
 
@@ -204,7 +203,7 @@ class Norm(Op):
         return [(cls(), [x]), (cls(axis=1), [x]), (cls(ord=1, axis=0, keepdims=True), [x])]
 
 
-@attrs.frozen
+@frozen_op
 class _ArgExtreme(Op):
     axis: Any = None
     keepdims: bool = False
@@ -228,7 +227,7 @@ class _ArgExtreme(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Argmax(_ArgExtreme):
     """y = index of the max along axis (in x's dtype).   VJP: none"""
 
@@ -237,7 +236,7 @@ class Argmax(_ArgExtreme):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Argmin(_ArgExtreme):
     """y = index of the min along axis (in x's dtype).   VJP: none"""
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import attrs
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, normalize_axis, register_op, unbroadcast
+from . import Op, frozen_op, normalize_axis, register_op, unbroadcast
 
 
 def _mx_shape(shape: Any) -> tuple[int, ...]:
@@ -74,7 +73,7 @@ def _shape_samples(cls, rng, *params):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Reshape(Op):
     """y = x with a new shape (MXNet codes 0, -1, -2, -3, -4).   VJP: dx = g reshaped back"""
 
@@ -102,7 +101,7 @@ class Reshape(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Transpose(Op):
     """y = x with axes permuted (reversed by default).   VJP: dx = g with the inverse perm"""
 
@@ -125,7 +124,7 @@ class Transpose(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class SwapAxes(Op):
     """y = x with two axes exchanged.   VJP: dx = g with the same axes exchanged"""
 
@@ -147,7 +146,7 @@ class SwapAxes(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class ExpandDims(Op):
     """y = x with a new axis of length 1.   VJP: dx = g without that axis"""
 
@@ -169,7 +168,7 @@ class ExpandDims(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Squeeze(Op):
     """y = x without axes of length 1.   VJP: dx = g reshaped back"""
 
@@ -192,7 +191,7 @@ class Squeeze(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Flatten(Op):
     """y = x reshaped to (x.shape[0], -1).   VJP: dx = g reshaped back"""
 
@@ -215,7 +214,7 @@ class Flatten(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class BroadcastTo(Op):
     """y = x repeated along axes of length 1 to a shape (0 keeps).   VJP: dx = unbroadcast(g)"""
 
@@ -242,7 +241,7 @@ class BroadcastTo(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class BroadcastAxis(Op):
     """y = x repeated along given axes of length 1.   VJP: dx = g summed over those axes"""
 
@@ -269,7 +268,7 @@ class BroadcastAxis(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Tile(Op):
     """y = x tiled reps times.   VJP: dx = g summed over the tiles"""
 
@@ -297,7 +296,7 @@ class Tile(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Repeat(Op):
     """y = each element of x repeated along axis.   VJP: dx = g summed over the repeats"""
 
@@ -323,7 +322,7 @@ class Repeat(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Flip(Op):
     """y = x reversed along axis.   VJP: dx = g reversed along axis"""
 
@@ -345,7 +344,7 @@ class Flip(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Concat(Op):
     """y = inputs joined along dim.   VJP: each input gets its slice of g"""
 
@@ -380,7 +379,7 @@ class Concat(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Stack(Op):
     """y = inputs stacked along a new axis.   VJP: input i gets g[..., i, ...]"""
 
@@ -405,7 +404,7 @@ class Stack(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class SliceAxis(Op):
     """y = x[begin:end] along axis.   VJP: dx = g placed in zeros at that slice"""
 
@@ -446,7 +445,7 @@ class SliceAxis(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class SliceOp(Op):
     """y = x[begin:end:step] per axis.   VJP: dx = g placed in zeros at that slice"""
 
@@ -478,7 +477,7 @@ def _is_basic(key: tuple) -> bool:
 
 
 @register_op
-@attrs.frozen(eq=False)
+@frozen_op
 class GetItem(Op):
     """y = x[key] (basic or advanced indexing).   VJP: dx = g scattered back to key"""
 
@@ -515,7 +514,7 @@ class GetItem(Op):
 
 
 @register_op
-@attrs.frozen(eq=False)
+@frozen_op
 class SliceAssign(Op):
     """target[key] = v, recorded when v comes from the graph.   VJP: dv = g[key] (unbroadcast)"""
 
@@ -543,7 +542,7 @@ class SliceAssign(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Pick(Op):
     """y[i] = x[i, index[i]] along axis.   VJP: dx = g placed at the picked entries"""
 
@@ -581,7 +580,7 @@ class Pick(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Take(Op):
     """y = x gathered at indices along axis.   VJP: dx = g added back at the indices"""
 
@@ -613,7 +612,7 @@ class Take(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class OneHot(Op):
     """y[i, k] = on if indices[i] == k else off.   VJP: none"""
 
@@ -641,7 +640,7 @@ class OneHot(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Where(Op):
     """y = x where condition else y.   VJP: dx = g * [cond], dy = g * [not cond]"""
 
@@ -668,7 +667,7 @@ class Where(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Clip(Op):
     """y = min(max(x, a_min), a_max).   VJP: dx = g * [a_min <= x <= a_max]"""
 
@@ -691,7 +690,7 @@ class Clip(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Cast(Op):
     """y = x converted to dtype.   VJP: dx = g converted back to x's dtype"""
 
@@ -711,7 +710,7 @@ class Cast(Op):
 
 
 @register_op
-@attrs.frozen
+@frozen_op
 class Copy(Op):
     """y = a copy of x.   VJP: dx = g"""
 
