@@ -3,11 +3,10 @@
 Images are NDArrays in MXNet's layout: (height, width, channels) before ToTensor, and
 (channels, height, width) after it; each transform also takes a batch with a leading N.
 
-In MXNet these are HybridBlocks (and Compose a Sequential). Until minigluon's Block
-classes can host them they are plain callables that print like Blocks
-(``ToTensor(\\n\\n)``); calling one runs ``hybrid_forward(nd, x)``, as a HybridBlock
-would. As in MXNet, autograd differentiates through Normalize (and Cast), not through
-ToTensor or Resize.
+As in MXNet the transforms are HybridBlocks (``hybrid_forward(F, x)`` with ``F = nd``)
+and print as such (``ToTensor(\\n\\n)``); Compose is a plain container that prints like
+MXNet's Sequential. As in MXNet, autograd differentiates through Normalize (and Cast), not
+through ToTensor or Resize.
 """
 
 from __future__ import annotations
@@ -20,13 +19,14 @@ import numpy as np
 from .... import ndarray as nd
 from ....base import MinigluonError, NotAvailableError
 from ....ndarray.ndarray import NDArray, _wrap
+from ...block import HybridBlock
 from ...utils import _indent
 
 __all__ = ["Compose", "Cast", "ToTensor", "Normalize", "Resize"]
 
 
-class _Transform:
-    """What the transforms share until they become HybridBlocks."""
+class _Transform(HybridBlock):
+    """What the transforms share: one NDArray in, one out."""
 
     def __call__(self, x: NDArray) -> NDArray:
         if not isinstance(x, NDArray):
@@ -34,19 +34,10 @@ class _Transform:
                 f"{type(self).__name__} takes an NDArray, not {type(x).__name__} (in "
                 "HybridBlock, there must be one NDArray or one Symbol in the input); "
                 "convert it with mx.nd.array(x, dtype=x.dtype)")
-        return self.hybrid_forward(nd, x)
-
-    def forward(self, x: NDArray) -> NDArray:
-        return self(x)
+        return super().__call__(x)
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
         raise NotImplementedError
-
-    def hybridize(self, active: bool = True, **kwargs: Any) -> None:
-        """Nothing to compile: accepted so that MXNet code calling it runs."""
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(\n\n)"
 
 
 class Cast(_Transform):
@@ -61,6 +52,7 @@ class Cast(_Transform):
     """
 
     def __init__(self, dtype: Any = "float32") -> None:
+        super().__init__()
         self._dtype = dtype
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
@@ -120,6 +112,7 @@ class Normalize(_Transform):
 
     def __init__(self, mean: float | Sequence[float] = 0.0,
                  std: float | Sequence[float] = 1.0) -> None:
+        super().__init__()
         self._mean = mean
         self._std = std
 
@@ -173,6 +166,7 @@ class Resize(_Transform):
 
     def __init__(self, size: int | Sequence[int], keep_ratio: bool = False,
                  interpolation: int = 1) -> None:
+        super().__init__()
         self._size = size
         self._keep = keep_ratio
         self._interpolation = interpolation
