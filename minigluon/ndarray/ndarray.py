@@ -73,6 +73,7 @@ def _wrap(data: np.ndarray, node: Node | None, vc: list[int] | None = None) -> N
 
 
 _SCALAR_OPS: dict[type, dict[Any, Any]] = {}
+_RESHAPES: dict[tuple, Any] = {}
 
 
 def _scalar_op(cls: type, s: Any) -> Any:
@@ -420,7 +421,14 @@ class NDArray:
             shape = shape[0]
         if kwargs:
             raise TypeError(f"reshape got unexpected arguments {sorted(kwargs)}")
-        return invoke(shp.Reshape(shape=tuple(shape), reverse=reverse), (self,))
+        shape = tuple(shape)
+        key = (shape, reverse)
+        op = _RESHAPES.get(key)
+        if op is None:  # loops reshape to the same few shapes: keep their operators
+            if len(_RESHAPES) > 256:
+                _RESHAPES.clear()
+            op = _RESHAPES[key] = shp.Reshape(shape=shape, reverse=reverse)
+        return invoke(op, (self,))
 
     def reshape_like(self, other: NDArray) -> NDArray:
         return self.reshape(other.shape)
