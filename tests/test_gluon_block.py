@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from gluon_golden import GOLDEN, G, programs
 
 import minigluon as mx
 from minigluon import autograd, gluon, nd, testing
 from minigluon.gluon import nn
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
 
-
-def _golden_module():
-    name = "make_gluon_golden"  # shared by the test_gluon_* files: load it once
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, GOLDEN_DIR / f"{name}.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-G = _golden_module()
-GOLDEN = np.load(GOLDEN_DIR / "gluon.npz")
-
-
-@pytest.mark.parametrize("prog", [p for p in G.PROGRAMS
-                                  if p.__name__.startswith(("dense_", "block_", "d2l_"))],
+@pytest.mark.parametrize("prog", programs("dense_", "block_", "d2l_"),
                          ids=lambda p: p.__name__)
 def test_matches_mxnet(prog):
     problems = G.compare(prog, mx, GOLDEN)
     assert not problems, "\n".join(problems)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_names():
-    gluon.reset_name_counters()
 
 
 # ---- naming -----------------------------------------------------------------------------------
