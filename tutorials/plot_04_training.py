@@ -18,6 +18,8 @@ end with the same parameters, which is the section's formula
 :math:`\partial J/\partial \mathbf{W} = \dots + \lambda \mathbf{W}` in action.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
@@ -48,13 +50,22 @@ X_train, y_train, X_test, y_test = X[:1536], y[:1536], X[1536:], y[1536:]
 lam, lr, batch_size, num_epochs = 2.0 ** -10, 0.5, 64, 10
 
 
-def make_net():
+def make_net(first_forward=True):
     mx.random.seed(42)
     net = nn.Sequential()
     net.add(nn.Dense(64, activation="relu", dtype="float64"), nn.Dense(10, dtype="float64"))
     net.initialize(init.Normal(sigma=0.1))
-    net(X_train[:1])  # the first forward fixes the input size (deferred initialization)
+    if first_forward:
+        net(X_train[:1])  # the first forward fixes the input size (deferred initialization)
     return net
+
+
+# %%
+# ``summary`` runs one forward pass and lists each layer, its output shape and its
+# parameters. The layers were built without saying how many inputs they take; the
+# ``deferred`` lines say which dimension of the input fixed each weight's shape:
+
+make_net(first_forward=False).summary(X_train[:1])
 
 
 loss = gloss.SoftmaxCrossEntropyLoss()
@@ -136,3 +147,23 @@ print(f"test accuracy: {accuracy:.3f}")
 # True
 # >>> autograd.Tape.of(y_hat).saved_bytes  # nothing was recorded
 # 0
+#
+# A mistake the linter catches
+# ----------------------------
+# ``Trainer.step(batch_size)`` divides the gradient by the batch size, because
+# ``backward`` on a vector of per-example losses sums them. Averaging the loss first and
+# still passing the batch size divides twice: training silently slows down. With the
+# training-loop linter on (``mx.debug()``, or the environment variable
+# ``MINIGLUON_DEBUG=1``), minigluon says so:
+
+with mx.debug(), warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    with autograd.record():
+        l = loss(net1(X_train[:batch_size]), y_train[:batch_size]).mean()  # averaged...
+    l.backward()
+    trainer1.step(batch_size)  # ...and divided again
+print(caught[0].message)
+
+# %%
+# >>> str(caught[0].message).startswith("[double-average]")
+# True
