@@ -112,15 +112,23 @@ def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
     if len(args) == 2:
         a, b = args
         out, res = op.forward(a._data, b._data)
-        if STATE.recording and a._node is not None and b._node is not None and not op.view:
-            # both inputs in the graph, written out: no data to mark
-            node = Node(op, res, (a._node, b._node), out.shape, out.dtype,
-                        (a._vc, b._vc, [0]) if res else None)
+        na, nb = a._node, b._node
+        if STATE.recording and (na is not None or nb is not None) and not op.view:
+            # the common two-input case, written out; data inputs are marked as such
+            if na is None:
+                parents, needs = (_const(a), nb), (False, True)
+            elif nb is None:
+                parents, needs = (na, _const(b)), (True, False)
+            else:
+                parents, needs = (na, nb), None
+            vc = [0]
+            node = Node(op, res, parents, out.shape, out.dtype,
+                        (a._vc, b._vc, vc) if res else None, needs)
             tape = STATE.tape
             if tape is not None:
                 tape.nodes.append(node)
             y = NDArray.__new__(NDArray)
-            y._data, y._node, y._vc = out, node, (node.vcs[2] if res else [0])
+            y._data, y._node, y._vc = out, node, vc
             return y
     else:
         out, res = op.forward(*[a._data for a in args])
@@ -137,7 +145,7 @@ def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> ND
     for a in args:
         n = a._node
         if n is None:  # data: recorded for pictures, never differentiated
-            parents.append(Const(id(a), a._data.shape, a._data.dtype))
+            parents.append(_const(a))
             needs.append(False)
         else:
             parents.append(n)
@@ -151,6 +159,14 @@ def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> ND
     if tape is not None:
         tape.nodes.append(node)
     return _wrap(out, node, vc)
+
+
+def _const(a: NDArray) -> Const:
+    """The record of a data input, made once per array (data is reused across steps)."""
+    c = getattr(a, "_const", None)
+    if c is None:
+        c = a._const = Const(id(a), a._data.shape, a._data.dtype)
+    return c
 
 
 def _scalar(x: Any) -> Any:
@@ -232,7 +248,7 @@ class NDArray:
     <NDArray 2 @cpu(0)>
     """
 
-    __slots__ = ("_data", "_node", "_vc", "__weakref__")
+    __slots__ = ("_data", "_node", "_vc", "_const", "__weakref__")
     # NumPy defers to our reflected operators (np.float32(2) * x is an NDArray)
     __array_priority__ = 1000.0
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from .... import ndarray as nd
 from ....base import MinigluonError, NotAvailableError
 from ....ndarray.ndarray import NDArray, _wrap
 from ...block import HybridBlock
