@@ -34,9 +34,9 @@ def _sc(s: float, x: np.ndarray) -> Any:
 
 def _with_scalar(f: Any, x: np.ndarray, s: float) -> np.ndarray:
     """``f(x, s)`` in x's dtype, as MXNet computes array-scalar arithmetic."""
-    if x.dtype.kind != "f":
-        s = x.dtype.type(s)
-    y = f(x, s)
+    if x.dtype.kind == "f":
+        return f(x, s)  # a Python number keeps a float array's dtype (NumPy's NEP 50)
+    y = f(x, x.dtype.type(s))
     return y if y.dtype == x.dtype else y.astype(x.dtype)
 
 
@@ -445,7 +445,11 @@ class PowScalar(_ScalarOp):
 
     def vjp(self, res, g):
         (x,) = res
-        if self.scalar == 2:  # the common square: no pow call
+        if self.scalar == 2:  # the common square (an L2 penalty): no pow call
+            if isinstance(x, np.ndarray) and x.dtype == g.dtype:
+                dx = x * 2  # one temporary: g is often a broadcast view of one number
+                dx *= g
+                return (dx,)
             return (g * 2 * x,)
         return (g * self.scalar * x ** (self.scalar - 1),)
 
