@@ -163,8 +163,9 @@ def _op_function(cls: type[Op]) -> Any:
     nin = len(names)
 
     def fn(*args: Any, out: NDArray | None = None, name: str | None = None, **kw: Any) -> Any:
-        if default_op is not None and not kw and out is None and len(args) == nin and \
-                all(a.__class__ is NDArray for a in args):
+        if default_op is not None and not kw and out is None and len(args) == nin and (
+                args[0].__class__ is NDArray if nin == 1
+                else all(a.__class__ is NDArray for a in args)):
             return invoke(default_op, args)  # the common call, nd.tanh(x): no parsing
         if varargs:
             if not all(isinstance(a, NDArray) for a in args):
