@@ -288,6 +288,11 @@ for _n, _rev in (("equal", "equal"), ("not_equal", "not_equal"), ("greater", "le
     globals()[_n] = _arith(get_op(f"broadcast_{_n}")(), get_op(f"_{_n}_scalar"),
                            get_op(f"_{_rev}_scalar"))
 broadcast_axes = globals()["broadcast_axis"]
+# MXNet's logical_* need equal shapes; these broadcast
+logical_and = globals()["broadcast_logical_and"]
+logical_or = globals()["broadcast_logical_or"]
+logical_xor = globals()["broadcast_logical_xor"]
+mod = modulo
 broadcast_plus = globals()["broadcast_add"]
 broadcast_minus = globals()["broadcast_sub"]
 
@@ -385,6 +390,31 @@ def softmax_cross_entropy(data: NDArray, label: NDArray, **kw: Any) -> NDArray:
 def broadcast_like(lhs: NDArray, rhs: NDArray, **kw: Any) -> NDArray:
     """``lhs`` broadcast to the shape of ``rhs``."""
     return globals()["broadcast_to"](lhs, shape=rhs.shape)
+
+
+def topk(data: NDArray, axis: int | None = -1, k: int = 1, ret_typ: str = "indices",
+         is_ascend: bool = False, dtype: Any = "float32", **kw: Any) -> Any:
+    """The ``k`` largest elements along ``axis`` (smallest with ``is_ascend``): their
+    ``'indices'`` (default, as floats), ``'value'``, ``'both'`` (a list) or a 0/1
+    ``'mask'``. ``axis=None`` works on the flattened array."""
+    if ret_typ not in ("indices", "value", "both", "mask"):
+        raise MinigluonError(f"topk: ret_typ must be 'indices', 'value', 'both' or 'mask', "
+                             f"got {ret_typ!r}")
+    op = get_op("_topk")
+    if ret_typ == "both":
+        return [invoke(op(axis, k, "value", is_ascend, dtype), (data,)),
+                invoke(op(axis, k, "indices", is_ascend, dtype), (data,))]
+    return invoke(op(axis, k, ret_typ, is_ascend, dtype), (data,))
+
+
+def stop_gradient(data: NDArray, **kw: Any) -> NDArray:
+    """The same values, with no gradient flowing back (``BlockGrad``)."""
+    return globals()["BlockGrad"](data)
+
+
+def reshape_like(lhs: NDArray, rhs: NDArray, **kw: Any) -> NDArray:
+    """``lhs`` reshaped to the shape of ``rhs``."""
+    return lhs.reshape(rhs.shape)
 
 
 def sum_axis(data: NDArray, axis: Any = None, keepdims: bool = False, **kw: Any) -> NDArray:

@@ -200,6 +200,7 @@ def _load_builtin() -> None:
     from . import (  # noqa: F401
         conv,  # noqa: F401
         elementwise,
+        extra,
         linalg,
         nn,
         reduce,

@@ -648,10 +648,13 @@ _unary("arccosh", "y = arccosh(x).   VJP: dx = g / sqrt(x**2 - 1)", np.arccosh,
        lambda g, x, y: g / np.sqrt(x * x - 1), ("x0",), 1.2, 3)
 _unary("arctanh", "y = arctanh(x).   VJP: dx = g / (1 - x**2)", np.arctanh,
        lambda g, x, y: g / (1 - x * x), ("x0",), -0.8, 0.8)
-_unary("degrees", "y = x * 180 / pi.   VJP: dx = g * 180 / pi", np.degrees,
-       lambda g, x, y: g * (180 / np.pi), (), keep_res="")
-_unary("radians", "y = x * pi / 180.   VJP: dx = g * pi / 180", np.radians,
-       lambda g, x, y: g * (np.pi / 180), (), keep_res="")
+# MXNet multiplies by a float32 constant made from float32 pi, also for float64 data
+_PI32 = float(np.float32(np.pi))
+_DEG, _RAD = float(np.float32(180 / _PI32)), float(np.float32(_PI32 / 180))
+_unary("degrees", "y = x * 180 / pi.   VJP: dx = g * 180 / pi", lambda x: x * _DEG,
+       lambda g, x, y: g * _DEG, (), keep_res="")
+_unary("radians", "y = x * pi / 180.   VJP: dx = g * pi / 180", lambda x: x * _RAD,
+       lambda g, x, y: g * _RAD, (), keep_res="")
 def _round_half_away(x):
     return np.sign(x) * np.floor(np.abs(x) + 0.5)
 

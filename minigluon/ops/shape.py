@@ -678,8 +678,10 @@ class Clip(Op):
     saves = ("c",)
 
     def forward(self, x):
-        y = np.clip(x, self.a_min, self.a_max).astype(x.dtype, copy=False)
-        return y, ((x >= self.a_min) & (x <= self.a_max),)
+        # MXNet passes the bounds as C floats: float64 data is clipped at float32(a_min)
+        lo, hi = float(np.float32(self.a_min)), float(np.float32(self.a_max))
+        y = np.clip(x, lo, hi).astype(x.dtype, copy=False)
+        return y, ((x >= lo) & (x <= hi),)
 
     def vjp(self, res, g):
         return (g * res[0],)

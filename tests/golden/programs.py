@@ -1859,6 +1859,56 @@ def prog_creation_float32(mx):
     out["asscalar"] = nd.arange(5).sum().asscalar()
     return _pack(out)
 
+# --------------------------------------------------------------------------
+# operators outside the book that MXNet code uses (found by differential fuzzing)
+# --------------------------------------------------------------------------
+def prog_sorting(mx):
+    nd = mx.nd
+    a = _distinct(_rng(2101), (3, 5))
+    out = {}
+    x = nd.array(a, dtype="float64")
+    # values only: MXNet 1.9.1 cannot differentiate sort or topk (its _backward_topk
+    # rejects the axis it was given)
+    out["sort"] = nd.sort(x).asnumpy()
+    out["sort_desc_axis0"] = nd.sort(x, axis=0, is_ascend=False).asnumpy()
+    out["topk_value"] = nd.topk(x, k=2, ret_typ="value").asnumpy()
+    out["topk_value_axis0"] = nd.topk(x, axis=0, k=2, ret_typ="value").asnumpy()
+    out["argsort"] = x.argsort().asnumpy()
+    out["argsort_axis0_desc"] = nd.argsort(x, axis=0, is_ascend=False).asnumpy()
+    out["topk_indices"] = nd.topk(x, k=3).asnumpy()
+    out["topk_indices_dtype"] = np.array(_dt(nd.topk(x, k=3)))
+    out["topk_flat"] = nd.topk(x, axis=None, k=4).asnumpy()
+    out["topk_mask"] = nd.topk(x, k=2, ret_typ="mask").asnumpy()
+    v, i = nd.topk(x, k=2, ret_typ="both")
+    out["topk_both_v"], out["topk_both_i"] = v.asnumpy(), i.asnumpy()
+    return _pack(out)
+
+
+def prog_logic_and_special(mx):
+    nd = mx.nd
+    x = nd.array([[0.0, 1.5, -2.0], [3.0, 0.0, 0.5]], dtype="float64")
+    y = nd.array([[1.0, 0.0, -1.0], [0.0, 0.0, 2.0]], dtype="float64")
+    out = {"and": nd.logical_and(x, y).asnumpy(), "or": nd.logical_or(x, y).asnumpy(),
+           "xor": nd.logical_xor(x, y).asnumpy(), "not": nd.logical_not(x).asnumpy(),
+           "b_and": nd.broadcast_logical_and(x, y[0:1]).asnumpy(),
+           "clip64": nd.clip(x, -0.3, 0.4).asnumpy(),
+           "degrees64": nd.degrees(x).asnumpy(), "radians64": nd.radians(x).asnumpy()}
+    a = _avoid(_rng(2201).uniform(-3, 3, (3, 4)), [-1.0, 0.0, 1.0, -2.5, 2.5], 0.1)
+    cases = [
+        ("smooth_l1", lambda t: nd.smooth_l1(t, scalar=1.0)),
+        ("smooth_l1_s2", lambda t: nd.smooth_l1(t, scalar=2.0)),
+        ("hard_sigmoid", lambda t: nd.hard_sigmoid(t)),
+        ("erf", lambda t: nd.erf(t)),
+        ("blockgrad", lambda t: nd.BlockGrad(t) * t),
+        ("identity", lambda t: nd.identity(t) * t),
+        ("nansum", lambda t: nd.nansum(t, axis=1)),
+        ("nanprod", lambda t: nd.nanprod(t, axis=0)),
+        ("diag", lambda t: nd.diag(t, k=1)),
+        ("gather_nd", lambda t: nd.gather_nd(t, nd.array([[0, 2, 2], [1, 3, 1]]))),
+    ]
+    out.update(_many_unary(mx, cases, a, 2202))
+    return _pack(out)
+
 
 PROGRAMS = [v for k, v in list(globals().items())
             if k.startswith("prog_") and callable(v)]
