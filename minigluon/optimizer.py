@@ -300,6 +300,7 @@ def _builtin(klass: O) -> O:
 # fast strtof/strtod. Those are not correctly rounded (e.g. lr 8.624942345226406e-05 becomes
 # the float32 one step above the nearest), so a float64 weight's trajectory depends on them
 # in the 8th digit. The built-in rules feed their hyper-parameters through the same parse.
+@functools.lru_cache(maxsize=1024)  # the same few hyper-parameters, every step
 def _dmlc_parse(text: str, ftype: type[np.floating]) -> np.floating:
     """dmlc-core's ``ParseFloat<ftype>``: integer part, then fraction (at most 19 digits)
     as one division in double, then a power of ten built by repeated multiplication."""
