@@ -28,15 +28,19 @@ def _unary_samples(op: Op, rng: np.random.Generator, low: float = -2, high: floa
 
 
 def _sc(s: float, x: np.ndarray) -> Any:
-    # MXNet casts the scalar to an integer array's dtype before computing (int32 * 0.5 = 0)
-    return s if x.dtype.kind == "f" else x.dtype.type(s)
+    # MXNet casts the scalar to an integer array's dtype before computing (int32 * 0.5 = 0),
+    # as C does: 300 becomes 44 for uint8, without an error
+    return s if x.dtype.kind == "f" else np.asarray(s).astype(x.dtype)[()]
 
 
 def _with_scalar(f: Any, x: np.ndarray, s: float) -> np.ndarray:
     """``f(x, s)`` in x's dtype, as MXNet computes array-scalar arithmetic."""
     if x.dtype.kind == "f":
         return f(x, s)  # a Python number keeps a float array's dtype (NumPy's NEP 50)
-    y = f(x, x.dtype.type(s))
+    try:
+        y = f(x, _sc(s, x))
+    except ValueError:  # an integer to a negative power: 1/x, truncated as MXNet does
+        y = np.trunc(f(x.astype(np.float64), float(_sc(s, x))))
     return y if y.dtype == x.dtype else y.astype(x.dtype)
 
 
@@ -57,8 +61,13 @@ def _rpow(x, s):
     return s ** x
 
 
+def _mod(a, b):
+    # MXNet's modulo by zero gives 0 (NumPy: nan)
+    return np.where(b == 0, 0, np.mod(a, b)).astype(np.result_type(a, b), copy=False)
+
+
 def _rmod(x, s):
-    return np.mod(s, x)
+    return _mod(s, x)
 
 
 _BOTH = (True, True)
@@ -161,9 +170,13 @@ class Div(Op):
 
     def forward(self, a, b):
         try:
-            return a / b, (a, b)
+            y = a / b
         except ValueError:
             _broadcast_error(a, b)
+        if a.dtype.kind in "iu" and b.dtype.kind in "iu":
+            # integer arrays divide as in C (MXNet): truncated, in the integer dtype
+            y = np.trunc(y).astype(np.result_type(a, b))
+        return y, (a, b)
 
     def vjp(self, res, g):
         return self.vjp_some(res, g, _BOTH)
@@ -262,7 +275,7 @@ class Mod(Op):
 
     def forward(self, a, b):
         try:
-            return np.mod(a, b), (a, b)
+            return _mod(a, b), (a, b)
         except ValueError:
             _broadcast_error(a, b)
 
@@ -521,7 +534,7 @@ class ModScalar(_ScalarOp):
     name = "_mod_scalar"
 
     def forward(self, x):
-        return _with_scalar(np.mod, x, self.scalar), ()
+        return _with_scalar(_mod, x, self.scalar), ()
 
     def vjp(self, res, g):
         return (g,)

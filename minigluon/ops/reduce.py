@@ -132,10 +132,8 @@ class _Extreme(_Reduce):
 
     def vjp(self, res, g):
         x, y, axes = res
-        hit = x == _expand(y, x.shape, axes)
-        # ties share the gradient equally, so the total is conserved
-        count = hit.sum(axis=axes, keepdims=True)
-        return (_expand(g, x.shape, axes) * hit / count,)
+        # as in MXNet, every element equal to the extreme gets the whole gradient
+        return (_expand(g, x.shape, axes) * (x == _expand(y, x.shape, axes)),)
 
     @classmethod
     def samples(cls, rng):

@@ -1909,6 +1909,29 @@ def prog_logic_and_special(mx):
     out.update(_many_unary(mx, cases, a, 2202))
     return _pack(out)
 
+def prog_integer_and_edge_arithmetic(mx):
+    # found by a second round of differential fuzzing against MXNet 1.9.1
+    nd, autograd = mx.nd, mx.autograd
+    a = nd.array([-1, -5, 7, 9, 3, 3], dtype="int32")
+    b = nd.array([4, 2, 3, 2, 1, 2], dtype="int32")
+    u = nd.array([1, 2], dtype="uint8")
+    out = {"int_div": (a / b).asnumpy(), "int_div_dtype": np.array(_dt(a / b)),
+           "uint8_plus_300": (u + 300).asnumpy(), "int8_eq_300": (nd.array([1, 2],
+           dtype="int8") == 300).asnumpy(), "int_pow_neg": (a ** -1).asnumpy(),
+           "mod_zero": (nd.array([1.0, 0.0, 3.0]) % 0).asnumpy(),
+           "rmod_zero": (2 % nd.array([1.0, 0.0, 3.0])).asnumpy(),
+           "int_times_half": (nd.array([7, -7], dtype="int32") * 0.5).asnumpy()}
+    x = nd.array([[1.0, 2.0, 2.0], [3.0, 3.0, 0.0]], dtype="float64")
+    for name, fn in (("max_all", lambda t: t.max()), ("max_axis1", lambda t: nd.max(t, axis=1)),
+                     ("min_axis0", lambda t: nd.min(t, axis=0))):
+        x.attach_grad()
+        with autograd.record():
+            y = fn(x)
+        y.backward()
+        out[name] = y.asnumpy()
+        out[name + "_grad"] = x.grad.asnumpy()
+    return _pack(out)
+
 
 PROGRAMS = [v for k, v in list(globals().items())
             if k.startswith("prog_") and callable(v)]
