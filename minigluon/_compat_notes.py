@@ -83,6 +83,13 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
 """,
     ),
     Difference(
+        topic="The gradient of SELU",
+        mxnet="``nn.SELU``'s gradient for negative inputs is λ·(y + α), which applies the "
+              "scale λ twice.",
+        minigluon="λ·α·exp(x), the derivative of λ·α·(exp(x) − 1).",
+        tests=("tests/test_layers_extra.py::test_selu_gradient",),
+    ),
+    Difference(
         topic="A head gradient of the wrong shape",
         mxnet="``y.backward(out_grad)`` accepts any shape; the gradient then holds "
               "whatever was in memory.",

@@ -39,7 +39,7 @@ import math
 import pickle
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
@@ -47,11 +47,12 @@ import numpy as np
 from . import autograd
 from ._registry import Registry
 from ._tape import bump
-from .base import NotAvailableError
+from .base import MinigluonError, NotAvailableError
 from .ndarray import NDArray, zeros
 
-__all__ = ["Optimizer", "SGD", "NAG", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "Updater",
-           "register", "create", "get_updater", "OPTIMIZERS"]
+__all__ = ["Optimizer", "SGD", "NAG", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "Adamax",
+           "Nadam", "Signum", "Ftrl", "FTML", "DCASGD", "Updater", "register", "create",
+           "get_updater", "OPTIMIZERS"]
 
 State = Any
 O = TypeVar("O", bound=type)
@@ -242,6 +243,25 @@ class Optimizer:
 
 #: every optimizer class, by lower-cased name; plugins arrive through ``minigluon.optimizers``
 OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer", group="minigluon.optimizers")
+
+
+class _RegistryView(Mapping[str, type]):
+    """A read-only name -> class view of :data:`OPTIMIZERS`: MXNet's
+    ``Optimizer.opt_registry`` dict (register new optimizers with :func:`register`)."""
+
+    def __getitem__(self, name: str) -> type:
+        if not isinstance(name, str) or name not in OPTIMIZERS:
+            raise KeyError(name)
+        return OPTIMIZERS.get(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(OPTIMIZERS)
+
+    def __len__(self) -> int:
+        return len(list(OPTIMIZERS))
+
+
+Optimizer.opt_registry = _RegistryView()  # type: ignore[attr-defined]
 
 
 def register(klass: O) -> O:
@@ -598,6 +618,234 @@ class Adam(Optimizer):
         _write(state[0], mean)
         _write(state[1], var)
         _write(weight, w - lr * mean / (np.sqrt(var) + eps))
+
+
+@_builtin
+class Adamax(Optimizer):
+    """AdaMax (``adamax``; default learning rate 0.002): Adam with the infinity norm.
+
+    ``g' = clip(r·g + wd·w)`` (wd *before* clipping); ``m = β1·m + (1−β1)·g'``;
+    ``u = max(β2·u, |g'|)``; ``w = w − lr/(1−β1^t)·m/u``. No epsilon: a coordinate whose
+    gradients have all been 0 divides 0 by 0, as in MXNet.
+    """
+
+    def __init__(self, learning_rate: float = 0.002, beta1: float = 0.9, beta2: float = 0.999,
+                 **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1 = beta1
+        self.beta2 = beta2
+
+    def create_state(self, index: Any, weight: NDArray) -> tuple[NDArray, NDArray]:
+        return (_zeros(weight), _zeros(weight))  # mean, infinity norm
+
+    def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
+        w = _data(weight)
+        self._update_count(index)
+        t = self._index_update_count[index]
+        lr = self._get_lr(index) / (1. - self.beta1 ** t)
+        # MXNet runs this rule as NDArray operations with scalar arguments
+        sc = functools.partial(_as_scalar, dtype=w.dtype)
+        g = _data(grad) * sc(self.rescale_grad) + sc(self._get_wd(index)) * w
+        if self.clip_gradient is not None:
+            g = _clip(g, _as_kernel(self.clip_gradient, w.dtype))  # nd.clip takes C floats
+        m = state[0]._data * sc(self.beta1) + sc(1. - self.beta1) * g
+        u = np.maximum(sc(self.beta2) * state[1]._data, np.abs(g))
+        _write(state[0], m)
+        _write(state[1], u)
+        _write(weight, w - sc(lr) * m / u)
+
+
+@_builtin
+class Nadam(Optimizer):
+    """Nesterov Adam (``nadam``; default learning rate 0.001).
+
+    ``g' = clip(r·g + wd·w)``; with the warming momentum ``μ_t = β1·(1 − 0.96^(t·sd)/2)``
+    (sd = ``schedule_decay``) and ``S = Π μ``: ``m = β1·m + (1−β1)·g'``,
+    ``v = β2·v + (1−β2)·g'²``, ``m̄ = (1−μ_t)·g'/(1−S) + μ_{t+1}·m/(1−S·μ_{t+1})``,
+    ``w = w − lr·m̄/(sqrt(v/(1−β2^t)) + ε)``. As in MXNet, the product S is one per
+    optimizer, not per parameter: every update of any index multiplies it by its μ_t.
+    """
+
+    def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 epsilon: float = 1e-8, schedule_decay: float = 0.004, **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.schedule_decay = schedule_decay
+        self.m_schedule = 1.
+
+    def create_state(self, index: Any, weight: NDArray) -> tuple[NDArray, NDArray]:
+        return (_zeros(weight), _zeros(weight))  # mean, variance
+
+    def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
+        w = _data(weight)
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        t = self._index_update_count[index]
+        # MXNet runs this rule as NDArray operations with scalar arguments
+        sc = functools.partial(_as_scalar, dtype=w.dtype)
+        g = _data(grad) * sc(self.rescale_grad) + sc(wd) * w
+        if self.clip_gradient is not None:
+            g = _clip(g, _as_kernel(self.clip_gradient, w.dtype))  # nd.clip takes C floats
+        mom_t = self.beta1 * (1. - 0.5 * 0.96 ** (t * self.schedule_decay))
+        mom_next = self.beta1 * (1. - 0.5 * 0.96 ** ((t + 1) * self.schedule_decay))
+        self.m_schedule = self.m_schedule * mom_t
+        schedule_next = self.m_schedule * mom_next
+        m = state[0]._data * sc(self.beta1) + sc(1. - self.beta1) * g
+        v = state[1]._data * sc(self.beta2) + sc(1. - self.beta2) * g * g
+        _write(state[0], m)
+        _write(state[1], v)
+        m_bar = (sc(1. - mom_t) * (g / sc(1. - self.m_schedule))
+                 + sc(mom_next) * (m / sc(1. - schedule_next)))
+        v_hat = v / sc(1. - self.beta2 ** t)
+        _write(weight, w - sc(lr) * m_bar / (np.sqrt(v_hat) + sc(self.epsilon)))
+
+
+@_builtin
+class Signum(Optimizer):
+    """Signum (``signum``): steps of fixed size along the sign of a momentum.
+
+    ``mom = μ·mom − (1−μ)·wd·w − (1−μ)·clip(r·g);  w = (1 − lr·wd_lh)·w + lr·sign(mom)``
+    (``wd_lh`` is decoupled weight decay). With momentum 0 there is no state and it is
+    signSGD: ``w = (1 − lr·wd)·w − lr·sign(g)`` — ``rescale_grad`` and ``clip_gradient``
+    are then unused and a nonzero ``wd_lh`` is an error, as in MXNet.
+    """
+
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, wd_lh: float = 0.0,
+                 **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.momentum = momentum
+        self.wd_lh = wd_lh
+
+    def create_state(self, index: Any, weight: NDArray) -> NDArray | None:
+        return _zeros(weight) if self.momentum != 0.0 else None
+
+    def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
+        lr, wd, r, clip = self._kernel_args(index, weight)
+        w, g = _data(weight), _data(grad)
+        if state is None:
+            if self.wd_lh:
+                raise MinigluonError("Signum without momentum (signsgd_update) takes no "
+                                     "wd_lh: set momentum > 0 or wd_lh=0")
+            _write(weight, (1 - lr * wd) * w - lr * np.sign(g))
+            return
+        # a negative momentum is not passed to the kernel, which then uses 0
+        mu = _as_kernel(self.momentum if self.momentum > 0 else 0.0, w.dtype)
+        step = (1 - mu) * _clip(r * g, clip) if clip is not None else ((1 - mu) * r) * g
+        mom = mu * state._data - ((1 - mu) * wd) * w - step
+        _write(state, mom)
+        wd_lh = _as_kernel(self.wd_lh, w.dtype)
+        _write(weight, (1 - lr * wd_lh) * w + lr * np.sign(mom))
+
+
+@_builtin
+class Ftrl(Optimizer):
+    """FTRL-Proximal (``ftrl``; default learning rate 0.1), L1-regularised by ``lamda1``.
+
+    ``g' = clip(r·g);  z = z + g' − (sqrt(n + g'²) − sqrt(n))·w/lr;  n = n + g'²;
+    w = (sign(z)·λ1 − z)/((β + sqrt(n))/lr + wd)`` where ``|z| > λ1``, else 0.
+    """
+
+    def __init__(self, lamda1: float = 0.01, learning_rate: float = 0.1, beta: float = 1,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.lamda1 = lamda1
+        self.beta = beta
+        self.lr = learning_rate  # set after the base class, as MXNet does
+
+    def create_state(self, index: Any, weight: NDArray) -> tuple[NDArray, NDArray]:
+        return (_zeros(weight), _zeros(weight))  # z, n (MXNet makes them float32)
+
+    def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
+        lr, wd, r, clip = self._kernel_args(index, weight)
+        w, g = _data(weight), _data(grad)
+        l1, beta = _as_kernel(self.lamda1, w.dtype), _as_kernel(self.beta, w.dtype)
+        gr = r * g
+        if clip is not None:
+            gr = _clip(gr, clip)
+        n_old = state[1]._data
+        z = state[0]._data + (gr - (np.sqrt(n_old + gr * gr) - np.sqrt(n_old)) * w / lr)
+        n = n_old + gr * gr
+        _write(state[0], z)
+        _write(state[1], n)
+        new_w = (np.sign(z) * l1 - z) / ((beta + np.sqrt(n)) / lr + wd) * (np.abs(z) > l1)
+        _write(weight, new_w)
+
+
+@_builtin
+class FTML(Optimizer):
+    """Follow the Moving Leader (``ftml``).
+
+    ``g' = clip(r·g + wd·w);  v = β2·v + (1−β2)·g'²;
+    d_t = (1−β1^t)/lr·(sqrt(v/(1−β2^t)) + ε);  z = β1·z + (1−β1)·g' − (d_t − β1·d)·w;
+    d = d_t;  w = −z/d_t``.
+    """
+
+    def __init__(self, beta1: float = 0.6, beta2: float = 0.999, epsilon: float = 1e-8,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+
+    def create_state(self, index: Any, weight: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+        return (_zeros(weight), _zeros(weight), _zeros(weight))  # d, v, z
+
+    def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
+        lr, wd, r, clip = self._kernel_args(index, weight)
+        t = self._index_update_count[index]
+        w, g = _data(weight), _data(grad)
+        dt = w.dtype
+        b1, b2, eps = (_as_kernel(x, dt) for x in (self.beta1, self.beta2, self.epsilon))
+        gr = r * g + wd * w
+        if clip is not None:
+            gr = _clip(gr, clip)
+        d, v, z = (s._data for s in state)
+        v = b2 * v + (1 - b2) * (gr * gr)
+        d_t = (1 - b1 ** dt.type(t)) / lr * (np.sqrt(v / (1 - b2 ** dt.type(t))) + eps)
+        z = b1 * z + (1 - b1) * gr - (d_t - b1 * d) * w
+        for s, val in zip(state, (d_t, v, z)):
+            _write(s, val)
+        _write(weight, -z / d_t)
+
+
+@_builtin
+class DCASGD(Optimizer):
+    """Delay-compensated asynchronous SGD (``dcasgd``).
+
+    ``g' = clip(r·g);  mom = momentum·mom − lr·(g' + wd·w + λ·g'²·(w − w_prev));
+    w_prev = w;  w = w + mom`` (λ is ``lamda``). The state is ``(mom, w_prev)``, mom None
+    when momentum is 0. (MXNet 1.9.1's own momentum branch fails on its first step; this is
+    the rule it intends.)
+    """
+
+    def __init__(self, momentum: float = 0.0, lamda: float = 0.04, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.momentum = momentum
+        self.weight_previous: dict[Any, Any] = {}
+        self.lamda = lamda
+
+    def create_state(self, index: Any, weight: NDArray) -> tuple[NDArray | None, NDArray]:
+        mom = _zeros(weight) if self.momentum != 0.0 else None
+        return (mom, weight.copy())  # momentum, previous weight
+
+    def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
+        w = _data(weight)
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        # MXNet runs this rule as NDArray operations with scalar arguments
+        sc = functools.partial(_as_scalar, dtype=w.dtype)
+        g = _data(grad) * sc(self.rescale_grad)
+        if self.clip_gradient is not None:
+            g = _clip(g, _as_kernel(self.clip_gradient, w.dtype))  # nd.clip takes C floats
+        mom, prev = state
+        step = sc(-lr) * (g + sc(wd) * w + sc(self.lamda) * g * g * (w - prev._data))
+        if mom is not None:
+            step = mom._data * sc(self.momentum) + step
+            _write(mom, step)
+        _write(prev, w)
+        _write(weight, w + step)
 
 
 # ---- the updater the Trainer uses ------------------------------------------------------------

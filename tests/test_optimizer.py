@@ -32,7 +32,9 @@ class Mults:
 
 
 def _states(st):
-    return [] if st is None else list(st) if isinstance(st, tuple) else [st]
+    # DCASGD's state is (None, previous weight) without momentum
+    return [] if st is None else [s for s in st if s is not None] if isinstance(st, tuple) \
+        else [st]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -122,7 +124,9 @@ def test_adam_counts_steps_per_index():
 
 @pytest.mark.parametrize("name, lr", [("sgd", 0.01), ("nag", 0.01), ("adagrad", 0.01),
                                       ("rmsprop", 0.001), ("adadelta", 0.01),
-                                      ("adam", 0.001)])
+                                      ("adam", 0.001), ("adamax", 0.002), ("nadam", 0.001),
+                                      ("signum", 0.01), ("ftrl", 0.1), ("ftml", 0.01),
+                                      ("dcasgd", 0.01)])
 def test_default_learning_rates_f13(name, lr):
     assert mx.optimizer.create(name).learning_rate == lr
 
@@ -136,6 +140,45 @@ def test_adadelta_ignores_learning_rate_and_keeps_the_gradient():
         ws.append(w.asnumpy())
         np.testing.assert_array_equal(g.asnumpy(), [0.5, -1.0])  # MXNet rescales it in place
     np.testing.assert_array_equal(ws[0], ws[1])
+
+
+def test_ftrl_by_hand():
+    # lr 0.1, lamda1 0.5, beta 1: z = g − sqrt(g²)·w/lr, n = g², w = (sign(z)·λ1 − z)/
+    # ((β + sqrt(n))/lr) where |z| > λ1, else exactly 0
+    opt = mx.optimizer.create("ftrl", lamda1=0.5, learning_rate=0.1)
+    w = nd.array([1.0, 2.0, 0.0], dtype="float64")
+    z, n = opt.create_state(0, w)
+    opt.update(0, w, nd.array([0.4, -3.0, 0.3], dtype="float64"), (z, n))
+    np.testing.assert_allclose(z.asnumpy(), [-3.6, -63.0, 0.3], rtol=1e-7)
+    np.testing.assert_allclose(n.asnumpy(), [0.16, 9.0, 0.09], rtol=1e-7)
+    np.testing.assert_allclose(w.asnumpy(), [3.1 / 14, 62.5 / 40, 0.0], rtol=1e-7)
+    assert w.asnumpy()[2] == 0.0
+
+
+def test_signum_without_momentum_refuses_wd_lh():
+    opt = mx.optimizer.create("signum", momentum=0.0, wd_lh=0.1)
+    assert opt.create_state(0, nd.zeros(2)) is None
+    with pytest.raises(mx.base.MXNetError, match="takes no wd_lh"):
+        opt.update(0, nd.zeros(2), nd.ones(2), None)
+
+
+def test_opt_registry_is_a_view_of_the_registry():
+    reg = mx.optimizer.Optimizer.opt_registry
+    assert reg["adamax"] is mx.optimizer.Adamax and reg["nadam"] is mx.optimizer.Nadam
+    assert {"sgd", "signum", "ftrl", "ftml", "dcasgd"} <= set(reg) and len(reg) >= 12
+    assert "foo" not in reg and reg.get("foo") is None
+    with pytest.raises(KeyError):
+        reg["foo"]
+
+    @mx.optimizer.register
+    class Viewf19(mx.optimizer.SGD):
+        pass
+
+    try:
+        assert reg["viewf19"] is Viewf19  # a view: later registrations show up
+    finally:
+        OPTIMIZERS.unregister("viewf19")
+    assert "viewf19" not in reg
 
 
 def test_mults_from_param_dict_and_names():

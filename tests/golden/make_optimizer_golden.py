@@ -14,7 +14,7 @@ in float32 (inputs cast from the float64 values); the weights after every step a
 Gradients are fresh arrays at every call: AdaDelta rescales the gradient it is given in
 place, and the trajectories must not depend on that.
 
-MXNet creates the states of AdaGrad, RMSProp and AdaDelta as float32 whatever the weight's
+MXNet creates the states of AdaGrad, RMSProp, AdaDelta and Ftrl as float32 whatever the weight's
 dtype, so with float64 weights their update raises "Incompatible attr in node". Here the
 states are cast to the weight's dtype right after ``create_state`` (they are zeros, so no
 value changes); MXNet's own update code then runs in float64. minigluon creates states in
@@ -107,6 +107,49 @@ CASES = [
     ("adam-odd", "adam", {"learning_rate": 2.3456789e-3, "beta1": 0.87654321,
                           "beta2": 0.98765432, "epsilon": 3.3e-7, "wd": 4.4e-3,
                           "rescale_grad": 1 / 3, "clip_gradient": 0.9876543}, None),
+    ("adamax-default", "adamax", {}, None),
+    ("adamax-all", "adamax", {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.99,
+                              "clip_gradient": 0.7, "rescale_grad": 0.5, "wd": 0.05}, None),
+    ("adamax-odd", "adamax", {"learning_rate": 2.3456789e-3, "beta1": 0.87654321,
+                              "beta2": 0.98765432, "wd": 4.4e-3, "rescale_grad": 1 / 3,
+                              "clip_gradient": 0.9876543}, ("set_lr", 3, 0.0123)),
+    ("nadam-default", "nadam", {}, None),
+    ("nadam-all", "nadam", {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.99,
+                            "epsilon": 1e-6, "schedule_decay": 0.01, "clip_gradient": 0.7,
+                            "rescale_grad": 0.5, "wd": 0.05}, None),
+    ("nadam-odd", "Nadam", {"learning_rate": 2.3456789e-3, "beta1": 0.87654321,
+                            "beta2": 0.98765432, "epsilon": 3.3e-7, "wd": 4.4e-3,
+                            "schedule_decay": 0.0123456, "rescale_grad": 1 / 3,
+                            "clip_gradient": 0.9876543}, "no_param_dict"),
+    ("signum-default", "signum", {}, None),
+    ("signum-wdlh", "signum", {"learning_rate": 0.05, "momentum": 0.8, "wd": 0.01,
+                               "wd_lh": 0.02}, None),
+    ("signum-clip", "signum", {"learning_rate": 0.03, "momentum": 0.7, "wd": 0.05,
+                               "wd_lh": 0.1, "clip_gradient": 0.3, "rescale_grad": 0.5},
+     None),
+    # (without momentum, MXNet refuses wd_lh: signsgd_update has no such argument)
+    ("signum-nomom", "signum", {"learning_rate": 0.05, "momentum": 0.0, "wd": 0.02,
+                                "clip_gradient": 0.3, "rescale_grad": 0.5}, None),
+    ("signum-odd", "signum", {"learning_rate": 0.0123456789, "momentum": 0.87654321,
+                              "wd": 3.7e-3, "wd_lh": 1.23456e-2, "rescale_grad": 1 / 3,
+                              "clip_gradient": 0.777777}, "no_param_dict"),
+    ("ftrl-default", "ftrl", {}, None),
+    ("ftrl-all", "ftrl", {"learning_rate": 0.2, "lamda1": 0.05, "beta": 0.5, "wd": 0.01,
+                          "clip_gradient": 0.7, "rescale_grad": 0.5}, None),
+    ("ftrl-odd", "ftrl", {"learning_rate": 0.0345678912, "lamda1": 3.3e-3, "beta": 1.2345678,
+                          "wd": 4.4e-3, "rescale_grad": 1 / 3, "clip_gradient": 0.9876543},
+     ("set_lr", 2, 0.0765)),
+    ("ftml-default", "ftml", {}, None),
+    ("ftml-all", "ftml", {"learning_rate": 0.05, "beta1": 0.5, "beta2": 0.99, "epsilon": 1e-6,
+                          "wd": 0.01, "clip_gradient": 0.7, "rescale_grad": 0.5}, None),
+    ("ftml-odd", "ftml", {"learning_rate": 0.0234567, "beta1": 0.6543219, "beta2": 0.98765432,
+                          "epsilon": 3.3e-7, "wd": 4.4e-3, "rescale_grad": 1 / 3}, None),
+    ("dcasgd-default", "dcasgd", {}, None),
+    # (MXNet's DCASGD fails with momentum > 0: its update tests an NDArray's truth value)
+    ("dcasgd-all", "dcasgd", {"learning_rate": 0.1, "lamda": 0.1, "wd": 0.01,
+                              "clip_gradient": 0.7, "rescale_grad": 0.5}, None),
+    ("dcasgd-odd", "dcasgd", {"learning_rate": 0.0123456789, "lamda": 0.0456789, "wd": 3.7e-3,
+                              "rescale_grad": 1 / 3, "clip_gradient": 0.777777}, None),
 ]
 
 
@@ -138,7 +181,7 @@ def run(name, kwargs, extra, w0, grads, dtype):
     for i, w in enumerate(weights):
         st = opt.create_state(i, w)
         if isinstance(st, tuple):
-            st = tuple(s.astype(w.dtype) for s in st)
+            st = tuple(None if s is None else s.astype(w.dtype) for s in st)
         elif st is not None:
             st = st.astype(w.dtype)
         states.append(st)

@@ -1,9 +1,13 @@
 """Neural network layers."""
 
 from ..block import Block, HybridBlock
+from .activations import *  # noqa: F401,F403
+from .activations import __all__ as _act_all
 from .basic_layers import *  # noqa: F401,F403
 from .basic_layers import __all__ as _basic_all
 from .conv_layers import *  # noqa: F401,F403
 from .conv_layers import __all__ as _conv_all
+from .norm_layers import *  # noqa: F401,F403
+from .norm_layers import __all__ as _norm_all
 
-__all__ = ["Block", "HybridBlock", *_basic_all, *_conv_all]
+__all__ = ["Block", "HybridBlock", *_basic_all, *_conv_all, *_act_all, *_norm_all]

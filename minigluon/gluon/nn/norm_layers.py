@@ -1,0 +1,159 @@
+"""Layer and instance normalization.
+
+Both are composed of ``nd`` reductions and broadcasts, so autograd differentiates them
+like any other expression. The variance is the biased one (divided by n), as in MXNet.
+
+Examples
+--------
+>>> from minigluon import nd
+>>> from minigluon.gluon import nn
+>>> layer = nn.LayerNorm()
+>>> layer.initialize()
+>>> layer(nd.array([[1, 2, 3], [2, 2, 5]]))
+<BLANKLINE>
+[[-1.2247356  0.         1.2247356]
+ [-0.707105  -0.707105   1.41421  ]]
+<NDArray 2x3 @cpu(0)>
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...base import MXNetError
+from ...ndarray.ndarray import NDArray
+from ..block import HybridBlock
+from .conv_layers import _check_dtype
+
+__all__ = ["LayerNorm", "InstanceNorm"]
+
+
+def _normalize(F: Any, x: NDArray, axis: int | tuple[int, ...], eps: float) -> NDArray:
+    """``(x - mean) / sqrt(var + eps)`` over ``axis``."""
+    centered = F.broadcast_sub(x, F.mean(x, axis=axis, keepdims=True))
+    var = F.mean(F.square(centered), axis=axis, keepdims=True)
+    return F.broadcast_mul(centered, F.rsqrt(var + eps))
+
+
+def _affine(F: Any, y: NDArray, gamma: NDArray, beta: NDArray, axis: int) -> NDArray:
+    """``y * gamma + beta``, with gamma and beta laid along ``axis``."""
+    shape = [1] * y.ndim
+    shape[axis] = gamma.shape[0]
+    return F.broadcast_add(F.broadcast_mul(y, F.reshape(gamma, tuple(shape))),
+                           F.reshape(beta, tuple(shape)))
+
+
+class _Norm(HybridBlock):
+    """What LayerNorm and InstanceNorm share: per-channel gamma and beta along
+    ``axis``, of a size learned from the first input when ``in_channels`` is 0."""
+
+    def __init__(self, axis: int, epsilon: float, center: bool, scale: bool,
+                 beta_initializer: Any, gamma_initializer: Any, in_channels: int,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._kwargs = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
+        self._axis = axis
+        self._epsilon = epsilon
+        # without scale (center), gamma (beta) keeps its initial value: it is still
+        # applied, but not trained
+        self.gamma = self.params.get("gamma", grad_req="write" if scale else "null",
+                                     shape=(in_channels,), init=gamma_initializer,
+                                     allow_deferred_init=True)
+        self.beta = self.params.get("beta", grad_req="write" if center else "null",
+                                    shape=(in_channels,), init=beta_initializer,
+                                    allow_deferred_init=True)
+
+    def _check_axis(self, x: NDArray) -> int:
+        if not -x.ndim <= self._axis < x.ndim:
+            raise MXNetError(f"{self.name}: axis {self._axis} is out of range for input of "
+                             f"shape {x.shape}")
+        return self._axis % x.ndim
+
+    def infer_shape(self, x: NDArray, *args: Any) -> None:
+        axis = self._check_axis(x)
+        for p in (self.gamma, self.beta):
+            p.shape = (x.shape[axis],)
+
+    def _check_channels(self, x: NDArray, axis: int, gamma: NDArray) -> None:
+        _check_dtype(self, x, gamma)
+        if x.shape[axis] != gamma.shape[0]:
+            raise MXNetError(f"{self.name}: built for {gamma.shape[0]} channels on axis "
+                             f"{self._axis}, but the input {x.shape} has {x.shape[axis]}")
+
+    def __repr__(self) -> str:
+        content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
+        return f"{type(self).__name__}({content}, in_channels={self.gamma.shape[0]})"
+
+
+class LayerNorm(_Norm):
+    """Layer normalization: each position is normalized over ``axis`` to mean 0 and
+    variance 1, then scaled by ``gamma`` and shifted by ``beta`` (both along ``axis``):
+    ``y = (x - mean) / sqrt(var + epsilon) * gamma + beta``.
+
+    Parameters
+    ----------
+    axis : int
+        The axis normalized over (-1: the last).
+    epsilon : float
+        Added to the variance before its square root.
+    center : bool
+        Train ``beta`` (otherwise it keeps its initial value, 0).
+    scale : bool
+        Train ``gamma`` (otherwise it keeps its initial value, 1).
+    beta_initializer, gamma_initializer : Initializer or str
+    in_channels : int
+        The size of ``axis``; 0 (the default) takes it from the first input.
+    """
+
+    def __init__(self, axis: int = -1, epsilon: float = 1e-5, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", in_channels: int = 0,
+                 prefix: str | None = None, params: Any = None) -> None:
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         in_channels, prefix=prefix, params=params)
+
+    def hybrid_forward(self, F: Any, x: NDArray, gamma: NDArray, beta: NDArray) -> NDArray:
+        axis = self._check_axis(x)
+        self._check_channels(x, axis, gamma)
+        return _affine(F, _normalize(F, x, axis, self._epsilon), gamma, beta, axis)
+
+
+class InstanceNorm(_Norm):
+    """Instance normalization: each channel of each sample is normalized over the
+    remaining (spatial) axes, then scaled by ``gamma`` and shifted by ``beta`` (one per
+    channel).
+
+    Parameters
+    ----------
+    axis : int
+        The channel axis (1 for NCHW).
+    epsilon : float
+    center : bool
+        Train ``beta`` (otherwise it keeps its initial value, 0).
+    scale : bool
+        Train ``gamma`` (False by default: it stays at its initial value, 1).
+    beta_initializer, gamma_initializer : Initializer or str
+    in_channels : int
+        0 (the default) takes the number of channels from the first input.
+    """
+
+    def __init__(self, axis: int = 1, epsilon: float = 1e-5, center: bool = True,
+                 scale: bool = False, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", in_channels: int = 0,
+                 **kwargs: Any) -> None:
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         in_channels, **kwargs)
+
+    def hybrid_forward(self, F: Any, x: NDArray, gamma: NDArray, beta: NDArray) -> NDArray:
+        if x.ndim < 3:
+            raise MXNetError(f"{self.name}: InstanceNorm expects an input with a batch, a "
+                             f"channel and at least one more axis, got shape {x.shape}")
+        axis = self._check_axis(x)
+        if axis == 0:
+            raise MXNetError(f"{self.name}: the channel axis cannot be the batch axis 0")
+        self._check_channels(x, axis, gamma)
+        if axis != 1:
+            x = F.swapaxes(x, 1, axis)
+        out = _affine(F, _normalize(F, x, tuple(range(2, x.ndim)), self._epsilon),
+                      gamma, beta, 1)
+        return F.swapaxes(out, 1, axis) if axis != 1 else out
