@@ -301,8 +301,6 @@ class _Item:
     def vjp(self, res: Any, g: Any) -> Any:
         return [_ItemGrad(self.i, self.n, g)]
 
-    vjp_some = None  # its one input is always the Function's node
-
 
 class _ItemGrad:
     """Gradient of one output of a multi-output node, merged by ``+`` with the others."""
