@@ -13,9 +13,9 @@ import minigluon as mx
 from minigluon import autograd, debug, gluon, nd
 from minigluon.base import MinigluonError
 from minigluon.debug import LintWarning
-from minigluon.instruments import lint as lint_module
 from minigluon.gluon import nn
 from minigluon.gluon.trainer import StaleGradientError
+from minigluon.instruments import lint as lint_module
 
 
 @pytest.fixture(autouse=True)
