@@ -16,7 +16,8 @@ import pytest
 import minigluon as mx
 from minigluon import autograd, nd
 from minigluon.base import NotAvailableError
-from minigluon.optimizer import OPTIMIZERS, _dmlc_parse
+from minigluon.optimizer import OPTIMIZERS
+from minigluon.optimizer._mxnet_numerics import _dmlc_parse
 
 GOLDEN = np.load(Path(__file__).parent / "golden" / "optimizer.npz")
 SPEC = json.loads(str(GOLDEN["spec"]))

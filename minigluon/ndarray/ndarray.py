@@ -653,6 +653,27 @@ class NDArray:
     def __le__(self, o: Any) -> NDArray:
         return _compare(self, o, "lesser_equal")
 
+    # ---- for the layers above (optimizers, gluon): no tape fields read out there ----------
+    @property
+    def _fresh_grad(self) -> bool:
+        """Whether a backward wrote this variable's ``.grad`` since the flag was cleared
+        (MXNet's ``NDArray._fresh_grad``; the Trainer reads and clears it)."""
+        node = self._node
+        return bool(node is not None and node.fresh)
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, value: bool) -> None:
+        if self._node is not None:
+            self._node.fresh = bool(value)
+
+    def _assign_(self, ufunc: Any, value: Any) -> None:
+        """``self = ufunc(self, value)`` written into this array's own buffer, outside any
+        graph (an optimizer's update). Like every in-place write it bumps the version, so
+        a graph that saved this array refuses a stale backward."""
+        data = self._data
+        ufunc(data, value, out=data, casting="unsafe")
+        bump(self._vc)
+
 
 _ALL = slice(None)
 
