@@ -32,6 +32,8 @@ from .. import autograd, initializer, ndarray as nd
 from ..base import MXNetError, NotAvailableError
 from ..context import Context, check_context, cpu
 from ..ndarray.ndarray import NDArray, _wrap
+from . import _checkpoint
+from .utils import _indent
 
 __all__ = ["DeferredInitializationError", "Parameter", "Constant", "ParameterDict"]
 
@@ -187,14 +189,12 @@ class Parameter:
     # ---- freshness of the gradient (read and cleared by the Trainer) ---------------------
     @property
     def _fresh_grad(self) -> bool:
-        node = self._data._node if self._data is not None else None
-        return bool(node is not None and node.fresh)
+        return self._data is not None and self._data._fresh_grad
 
     @_fresh_grad.setter
     def _fresh_grad(self, value: bool) -> None:
-        node = self._data._node if self._data is not None else None
-        if node is not None:
-            node.fresh = value
+        if self._data is not None:
+            self._data._fresh_grad = value
 
     def _set_trainer(self, trainer: Any) -> None:
         self._trainer = trainer
@@ -261,7 +261,7 @@ class Parameter:
     def _init_grad(self) -> None:
         assert self._data is not None
         if self._grad_req == "null":
-            self._data._node = None
+            self._data = self._data.detach()  # no longer a variable, as MXNet does
         else:
             self._data.attach_grad(self._grad_req)
 
@@ -447,23 +447,6 @@ class Constant(Parameter):
         self._grad_req = "null"
 
 
-def _indent(s: str, num_spaces: int) -> str:
-    """Indent every line of ``s`` but the first."""
-    lines = s.split("\n")
-    if len(lines) == 1:
-        return s
-    return "\n".join([lines[0]] + [" " * num_spaces + line for line in lines[1:]])
-
-
-def _brief_print_list(lst: Any, limit: int = 7) -> str:
-    """``'a', 'b', ..., 'z'``: at most ``limit`` quoted items."""
-    lst = list(lst)
-    if len(lst) > limit:
-        return _brief_print_list(lst[:limit // 2], limit) + ", ..., " + \
-            _brief_print_list(lst[-limit // 2:], limit)
-    return ", ".join(f"'{i}'" for i in lst)
-
-
 class ParameterDict:
     """An ordered mapping from full names to Parameters, with a name prefix.
 
@@ -618,18 +601,7 @@ class ParameterDict:
 
     def save(self, filename: str, strip_prefix: str = "") -> None:
         """Write the values under their full names (minus ``strip_prefix``), atomically."""
-        from .. import _fileformat
-
-        arrays = {}
-        for param in self.values():
-            if not param.name.startswith(strip_prefix):
-                raise ValueError(
-                    f"Prefix '{strip_prefix}' is to be striped before saving, but Parameter's "
-                    f"name '{param.name}' does not start with '{strip_prefix}'. this may be "
-                    "due to your Block shares parameters from other Blocks or you forgot to "
-                    "use 'with name_scope()' when creating child blocks.")
-            arrays[param.name[len(strip_prefix):]] = param._reduce()._data
-        _fileformat.write_arrays(filename, arrays)
+        _checkpoint.save_params(self, filename, strip_prefix)
 
     def load(self, filename: str, ctx: Any = None, allow_missing: bool = False,
              ignore_extra: bool = False, restore_prefix: str = "", cast_dtype: bool = False,
@@ -638,44 +610,17 @@ class ParameterDict:
 
         The file is read and checked completely before any parameter changes.
         """
-        if restore_prefix:
-            for name in self.keys():
-                assert name.startswith(restore_prefix), \
-                    f"restore_prefix is '{restore_prefix}' but Parameters name '{name}' does " \
-                    f"not start with '{restore_prefix}'."
-        loaded = _load_file(filename)
-        self.load_dict(loaded, ctx, allow_missing, ignore_extra, restore_prefix, filename,
-                       cast_dtype, dtype_source)
+        _checkpoint.load_params(self, filename, ctx, allow_missing, ignore_extra,
+                                restore_prefix, cast_dtype, dtype_source)
 
     def load_dict(self, param_dict: dict[str, NDArray], ctx: Any = None,
                   allow_missing: bool = False, ignore_extra: bool = False,
                   restore_prefix: str = "", filename: str | None = None,
                   cast_dtype: bool = False, dtype_source: str = "current") -> None:
         """Load values from a dict name -> NDArray (``arg:``/``aux:`` prefixes dropped)."""
-        lprefix = len(restore_prefix)
-        loaded = [(k[4:] if k.startswith(("arg:", "aux:")) else k, v)
-                  for k, v in param_dict.items()]
-        arg_dict = {restore_prefix + k: v for k, v in loaded}
-        where = f"file: {filename}" if filename else "param_dict"
-        if not allow_missing:
-            for name in self.keys():
-                assert name in arg_dict, \
-                    f"Parameter '{name[lprefix:]}' is missing in {where}, which contains " \
-                    f"parameters: {_brief_print_list(arg_dict.keys())}. Please make sure " \
-                    "source and target networks have the same prefix."
-        for name in arg_dict:
-            if name not in self._params:
-                assert ignore_extra, \
-                    f"Parameter '{name[lprefix:]}' loaded from {where} is not present in " \
-                    f"ParameterDict, choices are: {_brief_print_list(self._params.keys())}. " \
-                    "Set ignore_extra to True to ignore. Please make sure source and target " \
-                    "networks have the same prefix."
-        _check_loadable({n: (self._params[n], arg_dict[n]) for n in arg_dict
-                         if n in self._params}, cast_dtype)
-        for name in arg_dict:
-            if name in self._params:
-                self._params[name]._load_init(arg_dict[name], ctx, cast_dtype=cast_dtype,
-                                              dtype_source=dtype_source)
+        _checkpoint.load_params_dict(self, param_dict, ctx, allow_missing, ignore_extra,
+                                     restore_prefix, filename, cast_dtype, dtype_source)
+
 
 
 def _merge_shapes(v: tuple, existing: tuple) -> tuple | None:
@@ -688,26 +633,3 @@ def _merge_shapes(v: tuple, existing: tuple) -> tuple | None:
             return None
         out.append(a if a == b or a > 0 else b)
     return tuple(out)
-
-
-def _load_file(filename: str) -> dict[str, NDArray]:
-    """The name -> array dict of a parameter file, with a clear error for anything else."""
-    from .. import _fileformat
-
-    try:
-        loaded = _fileformat.load_arrays(filename)
-    except _fileformat.FileFormatError as e:
-        raise MXNetError(f"cannot load parameters from '{filename}': it is not a valid "
-                         f"MXNet parameter file ({e})") from e
-    if not isinstance(loaded, dict):
-        raise MXNetError(f"cannot load parameters from '{filename}': it holds a list of "
-                         f"{len(loaded)} unnamed arrays (written by nd.save of a list?), "
-                         "but a parameter file maps names to arrays")
-    return {k: _wrap(v, None) for k, v in loaded.items()}
-
-
-def _check_loadable(pairs: dict[str, tuple[Parameter, NDArray]], cast_dtype: bool) -> None:
-    """Run the shape and dtype checks of every pair first, so that a failing load changes
-    no parameter."""
-    for param, data in pairs.values():
-        param._check_load(data, cast_dtype)

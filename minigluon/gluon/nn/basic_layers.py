@@ -24,6 +24,7 @@ class _Stack:
 
     _children: Any
     _prefix: str
+    _listed_in_summary = False  # a container: Block.summary lists its children, not it
 
     def add(self, *blocks: Block) -> None:
         """Append blocks, in order."""
