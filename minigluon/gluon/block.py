@@ -129,9 +129,10 @@ class Block:
         if isinstance(value, Block):
             self.register_child(value, name)
         elif isinstance(value, Parameter):
-            assert name not in self._reg_params, \
-                f"Overriding Parameter attribute {name} is not allowed. If you want to share " \
-                "parameters between blocks, please set 'params' at Block construction instead."
+            if name in self._reg_params:
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    f"Overriding Parameter attribute {name} is not allowed. If you want to share "
+                    "parameters between blocks, please set 'params' at Block construction instead.")
             self._reg_params[name] = value
         object.__setattr__(self, name, value)
 

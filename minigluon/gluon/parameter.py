@@ -139,8 +139,9 @@ class Parameter:
 
     @grad_req.setter
     def grad_req(self, req: str) -> None:
-        assert req in _GRAD_REQS, \
-            f"grad_req must be one of 'write', 'add', or 'null', but got '{req}'"
+        if req not in _GRAD_REQS:
+            raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                f"grad_req must be one of 'write', 'add', or 'null', but got '{req}'")
         if not self._differentiable:
             req = "null"
         if self._grad_req == req:
@@ -177,9 +178,10 @@ class Parameter:
         if self._shape is None:
             self._shape = new_shape
             return
-        assert len(self._shape) == len(new_shape) and \
-            all(j in (-1, 0, i) for i, j in zip(new_shape, self._shape)), \
-            f"Expected shape {new_shape} is incompatible with given shape {self._shape}."
+        if len(self._shape) != len(new_shape) or \
+                not all(j in (-1, 0, i) for i, j in zip(new_shape, self._shape)):
+            raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                f"Expected shape {new_shape} is incompatible with given shape {self._shape}.")
         self._shape = new_shape
 
     @property
@@ -243,9 +245,10 @@ class Parameter:
             return
         init, _ctx, default_init, data = self._deferred_init
         self._deferred_init = ()
-        assert shape_is_known(self._shape), \
-            f"Cannot initialize Parameter '{self.name}' because it has invalid shape: " \
-            f"{self._shape}. Please specify in_units, in_channels, etc for `Block`s."
+        if not shape_is_known(self._shape):
+            raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                f"Cannot initialize Parameter '{self.name}' because it has invalid shape: "
+                f"{self._shape}. Please specify in_units, in_channels, etc for `Block`s.")
         with autograd.pause():  # initializing is not part of any graph
             if data is None:
                 data = nd.zeros(self._shape, dtype=np.dtype(self._dtype))
@@ -270,20 +273,23 @@ class Parameter:
         if self._shape:
             ok = len(self._shape) == len(data.shape) and \
                 all(s in (0, -1, d) for s, d in zip(self._shape, data.shape))
-            assert ok, \
-                f"Failed loading Parameter '{self.name}' from saved params: shape " \
-                f"incompatible expected {self._shape} vs saved {data.shape}"
+            if not ok:
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    f"Failed loading Parameter '{self.name}' from saved params: shape "
+                    f"incompatible expected {self._shape} vs saved {data.shape}")
         if self._dtype is not None and not cast_dtype:
-            assert np.dtype(self._dtype).type == data.dtype, \
-                f"Failed loading Parameter '{self.name}' from saved params: dtype " \
-                f"incompatible expected {self._dtype} vs saved {data.dtype}. Set " \
-                "cast_dtype=True to cast the dtype of saved params."
+            if np.dtype(self._dtype).type != data.dtype:
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    f"Failed loading Parameter '{self.name}' from saved params: dtype "
+                    f"incompatible expected {self._dtype} vs saved {data.dtype}. Set "
+                    "cast_dtype=True to cast the dtype of saved params.")
 
     def _load_init(self, data: NDArray, ctx: Any = None, cast_dtype: bool = False,
                    dtype_source: str = "current") -> None:
         """Set shape, dtype and value from loaded ``data`` (initializing if needed)."""
-        if cast_dtype:
-            assert dtype_source in ("current", "saved")
+        if cast_dtype and dtype_source not in ("current", "saved"):
+            raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                f"dtype_source must be 'current' or 'saved', got {dtype_source!r}")
         self._check_load(data, cast_dtype)
         if self._shape:
             self._shape = tuple(s if s > 0 else d for s, d in zip(self._shape, data.shape))
@@ -373,7 +379,9 @@ class Parameter:
             data = nd.array(data, dtype=np.dtype(self._dtype))
         self.shape = data.shape
         if self._data is None:
-            assert self._deferred_init, f"Parameter '{self.name}' has not been initialized"
+            if not self._deferred_init:
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    f"Parameter '{self.name}' has not been initialized")
             self._deferred_init = self._deferred_init[:3] + (data,)
             return
         self._data[:] = data
@@ -528,10 +536,11 @@ class ParameterDict:
                     continue
             elif k == "dtype" and np.dtype(v) == np.dtype(existing):
                 continue
-            assert v is None or v == existing, \
-                f"Cannot retrieve Parameter '{name}' because desired attribute does not " \
-                f"match with stored for attribute '{k}': desired '{v}' vs stored " \
-                f"'{getattr(param, k)}'."
+            if v is not None and v != existing:
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    f"Cannot retrieve Parameter '{name}' because desired attribute does not "
+                    f"match with stored for attribute '{k}': desired '{v}' vs stored "
+                    f"'{getattr(param, k)}'.")
         return param
 
     def get_constant(self, name: str, value: Any = None) -> Constant:
@@ -545,21 +554,23 @@ class ParameterDict:
             param = Constant(name, value)
             self._params[name] = param
         elif value is not None:
-            assert isinstance(param, Constant), \
-                f"Parameter '{name}' already exists but it is not a constant."
+            if not isinstance(param, Constant):
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    f"Parameter '{name}' already exists but it is not a constant.")
             value = value.asnumpy() if isinstance(value, NDArray) else np.asarray(value)
-            assert param.shape == value.shape and \
-                (param.value.asnumpy() == value).all(), \
-                f"Constant '{name}' already exists but it's value doesn't match new value"
+            if param.shape != value.shape or not (param.value.asnumpy() == value).all():
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    f"Constant '{name}' already exists but it's value doesn't match new value")
         return param  # type: ignore[return-value]
 
     def update(self, other: Any) -> None:
         """Add the parameters of ``other`` (a name clash with a different object fails)."""
         for k, v in other.items():
             if k in self._params:
-                assert self._params[k] is v, \
-                    "Cannot update self with other because they have different Parameters " \
-                    f"with the same name '{k}'"
+                if self._params[k] is not v:
+                    raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                        "Cannot update self with other because they have different Parameters "
+                        f"with the same name '{k}'")
         for k, v in other.items():
             self._params[k] = v
 

@@ -65,9 +65,10 @@ class Trainer:
     def _init_optimizer(self, optimizer: Any, optimizer_params: dict[str, Any]) -> None:
         param_dict = dict(enumerate(self._params))
         if isinstance(optimizer, opt.Optimizer):
-            assert not optimizer_params, \
-                "optimizer_params must be None if optimizer is an instance of Optimizer " \
-                "instead of str"
+            if optimizer_params:
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    "optimizer_params must be None if optimizer is an instance of Optimizer "
+                    "instead of str")
             self._optimizer = optimizer
             self._optimizer.param_dict = param_dict
         else:
