@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import debug as _debug
-from .._tape import INPLACE_IN_GRAPH, STATE, Const, Node, bump
+from .. import _events
+from .._tape import INPLACE_IN_GRAPH, NOT_RECORDED, STATE, Const, Node, bump, run_backward
 from ..base import MinigluonError
 from ..context import Context, check_context, cpu
 from ..ops import elementwise as ew, get_op, shape as shp
@@ -159,6 +159,19 @@ def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> ND
     if tape is not None:
         tape.nodes.append(node)
     return _wrap(out, node, vc)
+
+
+def _write_out(out: NDArray, result: NDArray) -> NDArray:
+    """Copy ``result`` into ``out`` (an ``out=`` argument) and return ``out``."""
+    if not isinstance(out, NDArray):
+        raise TypeError(f"out= must be an NDArray, got {type(out).__name__}")
+    if out.shape != result.shape or out._data.dtype != result._data.dtype:
+        raise MinigluonError(
+            f"Incompatible attr for out=: the result has shape {result.shape} and dtype "
+            f"{result._data.dtype.name}, but out has shape {out.shape} and dtype "
+            f"{out._data.dtype.name}")
+    out[:] = result
+    return out
 
 
 def _const(a: NDArray) -> Const:
@@ -337,8 +350,8 @@ class NDArray:
         return bool(self._data.reshape(-1)[0])
 
     def __float__(self) -> float:
-        if _debug.ON:
-            _debug.check_to_numpy(self, "float(x)")
+        if _events.ACTIVE:
+            _events.emit("to_numpy", self, "float(x)")
         return float(self.asscalar())
 
     def __int__(self) -> int:
@@ -350,17 +363,15 @@ class NDArray:
         return int(self.asscalar())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if _debug.ON:
-            _debug.check_to_numpy(self, "np.asarray(x)")
+        if _events.ACTIVE:
+            _events.emit("to_numpy", self, "np.asarray(x)")
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         # np.exp(x) on an NDArray runs (and records) minigluon's operator
-        from . import _UFUNCS
-
-        fn = _UFUNCS.get(ufunc.__name__)
+        fn = self._ufuncs.get(ufunc.__name__)
         if method != "__call__" or fn is None or kwargs:
             plain = [i.asnumpy() if isinstance(i, NDArray) else i for i in inputs]
             return getattr(ufunc, method)(*plain, **kwargs)
@@ -369,8 +380,8 @@ class NDArray:
     # ---- conversion --------------------------------------------------------------------
     def asnumpy(self) -> np.ndarray:
         """A NumPy copy with the same shape and dtype."""
-        if _debug.ON:
-            _debug.check_to_numpy(self, "x.asnumpy()")
+        if _events.ACTIVE:
+            _events.emit("to_numpy", self, "x.asnumpy()")
         out = self._data.copy()
         if out.size == 1 and out.ndim:
             return out.view(_Size1Array)
@@ -449,12 +460,6 @@ class NDArray:
     def reshape_like(self, other: NDArray) -> NDArray:
         return self.reshape(other.shape)
 
-    def split(self, num_outputs: int, axis: int = 1, squeeze_axis: bool = False) -> Any:
-        """See :func:`minigluon.nd.split`."""
-        from . import split
-
-        return split(self, num_outputs, axis, squeeze_axis)
-
     def transpose(self, *axes: Any) -> NDArray:
         """Permute the axes (reverse them by default)."""
         if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
@@ -470,8 +475,8 @@ class NDArray:
         """
         if grad_req not in ("write", "add", "null"):
             raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {grad_req!r}")
-        if _debug.ON:
-            _debug.check_attach_grad(self)
+        if _events.ACTIVE:
+            _events.emit("attach_grad", self)
         leaf = Node(None, None, (), self._data.shape, self._data.dtype)
         leaf.grad = _wrap(np.zeros_like(self._data), None)
         leaf.grad_req = grad_req
@@ -490,12 +495,40 @@ class NDArray:
         A non-scalar head is treated as the sum of its elements (``out_grad`` of ones).
         Without ``retain_graph`` the graph is freed afterwards.
         """
-        _autograd().backward([self], None if out_grad is None else [out_grad], retain_graph,
-                             train_mode)
+        if _events.ACTIVE:
+            _events.emit("backward", [self])
+        _backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
 
     def detach(self) -> NDArray:
         """The same data (shared memory), cut from the graph."""
         return _wrap(self._data, None, self._vc)
+
+    @property
+    def _fresh_grad(self) -> bool:
+        """Whether a backward wrote ``.grad`` since the flag was last cleared (as MXNet's
+        ``NDArray._fresh_grad``); False for an array without a gradient."""
+        node = self._node
+        return node is not None and node.op is None and node.fresh
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, state: bool) -> None:
+        node = self._node
+        if node is not None and node.op is None:
+            node.fresh = bool(state)
+
+    def _assign_(self, ufunc: Any, value: Any) -> NDArray:
+        """Write ``ufunc(self, value)`` into this array's own buffer (``value`` itself when
+        ``ufunc`` is None), outside the recorded graph, and count the write in the array's
+        version as ``x[:] = value`` does, so a graph that saved the old values is refused.
+        For optimizers and layers that update state; returns the array."""
+        data = self._data
+        v = value._data if value.__class__ is NDArray else value
+        if ufunc is None:
+            np.copyto(data, v, casting="unsafe")
+        else:
+            ufunc(data, v, out=data, casting="unsafe")
+        bump(self._vc)
+        return self
 
     # ---- indexing ----------------------------------------------------------------------
     def __getitem__(self, key: Any) -> NDArray:
@@ -602,11 +635,6 @@ class NDArray:
     def __rpow__(self, o: Any) -> NDArray:
         return _binary(self, o, _POW, ew.PowScalar, ew.RPowScalar, True)
 
-    def __matmul__(self, o: Any) -> NDArray:
-        from . import dot
-
-        return dot(self, as_ndarray(o, self))
-
     def __neg__(self) -> NDArray:
         return invoke(_NEG, (self,))
 
@@ -657,16 +685,48 @@ class NDArray:
 _ALL = slice(None)
 
 
-_AUTOGRAD: Any = None
+# ---- the engine call behind NDArray.backward and autograd.backward / grad ------------------
+
+def _as_list(x: Any) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def _autograd() -> Any:
-    global _AUTOGRAD
-    if _AUTOGRAD is None:
-        from .. import autograd  # autograd imports this module: bind on first use
+def _seeds(heads: list[NDArray], head_grads: Any) -> tuple[list[Node], list[Any]]:
+    """The heads' nodes and the gradients they start from (ones unless given)."""
+    roots, seeds = [], []
+    hgs = [None] * len(heads) if head_grads is None else _as_list(head_grads)
+    if len(hgs) != len(heads):
+        raise ValueError(f"got {len(hgs)} head gradients for {len(heads)} heads")
+    for i, (h, hg) in enumerate(zip(heads, hgs)):
+        if not isinstance(h, NDArray):
+            raise TypeError(f"head {i} is a {type(h).__name__}, not an NDArray")
+        if h._node is None:
+            raise MinigluonError(NOT_RECORDED)
+        if hg is None:
+            seed = np.ones_like(h._data)
+        else:
+            hgd = hg._data if isinstance(hg, NDArray) else np.asarray(hg)
+            if hgd.shape != h.shape:
+                raise ValueError(f"head gradient {i} has shape {hgd.shape} but the head has "
+                                 f"shape {h.shape}; they must be equal")
+            seed = hgd.astype(h._data.dtype, copy=False)
+            if STATE.recording and isinstance(hg, NDArray) and hg._node is not None:
+                seed = hg
+        roots.append(h._node)
+        seeds.append(seed)
+    return roots, seeds
 
-        _AUTOGRAD = autograd
-    return _AUTOGRAD
+
+def _backward(heads: list[NDArray], head_grads: Any, retain_graph: bool, train_mode: bool
+              ) -> None:
+    """Write the gradients of ``heads`` into the variables' ``.grad`` buffers."""
+    roots, seeds = _seeds(heads, head_grads)
+    prev = STATE.training
+    STATE.training = train_mode
+    try:
+        run_backward(roots, seeds, retain_graph)
+    finally:
+        STATE.training = prev
 
 
 def _index_key(key: Any) -> Any:
