@@ -240,16 +240,15 @@ def _op_params(op: Any) -> list[str]:
 
 
 def _is_item(node: Node) -> bool:
-    from ..autograd import _Item
-
-    return isinstance(node.op, _Item)
+    """An output of a multi-output operator (a ``Function``): a node that picks one output
+    of its only parent."""
+    ps = node.parents
+    return len(ps) == 1 and ps[0].__class__ is Node and ps[0].op is not None \
+        and ps[0].op.nout > 1
 
 
 def _is_multi(node: Node) -> bool:
-    from ..autograd import _FunctionOp
-
-    return isinstance(node.op, _FunctionOp) and node.op.nout > 1
-
+    return node.op is not None and node.op.nout > 1
 
 
 def _replay(heads: Sequence[Node]) -> Iterator[tuple[Node, Any, Any]]:

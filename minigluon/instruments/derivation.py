@@ -154,7 +154,7 @@ def check_derivation(forward: Callable[..., Mapping[str, Any]], inputs: Mapping[
     (False, False, True)
     """
     from .. import autograd
-    from ..autograd import _seeds
+    from ..ndarray.ndarray import _seeds
 
     arrays: dict[str, Any] = {}
     for k, v in inputs.items():

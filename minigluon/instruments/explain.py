@@ -222,7 +222,7 @@ def explain_steps(heads: NDArray | Sequence[NDArray], names: Mapping[str, Any] |
     [3. 3.]
     <NDArray 2 @cpu(0)>
     """
-    from ..autograd import _as_list, _seeds
+    from ..ndarray.ndarray import _as_list, _seeds
 
     hs = _as_list(heads)
     roots, seeds = _seeds(hs, head_grads)

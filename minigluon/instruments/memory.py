@@ -67,15 +67,10 @@ class MemoryReport:
 
 def _saved(node: Node) -> list[tuple[str, np.ndarray]]:
     """(slot, array) for each array ``node`` keeps for backward."""
-    from ..autograd import _FunctionOp
-
     if node.op is None or node.freed:
         return []
-    if isinstance(node.op, _FunctionOp):  # a Function's saved_tensors are its residuals
-        return [(f"saved_tensors[{i}]", r) for i, r in enumerate(node.res)]
-    saves = node.op.saves or ()
-    return [(saves[i] if i < len(saves) else f"res{i}", r)
-            for i, r in enumerate(node.res or ()) if isinstance(r, np.ndarray)]
+    names = node.op.slot_names(node.res)
+    return [(names[i], r) for i, r in enumerate(node.res or ()) if isinstance(r, np.ndarray)]
 
 
 def _buf(a: np.ndarray) -> int:

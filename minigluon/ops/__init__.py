@@ -31,7 +31,7 @@ entry-point group; see :doc:`the plugin tutorial </tutorials/plot_06_plugin>`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import attrs
@@ -39,7 +39,8 @@ import numpy as np
 
 from .._registry import Registry
 
-__all__ = ["Op", "frozen_op", "register_op", "get_op", "OPS", "unbroadcast", "normalize_axis"]
+__all__ = ["Op", "frozen_op", "register_op", "get_op", "OPS", "unbroadcast", "normalize_axis",
+           "apply", "set_invoker"]
 
 # MXNet computes inf and nan silently (log(0), 1/0); NumPy would warn from inside our ops
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minigluon\.ops\.")
@@ -70,6 +71,9 @@ class Op:
         it runs on NDArrays too.
     view : bool
         The output is a view of the first input (shares memory, and so its version).
+    nout : int
+        Number of outputs (1 for every operator of the registry; a user ``Function`` may
+        have more, each picked by a node of its own).
     """
 
     name: ClassVar[str] = ""
@@ -78,6 +82,7 @@ class Op:
     expose: ClassVar[bool] = True
     saves: ClassVar[tuple[str, ...] | None] = None
     view: ClassVar[bool] = False
+    nout: ClassVar[int] = 1
 
     def forward(self, *xs: np.ndarray) -> tuple[np.ndarray, tuple[Any, ...]]:
         """Compute the output from NumPy inputs; return it with the residuals."""
@@ -97,6 +102,12 @@ class Op:
     def samples(cls, rng: np.random.Generator) -> list[tuple[Op, list[np.ndarray]]]:
         """Operator instances and float64 inputs on which the VJP is checked."""
         return []
+
+    def slot_names(self, res: tuple[Any, ...]) -> list[str]:
+        """A name for each residual in ``res`` (``saves``' entries, else ``res<i>``), for
+        tables of what the tape keeps."""
+        saves = self.saves or ()
+        return [saves[i] if i < len(saves) else f"res{i}" for i in range(len(res or ()))]
 
     @property
     def rule(self) -> str:
@@ -196,6 +207,29 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
     return tuple(out)
 
 
+#: runs an operator on inputs that are not all NumPy arrays; ``minigluon.ndarray`` installs
+#: it at import (dependency inversion: ops never import the array layer)
+_INVOKE: Callable[[Op, Sequence[Any]], Any] | None = None
+
+
+def set_invoker(fn: Callable[[Op, Sequence[Any]], Any]) -> None:
+    """Install how :func:`apply` runs an operator on arrays that are not NumPy arrays."""
+    global _INVOKE
+    _INVOKE = fn
+
+
+def apply(op: Op, *xs: Any) -> Any:
+    """``op`` applied to ``xs``: its forward output on NumPy arrays; the recorded result
+    when some input is an NDArray, as in a VJP run by ``autograd.grad(create_graph=True)``.
+    VJPs that build their gradient from other operators call this."""
+    if all(x.__class__ is np.ndarray for x in xs):
+        return op.forward(*xs)[0]
+    if _INVOKE is None:
+        raise RuntimeError("ops.apply on arrays that are not NumPy arrays needs an invoker: "
+                           "import minigluon.ndarray first")
+    return _INVOKE(op, xs)
+
+
 def _load_builtin() -> None:
     from . import (  # noqa: F401
         conv,  # noqa: F401
@@ -203,6 +237,7 @@ def _load_builtin() -> None:
         extra,
         linalg,
         nn,
+        norm,
         reduce,
         shape,
     )

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, frozen_op, normalize_axis, register_op, unbroadcast
+from . import Op, apply, frozen_op, normalize_axis, register_op, unbroadcast
 
 
 def _mx_shape(shape: Any) -> tuple[int, ...]:
@@ -434,10 +434,9 @@ class SliceAxis(Op):
         begin, end, _ = slice(self.begin, self.end).indices(shape[ax])
         lo, hi = list(shape), list(shape)
         lo[ax], hi[ax] = begin, shape[ax] - end
-        from ..ndarray import concat, zeros  # only on the create_graph path
-
-        return (concat(zeros(tuple(lo), dtype=g.dtype), g, zeros(tuple(hi), dtype=g.dtype),
-                       dim=ax),)
+        # g is an NDArray (create_graph=True): the gradient is built by recorded operators
+        zlo, zhi = np.zeros(tuple(lo), dtype=g.dtype), np.zeros(tuple(hi), dtype=g.dtype)
+        return (apply(Concat(dim=ax), zlo, g, zhi),)
 
     @classmethod
     def samples(cls, rng):
