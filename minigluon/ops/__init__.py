@@ -234,12 +234,17 @@ def _load_builtin() -> None:
     from . import (  # noqa: F401
         conv,  # noqa: F401
         elementwise,
-        extra,
+        indexing,
+        layout,
         linalg,
+        logic,
         nn,
         norm,
         reduce,
         shape,
+        sort,
+        special,
+        unary,
     )
 
 
