@@ -23,6 +23,14 @@ tape keeps alive until ``backward``, so the tape can count their bytes. Static p
 suite checks the VJP against finite differences: an operator without samples fails that
 test, so no operator goes unchecked.
 
+The built-in operators sit one theme per file: ``elementwise`` (arithmetic), ``unary``
+(math functions, one table), ``logic``, ``special``, ``reduce``, ``linalg``, ``shape``,
+``layout``, ``indexing``, ``sort``, ``nn``, ``conv``, ``norm``. Their common kinds (a
+``Binary`` base that adds broadcasting errors, ``vjp`` and ``samples``; tables of
+operators) are in ``ops/_kinds.py``; MXNet's numeric conventions in
+``ops/_mxnet_numerics.py``. Operators are NumPy only: a VJP that builds its gradient from
+other operators calls :func:`apply`, which also works on NDArrays.
+
 Registering an operator makes ``minigluon.nd.<name>`` (and, if ``method`` is set, the
 NDArray method) call it. Third-party packages register theirs through the ``minigluon.ops``
 entry-point group; see :doc:`the plugin tutorial </tutorials/plot_06_plugin>`.
