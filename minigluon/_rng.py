@@ -33,3 +33,7 @@ def seed(seed_state: int, ctx: Any = "all") -> None:
 def generator() -> np.random.Generator:
     """The current NumPy generator."""
     return _gen
+
+
+# users call them as mx.random.seed / mx.random.generator, where the API pages show them
+seed.__module__ = generator.__module__ = "minigluon.random"

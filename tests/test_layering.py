@@ -23,7 +23,9 @@ from collections.abc import Iterator
 
 import pytest
 
-ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "minigluon")
+import minigluon  # only for where the package lives: the tests read its sources
+
+ROOT = os.path.dirname(os.path.abspath(minigluon.__file__))
 
 #: (layer, rank, module patterns): ``name`` is that module, ``name.*`` its submodules too.
 #: Layers on the same rank are siblings and may not import each other.

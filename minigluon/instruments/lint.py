@@ -274,16 +274,13 @@ def check_step(trainer: Any, batch_size: float, ignore_stale_grad: bool) -> None
         _NAMES[node] = p.name
 
 
-def _is_array(h: Any) -> bool:
-    # duck typing: the linter sits above the arrays and does not import them
-    return hasattr(h, "_node") and hasattr(h, "_data")
-
-
 def _check_heads(heads: Sequence[Any]) -> list[Node]:
     """Warn about heads that reach no variable with a gradient; return the variables."""
-    roots = [h._node for h in heads if _is_array(h) and h._node is not None]
+    from ..ndarray.ndarray import NDArray
+
+    roots = [h._node for h in heads if isinstance(h, NDArray) and h._node is not None]
     for h in heads:
-        if _is_array(h) and h._node is None:
+        if isinstance(h, NDArray) and h._node is None:
             _warn("no-variable",
                   "backward of an array that is in no recorded graph: it was computed "
                   "outside `with autograd.record():`, or from inputs none of which has a "

@@ -15,7 +15,7 @@ from .. import _events
 from .._tape import INPLACE_IN_GRAPH, NOT_RECORDED, STATE, Const, Node, bump, run_backward
 from ..base import MinigluonError
 from ..context import Context, check_context, cpu
-from ..ops import elementwise as ew, get_op, shape as shp
+from ..ops import elementwise as ew, get_op, indexing as idx, shape as shp, unary as un
 
 _CPU = cpu()
 _DTYPES = {"float32", "float64", "float16", "uint8", "int8", "int32", "int64", "bool",
@@ -415,11 +415,11 @@ class NDArray:
         dt = _dtype(dtype)
         if not copy and dt == self._data.dtype:
             return self
-        return invoke(shp.Cast(dtype=dt.name), (self,))
+        return invoke(un.Cast(dtype=dt.name), (self,))
 
     def copy(self) -> NDArray:
         """A copy (recorded: gradients flow through it)."""
-        return invoke(shp.Copy(), (self,))
+        return invoke(un.Copy(), (self,))
 
     def copyto(self, other: Context | NDArray) -> NDArray:
         """Copy into another NDArray (returned), or to a context (a new array)."""
@@ -543,8 +543,8 @@ class NDArray:
     # ---- indexing ----------------------------------------------------------------------
     def __getitem__(self, key: Any) -> NDArray:
         key = _index_key(key)
-        basic = shp._is_basic(key)
-        op = shp.GetItem(key)
+        basic = idx._is_basic(key)
+        op = idx.GetItem(key)
         if basic:
             # a basic index is a view: writes through it reach this array
             y = invoke(op, (self,))
@@ -582,7 +582,7 @@ class NDArray:
                              f"x[{key!r}] of shape {np.shape(data[key])}: {e}") from None
         bump(self._vc)
         if rec and isinstance(value, NDArray) and value._node is not None:
-            node = Node(shp.SliceAssign(key, data.shape), (value._data.shape,),
+            node = Node(idx.SliceAssign(key, data.shape), (value._data.shape,),
                         (value._node,), data.shape, data.dtype)
             self._node = node
             if STATE.tape is not None:

@@ -23,6 +23,14 @@ tape keeps alive until ``backward``, so the tape can count their bytes. Static p
 suite checks the VJP against finite differences: an operator without samples fails that
 test, so no operator goes unchecked.
 
+The built-in operators sit one theme per file: ``elementwise`` (arithmetic), ``unary``
+(math functions, one table), ``logic``, ``special``, ``reduce``, ``linalg``, ``shape``,
+``layout``, ``indexing``, ``sort``, ``nn``, ``conv``, ``norm``. Their common kinds (a
+``Binary`` base that adds broadcasting errors, ``vjp`` and ``samples``; tables of
+operators) are in ``ops/_kinds.py``; MXNet's numeric conventions in
+``ops/_mxnet_numerics.py``. Operators are NumPy only: a VJP that builds its gradient from
+other operators calls :func:`apply`, which also works on NDArrays.
+
 Registering an operator makes ``minigluon.nd.<name>`` (and, if ``method`` is set, the
 NDArray method) call it. Third-party packages register theirs through the ``minigluon.ops``
 entry-point group; see :doc:`the plugin tutorial </tutorials/plot_06_plugin>`.
@@ -38,6 +46,7 @@ import attrs
 import numpy as np
 
 from .._registry import Registry
+from ..base import MinigluonError
 
 __all__ = ["Op", "frozen_op", "register_op", "get_op", "OPS", "unbroadcast", "normalize_axis",
            "apply", "set_invoker"]
@@ -67,8 +76,8 @@ class Op:
         What each residual is, for higher-order gradients: ``"x0"``, ``"x1"``... an input,
         ``"y"`` the output, ``"c"`` a constant (shapes, masks whose derivative is zero).
         ``None`` means the VJP cannot itself be differentiated (``create_graph=True``).
-        A VJP that supports it is written with operators and NumPy ufuncs only, so that
-        it runs on NDArrays too.
+        A VJP that supports it is written with NumPy ufuncs and :func:`apply` (another
+        operator) only, so that it runs on NDArrays too.
     view : bool
         The output is a view of the first input (shares memory, and so its version).
     nout : int
@@ -200,8 +209,6 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
     for a in axis:
         a = int(a)
         if not -ndim <= a < max(ndim, 1):
-            from ..base import MinigluonError
-
             raise MinigluonError(f"axis {a} is out of range for an array of {ndim} dimensions")
         out.append(a % max(ndim, 1))
     return tuple(out)
@@ -225,7 +232,7 @@ def apply(op: Op, *xs: Any) -> Any:
     if all(x.__class__ is np.ndarray for x in xs):
         return op.forward(*xs)[0]
     if _INVOKE is None:
-        raise RuntimeError("ops.apply on arrays that are not NumPy arrays needs an invoker: "
+        raise MinigluonError("ops.apply on arrays that are not NumPy arrays needs an invoker: "
                            "import minigluon.ndarray first")
     return _INVOKE(op, xs)
 
@@ -234,12 +241,17 @@ def _load_builtin() -> None:
     from . import (  # noqa: F401
         conv,  # noqa: F401
         elementwise,
-        extra,
+        indexing,
+        layout,
         linalg,
+        logic,
         nn,
         norm,
         reduce,
         shape,
+        sort,
+        special,
+        unary,
     )
 
 

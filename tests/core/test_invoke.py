@@ -183,3 +183,27 @@ def test_op_protocol_nout_and_slot_names() -> None:
     assert fn_node.op.nout == 2 and item.nout == 1
     assert fn_node.op.slot_names(fn_node.res) == ["saved_tensors[0]"]
     assert item.slot_names(a._node.res) == []
+
+
+def test_batchnorm_reports_batch_stats_through_its_callback() -> None:
+    """The operator is NumPy only: its VJP hands the statistics to ``on_batch_stats``;
+    nd.BatchNorm's callback updates the moving statistics in training mode only."""
+    seen = []
+    op = get_op("BatchNorm")(eps=0.0, fix_gamma=False,
+                             on_batch_stats=lambda m, v: seen.append((m, v)))
+    x = np.array([[1.0], [3.0]])
+    y, res = op.forward(x, np.ones(1), np.zeros(1))
+    assert seen == []  # forward alone reports nothing
+    op.vjp(res, np.ones_like(y))
+    np.testing.assert_allclose(seen[0][0], [2.0])
+    np.testing.assert_allclose(seen[0][1], [1.0])
+
+    mean, var = nd.zeros(1), nd.ones(1)
+    data = nd.array([[1.0], [3.0]])
+    data.attach_grad()
+    for train_mode, expected in ((False, [0.0]), (True, [0.2])):
+        with autograd.record():
+            out = nd.BatchNorm(data, nd.ones(1), nd.zeros(1), mean, var, eps=0,
+                               momentum=0.9)
+        out.backward(train_mode=train_mode)
+        np.testing.assert_allclose(mean.asnumpy(), expected, rtol=1e-6)
