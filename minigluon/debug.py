@@ -16,6 +16,12 @@ from .instruments import lint as _lint
 
 __all__ = list(_lint.__all__)
 
+# documented here for the reference page; the values are read from the linter module
+#: whether the linter is on (its checks are subscribed to the core's events)
+ON: bool
+#: the documentation pages the warnings point to (paths in the documentation site)
+PAGES: dict[str, str]
+
 
 class _Face(types.ModuleType):
     """Attribute reads go to the linter module; calling it opens a scope."""
