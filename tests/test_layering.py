@@ -312,7 +312,7 @@ def _levels(edges: list[Edge]) -> dict[str, int]:
     ("minigluon", "faces"), ("minigluon.ops.rnn", "ops"), ("minigluon.ops.sequence", "ops"),
     ("minigluon.ops.detection", "ops"), ("minigluon.gluon.rnn.rnn_layer", "gluon"),
     ("minigluon.gluon.model_zoo.vision", "gluon"), ("minigluon.contrib.text", "contrib"),
-    ("minigluon.image", "gluon"), ("minigluon.recordio", "gluon"),
+    ("minigluon.image", "gluon"), ("minigluon.recordio", "gluon"), ("minigluon.io", "gluon"),
     ("minigluon.test_utils", "contrib"), ("minigluon.util", "base"), ("minigluon.name", "base"),
     ("minigluon.runtime", "base"), ("minigluon.instruments.graph", "instruments"),
     ("minigluon.optimizer.sgd", "initializers and optimizers"),

@@ -5,6 +5,10 @@ They take MXNet's parameter spellings (a kernel as an int or a tuple, an optiona
 ``cudnn_*`` knobs that do nothing here), build the operator of :mod:`minigluon.ops.conv`
 or :mod:`minigluon.ops.norm`, and run it. ``nd.BatchNorm`` reads the autograd mode and
 gives its operator the callback that updates the moving statistics at backward time.
+
+An operator whose ``nd`` function must be written by hand gets it here (or in a sibling
+``ndarray/<theme>.py`` imported by ``ndarray/__init__``), never in its ``ops/`` file:
+operators do not import the array layer (``tests/test_layering.py``).
 """
 
 from __future__ import annotations
