@@ -1,8 +1,11 @@
-"""Sphinx configuration of minigluon's site.
+"""Sphinx configuration of minigluon's site, in English and in Chinese.
 
-Build it with ``sphinx-build -W --keep-going -b html docs docs/_build/html``; the build
-needs no network (MathJax is served from the site, there is no intersphinx). It runs every
-tutorial in ``tutorials/``; a tutorial that raises fails the build.
+Build both editions with ``python docs/build.py`` (into ``docs/_build/html/en`` and
+``docs/_build/html/zh_CN``); the build needs no network (MathJax is served from the site,
+there is no intersphinx). The English build runs every tutorial in ``tutorials/``; a
+tutorial that raises fails the build. The Chinese build (``-D language=zh_CN``, with
+``MINIGLUON_GALLERY_REUSE=1``) reuses the outputs the English build left in
+``docs/tutorials/`` and translates the text through the catalogs in ``docs/locales/``.
 """
 
 import os
@@ -31,7 +34,21 @@ extensions = [
     "mathjax_local",  # docs/_ext: MathJax from the site itself, no CDN
     "minigluon_api",  # docs/_ext: API pages generated from the modules that import
     "minigluon_compat",  # docs/_ext: the compatibility page's tables, from the code
+    "language_switch",  # docs/_ext: each page links to its twin in the other language
+    "book_status",  # docs/_ext: the "run the book" page's table, from docs/book_status.json
 ]
+
+# ---- languages: English source, Chinese through gettext catalogs --------------------------
+# docs/locales/zh_CN/LC_MESSAGES/<page>.po, one catalog per page (gettext_compact off), kept
+# in sync with `python docs/build.py --update-po` (sphinx-build -b gettext, sphinx-intl)
+locale_dirs = ["locales/"]
+gettext_compact = False
+gettext_uuid = False
+gettext_location = False  # no source line numbers in the catalogs: fewer spurious diffs
+language_switch = {"en": "English", "zh_CN": "中文"}
+# jieba (docs extra) splits Chinese text into words for the search index; without it
+# Sphinx's Chinese splitter indexes no Chinese word at all
+html_search_language = None  # follows `language`
 
 # ---- tutorials: top-level tutorials/*.py, rendered into docs/tutorials/ ------------------
 sphinx_gallery_conf = {
@@ -42,8 +59,10 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",  # plot_01_..., plot_02_... in order
     "abort_on_example_error": True,
     # run every tutorial on every build: the MD5 cache in docs/tutorials/ would skip a
-    # tutorial that a change to minigluon broke, and it is shared by all builds of this tree
-    "run_stale_examples": True,
+    # tutorial that a change to minigluon broke, and it is shared by all builds of this tree.
+    # The one exception is the Chinese build right after the English one (docs/build.py):
+    # it reuses the outputs the English build just made (same scripts, same MD5s)
+    "run_stale_examples": os.environ.get("MINIGLUON_GALLERY_REUSE") != "1",
     "download_all_examples": False,
     "write_computation_times": False,
     "show_memory": False,
@@ -99,6 +118,10 @@ html_theme_options = {"show_toc_level": 2, "use_download_button": True,
 html_copy_source = False  # the tutorials offer their .py and .ipynb for download instead
 html_static_path = ["_static"]
 html_css_files = ["minigluon.css"]
+templates_path = ["_templates"]
+html_sidebars = {"**": ["navbar-logo.html", "language-switch.html", "icon-links.html",
+                        "search-button-field.html",
+                        "sbt-sidebar-nav.html"]}
 copybutton_prompt_text = r">>> |\.\.\. "
 copybutton_prompt_is_regexp = True
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]

@@ -53,7 +53,8 @@ class SiteBuild:
     """One ``sphinx-build`` of the site, started in the background as soon as this module is
     imported (at collection), so that it runs on another core while the first tests run.
 
-    The build runs with every proxy variable pointing at a closed port, so anything that
+    It runs ``docs/build.py``: the English edition into ``html/en``, then the Chinese one
+    into ``html/zh_CN``. The build runs with every proxy variable pointing at a closed port, so anything that
     tries to download during the build (a CDN, intersphinx inventories) fails it. Its
     output goes to a temporary folder that is removed when Python exits.
     """
@@ -64,7 +65,8 @@ class SiteBuild:
         if importlib.util.find_spec("sphinx") is None:
             return  # the tests say what is missing (or skip)
         self.dir = Path(tempfile.mkdtemp(prefix="minigluon-site-"))
-        self.out = self.dir / "html"
+        self.out = self.dir / "html" / "en"
+        self.zh = self.dir / "html" / "zh_CN"
         # one BLAS thread: the build shares the machine with the test run
         env = dict(os.environ, MPLBACKEND="Agg", PYTHONWARNINGS="ignore",
                    OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -73,9 +75,10 @@ class SiteBuild:
         env.pop("no_proxy", None)
         env.pop("NO_PROXY", None)
         self.log = (self.dir / "stdout.txt").open("w"), (self.dir / "stderr.txt").open("w")
+        # both editions, by the command the README gives: English (runs the tutorials),
+        # then Chinese (reuses their outputs)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-             "-d", str(self.dir / "doctrees"), str(DOCS), str(self.out)],
+            [sys.executable, str(DOCS / "build.py"), "-q", str(self.dir / "html")],
             stdout=self.log[0], stderr=self.log[1], env=env, cwd=ROOT)
         atexit.register(self.close)
 
@@ -104,10 +107,11 @@ class SiteBuild:
 _BUILD = SiteBuild()
 
 
-def build_site() -> tuple[Path, subprocess.CompletedProcess]:
-    """The html folder of this session's build, and sphinx's result (waits for it)."""
+def build_site(language: str = "en") -> tuple[Path, subprocess.CompletedProcess]:
+    """The html folder of this session's build of one edition (``en`` or ``zh_CN``), and
+    the build's result (waits for it)."""
     result = _BUILD.wait()
-    return _BUILD.out, result
+    return (_BUILD.out if language == "en" else _BUILD.zh), result
 
 
 @pytest.fixture(scope="module")
@@ -442,3 +446,120 @@ def test_rules_with_markup_characters_reach_the_page_as_text(soup):
     rules = {r.select("td")[0].get_text(): words(r.select("td")[1]) for r in rows}
     assert rules["broadcast_lesser"] == "y = [a < b] as 0/1 in the input dtype. VJP: none"
     assert rules["abs"] == "y = |x|. VJP: dx = g * sign(x) (0 at x = 0)"
+
+
+# ---- the Chinese edition ------------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LOCALES = DOCS / "locales" / "zh_CN" / "LC_MESSAGES"
+
+
+@pytest.fixture(scope="module")
+def zh_soup(site: Path):
+    bs4 = require("bs4")
+    zh, _ = build_site("zh_CN")
+
+    @functools.cache
+    def read(rel: str):
+        path = zh / rel
+        assert path.is_file(), f"zh_CN/{rel} was not built"
+        return bs4.BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+    return read
+
+
+def test_chinese_pages_are_in_chinese(zh_soup, soup):
+    assert zh_soup("index.html").find("html")["lang"] == "zh-CN"
+    for rel in ("index.html", "installation.html", "run-the-book.html", "compatibility.html",
+                "tutorials/index.html") + tuple(f"tutorials/{p.stem}.html" for p in TUTORIALS):
+        zh, en = zh_soup(rel), soup(rel)
+        title = zh.find("h1").get_text()
+        assert CJK.search(title) and title != en.find("h1").get_text(), rel
+        # the text is Chinese: most paragraphs of the article hold Chinese characters
+        paras = [p.get_text() for p in zh.select("article p") if len(p.get_text()) > 40]
+        chinese = [t for t in paras if CJK.search(t)]
+        assert len(chinese) >= 0.8 * len(paras), (rel, [t for t in paras if t not in chinese])
+
+
+def test_chinese_tutorials_reuse_the_english_outputs(zh_soup, soup, site):
+    """The Chinese build does not run the tutorials again: same printed output, same
+    figure files (run again, the timings and any randomness would differ)."""
+    zh_dir, _ = build_site("zh_CN")
+    for script in TUTORIALS:
+        rel = f"tutorials/{script.stem}.html"
+        outs = [[t.get_text() for t in s(rel).select("div.sphx-glr-script-out")]
+                for s in (soup, zh_soup)]
+        assert outs[0] == outs[1], script.name
+        code = [[t.get_text() for t in s(rel).select("div.highlight-Python pre")]
+                for s in (soup, zh_soup)]
+        assert code[0] == code[1], f"{script.name}: code differs between the editions"
+    images = sorted((site / "_images").glob("sphx_glr_*.png"))
+    assert images
+    for img in images:
+        assert (zh_dir / "_images" / img.name).read_bytes() == img.read_bytes(), img.name
+
+
+def test_every_page_links_to_its_twin(site):
+    zh, _ = build_site("zh_CN")
+    bs4 = require("bs4")
+    pages = [p.relative_to(site) for p in site.rglob("*.html")
+             if not p.relative_to(site).parts[0].startswith("_")]
+    assert len(pages) > 20
+    for here, there, label in ((site, zh, "中文"), (zh, site, "English")):
+        for rel in pages:
+            page = bs4.BeautifulSoup((here / rel).read_text("utf-8"), "html.parser")
+            links = page.select("nav.minigluon-language-switch a")
+            assert [a.get_text() for a in links] == [label], rel
+            target = (here / rel).parent / links[0]["href"]
+            assert target.resolve() == (there / rel).resolve() and target.is_file(), rel
+
+
+def test_catalogs_cover_every_hand_written_page_and_tutorial():
+    """Every page but the generated API reference has a catalog, and every message in it
+    is translated (an empty msgstr would show English on the Chinese page)."""
+    babel = require("babel.messages.pofile")
+    expected = {p.stem for p in DOCS.glob("*.rst")} | {"tutorials/index"} | {
+        f"tutorials/{p.stem}" for p in TUTORIALS}
+    found = {str(p.relative_to(LOCALES).with_suffix("")) for p in LOCALES.rglob("*.po")}
+    assert expected <= found, expected - found
+    for name in sorted(expected):
+        with open(LOCALES / f"{name}.po", "rb") as f:
+            catalog = babel.read_po(f)
+        untranslated = [m.id for m in catalog if m.id and not m.string]
+        fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+        assert not untranslated and not fuzzy, (name, (untranslated + fuzzy)[:3])
+
+
+def test_chinese_search_index_holds_chinese_words():
+    zh, _ = build_site("zh_CN")
+    index = (zh / "searchindex.js").read_text(encoding="utf-8")
+    for word in ("反向传播", "计算图", "权重衰减"):
+        assert f'"{word}"' in index, word
+
+
+def test_a_downloaded_notebook_runs_from_start_to_end(site, tmp_path):
+    """The .ipynb a reader downloads from a tutorial page runs in a real Jupyter kernel."""
+    nbformat = require("nbformat")
+    nbclient = require("nbclient")
+    require("ipykernel")
+    (script,) = [p for p in TUTORIALS if p.stem.startswith("plot_01")]
+    page = (site / f"tutorials/{script.stem}.html").read_text(encoding="utf-8")
+    href = re.search(rf'href="(\.\./_downloads/[^"]+/{script.stem}\.ipynb)"', page)
+    assert href, "the page offers no notebook download"
+    path = (site / "tutorials" / href.group(1)).resolve()
+    nb = nbformat.read(path, as_version=4)
+    assert sum(c.cell_type == "code" for c in nb.cells) >= 3
+    env_before = dict(os.environ)
+    os.environ.update(MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    try:
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+                                resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    expected = [t.get_text() for t in require("bs4").BeautifulSoup(page, "html.parser")
+                .select("div.sphx-glr-script-out pre")]
+    assert expected and all(e.strip() in printed for e in expected[:2]), printed[:500]

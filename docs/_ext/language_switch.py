@@ -1,0 +1,31 @@
+"""A link on every page to the same page in the other language edition.
+
+``docs/build.py`` builds the editions side by side, ``<out>/en`` and ``<out>/zh_CN``, so
+the twin of ``<out>/en/tutorials/x.html`` is ``../../zh_CN/tutorials/x.html``: the link is
+relative and works from a file system or any web server. ``conf.py`` names the editions in
+``language_switch`` (code -> label); the template ``_templates/language-switch.html`` shows
+the links in the sidebar.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def twins(editions: dict[str, str], language: str | None, pagename: str) -> list[tuple]:
+    """``(code, label, href)`` for every edition other than ``language``."""
+    here = language or "en"
+    up = "../" * (pagename.count("/") + 1)  # from this page up to the folder of editions
+    return [(code, label, f"{up}{code}/{pagename}.html")
+            for code, label in editions.items() if code != here]
+
+
+def _context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    context["language_twins"] = twins(app.config.language_switch, app.config.language,
+                                      pagename)
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.add_config_value("language_switch", {}, "html")
+    app.connect("html-page-context", _context)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
