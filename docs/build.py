@@ -48,12 +48,29 @@ def build(out: Path, quiet: bool = False, doctrees: Path | None = None) -> None:
         encoding="utf-8")
 
 
+def drop_per_run_messages(pot_dir: Path) -> None:
+    """Remove sphinx-gallery's "Total running time ... (0 minutes 0.056 seconds)" from the
+    templates: it changes on every run, so it would never stay translated.
+    ``_ext/language_switch.py`` translates its words at build time instead."""
+    from babel.messages.pofile import read_po, write_po
+
+    for pot in pot_dir.rglob("*.pot"):
+        with open(pot, "rb") as f:
+            catalog = read_po(f)
+        for message in list(catalog):
+            if message.id and str(message.id).startswith("**Total running time"):
+                del catalog[message.id]
+        with open(pot, "wb") as f:
+            write_po(f, catalog, width=0)
+
+
 def update_po() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, MINIGLUON_GALLERY_REUSE="1")
         sphinx("-q", "-b", "gettext", str(DOCS), tmp, env=env)
         # the API pages are the docstrings, the English reference: no catalogs for them
         shutil.rmtree(Path(tmp) / "api" / "generated", ignore_errors=True)
+        drop_per_run_messages(Path(tmp))
         subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "-p", tmp,
                         "-d", str(DOCS / "locales"), "-l", "zh_CN", "-w", "0"], check=True)
 

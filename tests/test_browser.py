@@ -221,3 +221,82 @@ def test_site_pages_render(visit):
     link.click()
     v.page.wait_for_url("**/minigluon.nd.html#minigluon.nd.dot")
     assert v.page.locator("dt#minigluon\\.nd\\.dot").is_visible()
+
+
+# ---- the Chinese edition ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def editions_url(site):
+    """The folder that holds both editions (``en/``, ``zh_CN/``), served over HTTP."""
+    handler = functools.partial(_QuietHandler, directory=str(site.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+# Draw two different CJK characters and an unassigned code point (U+0378, always drawn as
+# the font's "missing glyph" box) in the page's own font, on a canvas: with a CJK font the
+# two characters differ from each other and from the box; without one (tofu) all three
+# are the same box or nothing at all.
+GLYPHS_JS = """el => {
+  const font = getComputedStyle(el).font;
+  const draw = ch => {
+    const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+    const g = c.getContext('2d'); g.font = font.replace(/\\d+(\\.\\d+)?px/, '48px');
+    g.fillStyle = '#000'; g.textBaseline = 'top'; g.fillText(ch, 4, 4);
+    const d = g.getImageData(0, 0, 64, 64).data; let s = '', ink = 0;
+    for (let i = 3; i < d.length; i += 4) { s += d[i] > 127 ? '1' : '0'; ink += d[i] > 127; }
+    return [s, ink];
+  };
+  const [a, inkA] = draw('前'), [b, inkB] = draw('传'), [box] = draw('\\u0378');
+  return {font, inkA, inkB, differ: a !== b, notBoxA: a !== box, notBoxB: b !== box};
+}"""
+
+
+def test_chinese_tutorial_page_renders(browser, editions_url, site):
+    (script,) = [p for p in TUTORIALS if p.stem.startswith("plot_02")]
+    v = Visit(browser, editions_url, f"zh_CN/tutorials/{script.stem}.html")
+    try:
+        page = v.page
+        title = page.locator("h1").first.inner_text()
+        assert "计算图" in title, title
+        paragraph = page.locator("article p", has_text="计算图").first
+        glyphs = paragraph.evaluate(GLYPHS_JS)
+        assert glyphs["inkA"] > 30 and glyphs["inkB"] > 30, glyphs
+        assert glyphs["differ"] and glyphs["notBoxA"] and glyphs["notBoxB"], glyphs
+        # the text lays out as characters, not as a row of equal boxes: a CJK line of ten
+        # characters is about ten em wide
+        width = page.evaluate("""() => { const s = document.createElement('span');
+            s.textContent = '前向传播与反向传播计算'; document.querySelector('article p')
+            .appendChild(s); const w = s.getBoundingClientRect().width;
+            const em = parseFloat(getComputedStyle(s).fontSize); s.remove(); return w / em; }""")
+        assert 9 <= width <= 12, width
+        assert check_math(v) >= 1
+        images, graphs = check_figures(v)
+        assert graphs >= 1, "no graph figure on the Chinese page"
+        # the language link goes to the English twin
+        link = page.locator("nav.minigluon-language-switch a")
+        assert link.inner_text() == "English"
+        link.click()
+        page.wait_for_url(f"**/en/tutorials/{script.stem}.html")
+        assert page.locator("h1").first.inner_text().startswith("2. The computational graph")
+        back = page.locator("nav.minigluon-language-switch a")
+        assert back.inner_text() == "中文"
+        back.click()
+        page.wait_for_url(f"**/zh_CN/tutorials/{script.stem}.html")
+    finally:
+        v.close()
+
+
+def test_chinese_search_finds_a_chinese_word(browser, editions_url):
+    v = Visit(browser, editions_url, "zh_CN/search.html?q=%E5%8F%8D%E5%90%91%E4%BC%A0%E6%92%AD")
+    try:  # 反向传播 (backpropagation)
+        v.page.wait_for_selector("#search-results ul.search li", timeout=TIMEOUT_MS)
+        hits = v.page.locator("#search-results ul.search li a").all_inner_texts()
+        assert any("反向传播" in h for h in hits), hits
+    finally:
+        v.close()

@@ -50,7 +50,7 @@ def _table(header: list[str], rows: list[list[Any]], classes: list[str]) -> node
             row = nodes.row()
             for cell in cells_:
                 entry = nodes.entry()
-                para = nodes.paragraph()
+                para = nodes.paragraph(translatable=False)
                 para += cell if isinstance(cell, nodes.Node) else nodes.Text(str(cell))
                 entry += para
                 row += entry
@@ -66,7 +66,8 @@ class BookStatus(SphinxDirective):
         self.env.note_dependency(str(path))
         data = json.loads(path.read_text(encoding="utf-8"))
         w = WORDS.get(self.config.language or "en", WORDS["en"])
-        made = nodes.paragraph(classes=["minigluon-book-made"])
+        # data, not prose: kept out of the gettext catalogs (the words come from WORDS)
+        made = nodes.paragraph(classes=["minigluon-book-made"], translatable=False)
         made += nodes.Text(w["made"].replace("``", "").format(**data))
         per = {}
         for row in data["sections"]:

@@ -11,6 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+
+# words of generated text that is kept out of the catalogs because its numbers change on
+# every run (docs/build.py drops it from them), translated here instead
+GENERATED = {"zh_CN": {"Total running time of the script:": "脚本总运行时间："}}
+
 
 def twins(editions: dict[str, str], language: str | None, pagename: str) -> list[tuple]:
     """``(code, label, href)`` for every edition other than ``language``."""
@@ -25,7 +32,20 @@ def _context(app: Any, pagename: str, templatename: str, context: dict, doctree:
                                       pagename)
 
 
+class TranslateGenerated(SphinxTransform):
+    default_priority = 900
+
+    def apply(self, **kwargs: Any) -> None:
+        words = GENERATED.get(self.config.language or "en")
+        if not words:
+            return
+        for text in list(self.document.findall(nodes.Text)):
+            if str(text) in words:
+                text.parent.replace(text, nodes.Text(words[str(text)]))
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("language_switch", {}, "html")
+    app.add_transform(TranslateGenerated)
     app.connect("html-page-context", _context)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
