@@ -21,19 +21,29 @@ WORDS = {
     "en": {"made": "Made on {date} with minigluon {minigluon} ({minigluon_commit}), Python "
                    "{python}, NumPy {numpy}, from {book}, by ``{command}`` in {minutes} "
                    "minutes.",
+           "made_partial": "Made on {date} with minigluon {minigluon} ({minigluon_commit}), "
+                           "Python {python}, NumPy {numpy}, from {book}, from the logs of an "
+                           "interrupted run of ``{command}``: the sections marked \"not "
+                           "checked\" were not reached.",
            "chapter": "Chapter", "sections": "Sections", "section": "Section",
            "status": "Status", "seconds": "Seconds", "error": "Last error line",
            "runs": "runs", "fails": "fails", "needs data": "needs data",
-           "needs GPU": "needs GPU", "timeout": "timeout", "no code": "no code"},
+           "needs GPU": "needs GPU", "timeout": "timeout", "no code": "no code",
+           "not checked": "not checked"},
     "zh_CN": {"made": "生成于 {date}：minigluon {minigluon}（{minigluon_commit}）、Python "
                       "{python}、NumPy {numpy}，检查对象 {book}，命令 ``{command}``，"
                       "用时 {minutes} 分钟。",
+              "made_partial": "生成于 {date}：minigluon {minigluon}（{minigluon_commit}）、"
+                              "Python {python}、NumPy {numpy}，检查对象 {book}，取自命令 "
+                              "``{command}`` 一次中断的运行的日志：标为“未检查”的小节"
+                              "尚未运行到。",
               "chapter": "章", "sections": "节", "section": "节",
               "status": "状态", "seconds": "秒", "error": "错误的最后一行",
               "runs": "运行通过", "fails": "出错", "needs data": "需要数据集",
-              "needs GPU": "需要 GPU", "timeout": "超时", "no code": "无代码"},
+              "needs GPU": "需要 GPU", "timeout": "超时", "no code": "无代码",
+              "not checked": "未检查"},
 }
-ORDER = ["runs", "fails", "needs data", "needs GPU", "timeout", "no code"]
+ORDER = ["runs", "fails", "needs data", "needs GPU", "timeout", "no code", "not checked"]
 
 
 def _table(header: list[str], rows: list[list[Any]], classes: list[str]) -> nodes.table:
@@ -68,8 +78,9 @@ class BookStatus(SphinxDirective):
         w = WORDS.get(self.config.language or "en", WORDS["en"])
         # data, not prose: kept out of the gettext catalogs (the words come from WORDS)
         made = nodes.paragraph(classes=["minigluon-book-made"], translatable=False)
-        made += nodes.Text(w["made"].replace("``", "").format(**data))
-        per = {}
+        made += nodes.Text(w["made" if data.get("minutes") is not None else "made_partial"]
+                           .replace("``", "").format(**data))
+        per: dict[str, Counter] = {}
         for row in data["sections"]:
             per.setdefault(row["chapter"], Counter())[row["status"]] += 1
         summary = [[data["chapters"].get(ch, ch),
@@ -81,7 +92,8 @@ class BookStatus(SphinxDirective):
                                   classes=["minigluon-status-" + row["status"].replace(" ", "-")])
             error = nodes.literal(text=row["error"]) if row["error"] else ""
             rows.append([data["chapters"].get(row["chapter"], row["chapter"]),
-                         f"{row['title']} ({row['section']})", status, row["seconds"], error])
+                         f"{row['title']} ({row['section']})", status,
+                         "" if row["seconds"] is None else row["seconds"], error])
         return [made,
                 _table([w["chapter"], w["sections"]], summary, ["minigluon-book-summary"]),
                 _table([w["chapter"], w["section"], w["status"], w["seconds"], w["error"]],

@@ -18,7 +18,8 @@ download (Pikachu, VOC2012, the hot-dog images, CIFAR-10) is reported as needing
 
 Status of a section: ``runs`` (the script ends without an error), ``fails`` (the last
 line of the error is kept), ``needs data`` (it tried to download), ``needs GPU``,
-``timeout``, or ``no code``. Takes about 30-60 minutes on 2 cores with ``--jobs 2``.
+``timeout``, ``no code``, or ``not checked`` (written by ``--from-logs`` for the sections
+an interrupted run did not reach). Takes about 30-60 minutes on 2 cores with ``--jobs 2``.
 """
 
 from __future__ import annotations
@@ -126,14 +127,24 @@ def make_data(book: Path, scratch: Path) -> None:
         with open(glove / f"glove.6B.{dim}d.txt", "w") as f:
             for w in words:
                 f.write(w + " " + " ".join(f"{rng.gauss(0, 1):.4f}" for _ in range(dim)) + "\n")
-    # d2lzh calls IPython.display.set_matplotlib_formats, which IPython 8 removed: the
-    # scripts get a no-op IPython.display (figures are not shown in a script anyway)
-    if True:
-        (scratch / "IPython").mkdir(exist_ok=True)
-        (scratch / "IPython" / "__init__.py").write_text("")
-        (scratch / "IPython" / "display.py").write_text(
-            "def set_matplotlib_formats(*a, **k):\n    pass\n\n\n"
-            "def display(*a, **k):\n    pass\n")
+    # d2lzh calls IPython.display.set_matplotlib_formats, which IPython 8 removed; the
+    # scripts start with a sitecustomize that puts it back (as matplotlib-inline's function,
+    # which IPython's deprecation names, or a no-op when neither is installed)
+    (scratch / "sitecustomize.py").write_text(SITECUSTOMIZE)
+
+
+SITECUSTOMIZE = """try:
+    import IPython.display as _display
+except ImportError:
+    _display = None
+if _display is not None and not hasattr(_display, "set_matplotlib_formats"):
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        def set_matplotlib_formats(*formats, **kwargs):
+            pass
+    _display.set_matplotlib_formats = set_matplotlib_formats
+"""
 
 
 def classify(ok: bool, log: str) -> tuple[str, str]:
@@ -168,7 +179,28 @@ def run_one(book: Path, scratch: Path, folder: str, name: str, timeout: float,
         (work / f"{name}.log").write_text(p.stdout + p.stderr, encoding="utf-8")
     except subprocess.TimeoutExpired:
         status, err = "timeout", f"did not finish in {timeout:.0f} s"
-    return dict(row, status=status, seconds=round(time.time() - t0, 1), error=err[:300])
+    seconds = round(time.time() - t0, 1)
+    (work / f"{name}.result.json").write_text(json.dumps([status, seconds, err]))
+    return dict(row, status=status, seconds=seconds, error=err[:300])
+
+
+def from_logs(book: Path, scratch: Path, folder: str, name: str) -> dict:
+    """The row of a section from what an earlier (perhaps interrupted) run left in the
+    scratch folder; ``not checked`` if it did not get to the section."""
+    md = book / folder / f"{name}.md"
+    row = {"chapter": folder, "section": name, "title": title(md)}
+    if not code_cells(md.read_text(encoding="utf-8")).strip():
+        return dict(row, status="no code", seconds=0.0, error="")
+    result, log = scratch / folder / f"{name}.result.json", scratch / folder / f"{name}.log"
+    if result.is_file():
+        status, seconds, err = json.loads(result.read_text())
+    elif log.is_file():  # a run from before results were written: the log decides
+        text = log.read_text(encoding="utf-8")
+        status, err = classify("Traceback (most recent call last)" not in text, text)
+        seconds = None
+    else:
+        return dict(row, status="not checked", seconds=None, error="")
+    return dict(row, status=status, seconds=seconds, error=err[:300])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,11 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "book_status.json")
+    ap.add_argument("--from-logs", action="store_true",
+                    help="run nothing: write the table from what a run left in --scratch")
     args = ap.parse_args(argv)
     book = args.book.resolve()
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="minigluon-book-"))
     scratch.mkdir(parents=True, exist_ok=True)
-    make_data(book, scratch)
+    if not args.from_logs:
+        make_data(book, scratch)
     env = dict(os.environ, MXNET_HOME=str(scratch / "mxnet_home"), MPLBACKEND="Agg",
                MINIGLUON_DATA=str(scratch / "datasets"), MINIGLUON_VERIFY_SHA1="0",
                MINIGLUON_EMBEDDING_ANY_HASH="1", OMP_NUM_THREADS="1",
@@ -193,12 +228,17 @@ def main(argv: list[str] | None = None) -> int:
         env[var] = "http://127.0.0.1:9"  # nothing is downloaded: a download fails at once
     todo = [s for s in sections(book) if not args.only or f"{s[0]}/{s[1]}" in args.only]
     t0 = time.time()
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(lambda s: run_one(book, scratch, *s, args.timeout, env), todo))
+    if args.from_logs:
+        rows = [from_logs(book, scratch, *s) for s in todo]
+    else:
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            rows = list(pool.map(lambda s: run_one(book, scratch, *s, args.timeout, env),
+                                 todo))
     for r in rows:
         print(f"{r['chapter']}/{r['section']}: {r['status']} ({r['seconds']} s) {r['error']}")
-    import minigluon
     import numpy
+
+    import minigluon
     # a git checkout of the book, or an export with its commit written in BOOK_DIR/.commit
     commit = subprocess.run(["git", "-C", str(book), "rev-parse", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
@@ -215,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         "numpy": numpy.__version__,
         "book": "d2l-zh v1" + (f" ({commit[:10]})" if commit else ""),
         "command": "python tests/book/book_status.py BOOK_DIR",
-        "minutes": round((time.time() - t0) / 60, 1),
+        "minutes": None if args.from_logs else round((time.time() - t0) / 60, 1),
+        "complete": all(r["status"] != "not checked" for r in rows),
         "chapters": chapters,
         "sections": rows,
     }
