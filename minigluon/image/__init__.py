@@ -1,0 +1,46 @@
+"""``mx.image``: decoding, resizing, cropping and augmenting images as MXNet does (with
+OpenCV), and the image iterators that read ``.rec`` files and image lists."""
+
+from .image import (
+    Augmenter,
+    BrightnessJitterAug,
+    CastAug,
+    CenterCropAug,
+    ColorJitterAug,
+    ColorNormalizeAug,
+    ContrastJitterAug,
+    CreateAugmenter,
+    ForceResizeAug,
+    HorizontalFlipAug,
+    HueJitterAug,
+    ImageIter,
+    LightingAug,
+    RandomCropAug,
+    RandomGrayAug,
+    RandomOrderAug,
+    RandomSizedCropAug,
+    ResizeAug,
+    SaturationJitterAug,
+    SequentialAug,
+    center_crop,
+    color_normalize,
+    copyMakeBorder,
+    fixed_crop,
+    imdecode,
+    imread,
+    imresize,
+    random_crop,
+    random_size_crop,
+    resize_short,
+    scale_down,
+)
+
+__all__ = [
+    "imread", "imdecode", "imresize", "resize_short", "fixed_crop", "random_crop",
+    "center_crop", "random_size_crop", "color_normalize", "scale_down", "copyMakeBorder",
+    "Augmenter", "SequentialAug", "ResizeAug", "ForceResizeAug", "RandomCropAug",
+    "RandomSizedCropAug", "CenterCropAug", "RandomOrderAug", "BrightnessJitterAug",
+    "ContrastJitterAug", "SaturationJitterAug", "HueJitterAug", "ColorJitterAug",
+    "LightingAug", "ColorNormalizeAug", "RandomGrayAug", "HorizontalFlipAug", "CastAug",
+    "CreateAugmenter", "ImageIter",
+]
