@@ -59,6 +59,21 @@ def main():
                 17, keep_ratio=True, interpolation=interp)(img).asnumpy()
             out["T.CenterCrop|%s|%d" % (f, interp)] = T.CenterCrop(
                 (10, 12), interpolation=interp)(img).asnumpy()
+    # the kernels of the random colour transforms, made deterministic (min = max factor)
+    for f in ("pil_0.jpg", "pil_3.png", "pil420_0.jpg"):
+        img = mx.image.imread(os.path.join(IMG, f), flag=0 if f == "pil_3.png" else 1)
+        for dt in ("uint8", "float32"):
+            x = img.astype(dt)
+            for a in (0.0, 0.5, 1.3, 2.7):
+                for op in ("brightness", "contrast", "saturation"):
+                    fn = getattr(mx.nd.image, "random_" + op)
+                    out["adjust|%s|%s|%s|%g" % (op, f, dt, a)] = fn(x, a, a).asnumpy()
+            for a in (0.0, 0.1, 0.37, 0.95, 1.2, 1.9):
+                out["adjust|hue|%s|%s|%g" % (f, dt, a)] = mx.nd.image.random_hue(
+                    x, a, a).asnumpy()
+            for k, a in enumerate([(0.1, -0.2, 0.05), (2.0, 1.0, -3.0)]):
+                out["adjust|lighting|%s|%s|%d" % (f, dt, k)] = mx.nd.image.adjust_lighting(
+                    x, alpha=a).asnumpy()
     out["scale_down"] = np.array([mx.image.scale_down((640, 480), (720, 120)),
                                   mx.image.scale_down((90, 120), (100, 100)),
                                   mx.image.scale_down((10, 10), (3, 30))])
