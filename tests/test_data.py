@@ -144,7 +144,7 @@ def test_dataset_base_and_record_file():
                                                                               [9, 16]]
     with pytest.raises(NotImplementedError):
         gdata.Dataset()[0]
-    with pytest.raises(mx.base.NotAvailableError, match="RecordIO"):
+    with pytest.raises(FileNotFoundError, match="x.rec"):
         gdata.RecordFileDataset("x.rec")
 
 
