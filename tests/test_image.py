@@ -166,3 +166,44 @@ def test_interp_9_and_10_rules():
     draws = {m(10) for _ in range(200)}
     assert draws == {0, 1, 2, 3, 4}
     assert image.resize_short(src, 5, interp=10).shape == (5, 5, 3)
+
+
+def test_image_det_iter_matches_mxnet():
+    """Seeded random crops, pads and flips of a detection .rec written by MXNet: MXNet's
+    batches exactly, boxes included."""
+    rec, idx = str(FILES / "detection.rec"), str(FILES / "detection.idx")
+    for seed in range(3):
+        random.seed(seed)
+        it = image.ImageDetIter(batch_size=2, data_shape=(3, 24, 24), path_imgrec=rec,
+                                path_imgidx=idx, shuffle=True, rand_crop=1, rand_pad=0.5,
+                                rand_mirror=True, min_object_covered=0.5, max_attempts=200)
+        batches = list(it)
+        assert len(batches) == 3
+        for b, batch in enumerate(batches):
+            _same(batch.data[0], f"detiter|{seed}|{b}|data")
+            _same(batch.label[0], f"detiter|{seed}|{b}|label")
+            assert batch.pad == int(G[f"detiter|{seed}|{b}|pad"])
+    val = image.ImageDetIter(batch_size=3, data_shape=(3, 24, 24), path_imgrec=rec,
+                             path_imgidx=idx)
+    assert val.label_shape == tuple(G["detiter_val|label_shape"])
+    _same(val.next().label[0], "detiter_val|first")
+    # sync_label_shape grows the smaller label shape to the larger one
+    small = image.ImageDetIter(batch_size=1, data_shape=(3, 24, 24), imglist=[
+        [4, 5, 64, 64, 1, 0.1, 0.1, 0.5, 0.5, "pil_0.jpg"]], path_root=str(FILES))
+    assert small.label_shape == (1, 5)
+    assert val.sync_label_shape(small) is small
+    assert small.label_shape == (3, 5) and small.provide_label[0][1] == (1, 3, 5)
+    label = small.next().label[0].asnumpy()
+    np.testing.assert_allclose(label[0, 0], [1, 0.1, 0.1, 0.5, 0.5], rtol=1e-6)
+    assert (label[0, 1:] == -1).all()
+    with pytest.raises(ValueError, match="reduce label count from 3 to 2"):
+        small.reshape(label_shape=(2, 5))
+
+
+def test_image_det_iter_bad_labels():
+    with pytest.raises(RuntimeError, match="Label shape is invalid"):
+        image.ImageDetIter(1, (3, 8, 8), imglist=[[1, 2, 3, "pil_0.jpg"]],
+                           path_root=str(FILES))
+    with pytest.raises(RuntimeError, match="inconsistent with annotation width 5"):
+        image.ImageDetIter(1, (3, 8, 8), imglist=[[2, 5, 1, 0.1, 0.1, 0.5, 0.5, 7,
+                                                   "pil_0.jpg"]], path_root=str(FILES))

@@ -1,6 +1,17 @@
 """``mx.image``: decoding, resizing, cropping and augmenting images as MXNet does (with
 OpenCV), and the image iterators that read ``.rec`` files and image lists."""
 
+from .detection import (
+    CreateDetAugmenter,
+    CreateMultiRandCropAugmenter,
+    DetAugmenter,
+    DetBorrowAug,
+    DetHorizontalFlipAug,
+    DetRandomCropAug,
+    DetRandomPadAug,
+    DetRandomSelectAug,
+    ImageDetIter,
+)
 from .image import (
     Augmenter,
     BrightnessJitterAug,
@@ -42,5 +53,7 @@ __all__ = [
     "RandomSizedCropAug", "CenterCropAug", "RandomOrderAug", "BrightnessJitterAug",
     "ContrastJitterAug", "SaturationJitterAug", "HueJitterAug", "ColorJitterAug",
     "LightingAug", "ColorNormalizeAug", "RandomGrayAug", "HorizontalFlipAug", "CastAug",
-    "CreateAugmenter", "ImageIter",
+    "CreateAugmenter", "ImageIter", "ImageDetIter", "CreateDetAugmenter",
+    "CreateMultiRandCropAugmenter", "DetAugmenter", "DetBorrowAug", "DetRandomSelectAug",
+    "DetHorizontalFlipAug", "DetRandomCropAug", "DetRandomPadAug",
 ]

@@ -133,6 +133,30 @@ def main():
     batch = it.next()
     out["imageiter_rec|data"] = batch.data[0].asnumpy()
     out["imageiter_rec|label"] = batch.label[0].asnumpy()
+    # a detection set (labels: header 4 wide, objects of 5), read with seeded augmentation
+    det_rec = os.path.join(IMG, "detection.rec")
+    det_idx = os.path.join(IMG, "detection.idx")
+    w = mx.recordio.MXIndexedRecordIO(det_idx, det_rec, "w")
+    for i, f in enumerate(["pil_0.jpg", "cv_1.jpg", "pil420_0.jpg", "pil_1.png", "cv_0.jpg"]):
+        objs = [[i % 3, 0.1, 0.2, 0.5, 0.7], [1, 0.4, 0.1, 0.9, 0.6], [2, 0.0, 0.5, 0.3, 1.0]]
+        label = [4, 5, 64, 64] + sum(objs[:1 + i % 3], [])
+        jpg = open(os.path.join(IMG, f), "rb").read()
+        w.write_idx(i, mx.recordio.pack(mx.recordio.IRHeader(0, label, i, 0), jpg))
+    w.close()
+    for seed in range(3):
+        random.seed(seed)
+        it = mx.image.ImageDetIter(batch_size=2, data_shape=(3, 24, 24), path_imgrec=det_rec,
+                                   path_imgidx=det_idx, shuffle=True, rand_crop=1,
+                                   rand_pad=0.5, rand_mirror=True, min_object_covered=0.5,
+                                   max_attempts=200)
+        for b, batch in enumerate(it):
+            out["detiter|%d|%d|data" % (seed, b)] = batch.data[0].asnumpy()
+            out["detiter|%d|%d|label" % (seed, b)] = batch.label[0].asnumpy()
+            out["detiter|%d|%d|pad" % (seed, b)] = np.array(batch.pad)
+    val = mx.image.ImageDetIter(batch_size=3, data_shape=(3, 24, 24), path_imgrec=det_rec,
+                                path_imgidx=det_idx)
+    out["detiter_val|label_shape"] = np.array(val.label_shape)
+    out["detiter_val|first"] = val.next().label[0].asnumpy()
     # MXNet reading minigluon's file
     r = mx.recordio.MXIndexedRecordIO(os.path.join(IMG, "from_minigluon.idx"),
                                       os.path.join(IMG, "from_minigluon.rec"), "r")
