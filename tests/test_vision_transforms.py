@@ -113,3 +113,9 @@ def test_random_transforms_refuse_other_shapes():
         T.RandomHue(0.1)(nd.zeros((3, 4, 2)))
     with pytest.raises(mx.base.MXNetError, match="Unknown interpolation method interpolation=7"):
         T.Resize(4, interpolation=7)(nd.zeros((3, 4, 3)))
+
+
+def test_gray_images_keep_their_values():
+    gray = nd.array(_img("pil_3.png", 0), dtype="uint8")
+    for t in (T.RandomHue(0.4), T.RandomLighting(2.0), T.RandomColorJitter(hue=0.4)):
+        np.testing.assert_array_equal(t(gray).asnumpy(), gray.asnumpy())
