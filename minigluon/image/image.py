@@ -29,6 +29,7 @@ from .. import io, ndarray as nd, recordio
 from ..base import MinigluonError
 from ..ndarray.ndarray import NDArray, _wrap
 from . import _cv
+from ._resize import _bicubic_u8, _resize_bilinear, _resize_nearest
 
 __all__ = ["imread", "imdecode", "imresize", "resize_short", "fixed_crop", "random_crop",
            "center_crop", "random_size_crop", "color_normalize", "scale_down",
@@ -181,51 +182,14 @@ def _resize(img: np.ndarray, w: int, h: int, interp: int) -> np.ndarray:
     if img.dtype not in (np.uint8, np.float32, np.float64, np.uint16, np.int16):
         raise TypeError(f"imresize: OpenCV resizes uint8, int16, uint16, float32 and "
                         f"float64 images, not {img.dtype}")
+    if interp == 0:
+        return _resize_nearest(img, h, w)
+    if interp == 1 and img.dtype in (np.uint8, np.float32, np.float64):
+        return _resize_bilinear(img, h, w)
     if interp == 2 and img.dtype == np.uint8:
         return _bicubic_u8(img, w, h)
     res = _cv.cv2.resize(np.ascontiguousarray(img), (w, h), interpolation=interp)
     return res[:, :, None] if res.ndim == 2 else res
-
-
-def _cubic_taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """Source indices (n_out, 4) and fixed-point weights (x 2048) of OpenCV's bicubic
-    (a = -0.75, pixel centres aligned, borders replicated), computed in float32 as
-    OpenCV does."""
-    pos = ((np.arange(n_out) + 0.5) * (1.0 / (n_out / n_in)) - 0.5).astype(np.float32)
-    start = np.floor(pos).astype(np.intp)
-    x = pos - start.astype(np.float32)
-    a, one = np.float32(-0.75), np.float32(1)
-    c0 = ((a * (x + one) - 5 * a) * (x + one) + 8 * a) * (x + one) - 4 * a
-    c1 = ((a + 2) * x - (a + 3)) * x * x + one
-    c2 = ((a + 2) * (one - x) - (a + 3)) * (one - x) * (one - x) + one
-    c3 = one - c0 - c1 - c2
-    weights = np.rint(np.stack([c0, c1, c2, c3], 1) * np.float32(2048)).astype(np.int64)
-    return np.clip(start[:, None] + np.arange(-1, 3), 0, n_in - 1), weights
-
-
-def _bicubic_u8(img: np.ndarray, w: int, h: int) -> np.ndarray:
-    """OpenCV 3.4's bicubic resize of a uint8 image, to the bit (MXNet 1.9.1 links
-    OpenCV 3.4.2; OpenCV 4's own bicubic rounds differently in about 3% of pixels).
-
-    The horizontal pass is exact integer arithmetic; the vertical one runs in float32
-    (SSE2) on runs of 8 values of each output row and rounds to nearest even, and in
-    integers with round-half-up for the last ``len % 8`` values of the row.
-    """
-    xi, xw = _cubic_taps(img.shape[1], w)
-    yi, yw = _cubic_taps(img.shape[0], h)
-    rows = np.einsum("hwkc,wk->hwc", img[:, xi].astype(np.int64), xw)
-    rows = rows.reshape(rows.shape[0], -1)
-    beta = (yw.astype(np.float32) * np.float32(1.0 / (2048 * 2048))).astype(np.float32)
-    rows32 = rows.astype(np.float32)
-    acc = rows32[yi[:, 0]] * beta[:, 0, None]
-    for k in range(1, 4):
-        acc = acc + rows32[yi[:, k]] * beta[:, k, None]
-    out = np.rint(acc)
-    n = out.shape[1] // 8 * 8
-    if n < out.shape[1]:
-        tail = sum(rows[yi[:, k], n:] * yw[:, k, None] for k in range(4))
-        out[:, n:] = (tail + (1 << 21)) >> 22
-    return np.clip(out, 0, 255).astype(np.uint8).reshape(h, w, img.shape[2])
 
 
 def resize_short(src: NDArray, size: int, interp: int = 2) -> NDArray:

@@ -74,6 +74,12 @@ def main():
             for k, a in enumerate([(0.1, -0.2, 0.05), (2.0, 1.0, -3.0)]):
                 out["adjust|lighting|%s|%s|%d" % (f, dt, k)] = mx.nd.image.adjust_lighting(
                     x, alpha=a).asnumpy()
+    # float32 images (OpenCV 3.4's float arithmetic)
+    img = mx.image.imread(os.path.join(IMG, "pil_0.jpg")).astype("float32")
+    for interp in range(5):
+        for (nw, nh) in [(31, 29), (80, 60), (26, 18)]:
+            out["imresize_f32|%d|%d|%d" % (interp, nw, nh)] = mx.image.imresize(
+                img, nw, nh, interp=interp).asnumpy()
     out["scale_down"] = np.array([mx.image.scale_down((640, 480), (720, 120)),
                                   mx.image.scale_down((90, 120), (100, 100)),
                                   mx.image.scale_down((10, 10), (3, 30))])

@@ -24,6 +24,7 @@ import numpy as np
 
 from .... import random as _random
 from ....base import MinigluonError
+from ....image._resize import _resize_bilinear, _resize_nearest
 from ....ndarray.ndarray import NDArray, _wrap
 from ...block import Block, HybridBlock
 from ...utils import _indent
@@ -546,73 +547,3 @@ def _per_channel(value: Any, what: str, c: int, shape: tuple[int, ...]) -> np.nd
         raise MinigluonError(f"Invalid {what} for input with shape {_shape_str(shape)}. "
                              f"{what} must have either 1 or {c} elements, but got [{got}]")
     return np.broadcast_to(v.astype(np.float32), (c,)).reshape(c, 1, 1)
-
-
-def _linear_weights(n_in: int, n_out: int, clamp: bool
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Source indices i0, i1 and the float32 weight of i1, for OpenCV's bilinear resize.
-
-    Output pixel d samples the input at (d + 0.5) * n_in / n_out - 0.5 (pixel centres
-    aligned). OpenCV clamps that position into the image along x, but along y it only
-    clamps the row indices and keeps the unclamped weights; both matter for the last
-    bit of uint8 results.
-    """
-    scale = 1.0 / (n_out / n_in)
-    pos = ((np.arange(n_out) + 0.5) * scale - 0.5).astype(np.float32)
-    i0 = np.floor(pos).astype(np.intp)
-    frac = pos - i0.astype(np.float32)
-    if clamp:
-        frac[(i0 < 0) | (i0 >= n_in - 1)] = 0
-    i1 = np.clip(i0 + 1, 0, n_in - 1)
-    return np.clip(i0, 0, n_in - 1), i1, frac
-
-
-def _resize_bilinear(img: np.ndarray, h: int, w: int) -> np.ndarray:
-    if img.shape[0] == 2 * h and img.shape[1] == 2 * w:
-        return _halve(img)
-    x0, x1, fx = _linear_weights(img.shape[1], w, clamp=True)
-    y0, y1, fy = _linear_weights(img.shape[0], h, clamp=False)
-    if img.dtype == np.uint8:
-        # OpenCV's fixed point: weights scaled by 2048 and rounded; the horizontal pass
-        # is exact in integers, the vertical one (SIMD) drops 4, then 16, then 2 bits
-        # (rounding only the last step)
-        ax1 = np.rint(fx * 2048).astype(np.int32)
-        ax0 = np.rint((np.float32(1) - fx) * 2048).astype(np.int32)
-        by1 = np.rint(fy * 2048).astype(np.int32)[:, None, None]
-        by0 = np.rint((np.float32(1) - fy) * 2048).astype(np.int32)[:, None, None]
-        src = img.astype(np.int32)
-        rows = src[:, x0] * ax0[:, None] + src[:, x1] * ax1[:, None]
-        top = ((rows[y0] >> 4) * by0) >> 16
-        bottom = ((rows[y1] >> 4) * by1) >> 16
-        return np.clip((top + bottom + 2) >> 2, 0, 255).astype(np.uint8)
-    t = img.dtype.type
-    ax1, ax0 = fx.astype(t)[:, None], (np.float32(1) - fx).astype(t)[:, None]
-    by1 = fy.astype(t)[:, None, None]
-    by0 = (np.float32(1) - fy).astype(t)[:, None, None]
-    rows = img[:, x0] * ax0 + img[:, x1] * ax1
-    return rows[y0] * by0 + rows[y1] * by1
-
-
-def _halve(img: np.ndarray) -> np.ndarray:
-    """Exactly half the size: OpenCV then averages 2x2 blocks instead (its "area" path,
-    the same values as bilinear up to rounding, reproduced here to the last bit)."""
-    a, b = img[0::2, 0::2], img[0::2, 1::2]
-    c, d = img[1::2, 0::2], img[1::2, 1::2]
-    if img.dtype == np.uint8:
-        total = a.astype(np.int32) + b + c + d
-        return ((total + 2) >> 2).astype(np.uint8)
-    quarter = img.dtype.type(0.25)
-    out = (((a + b) + c) + d) * quarter
-    if img.dtype == np.float32 and img.shape[2] == 1:
-        # OpenCV's SIMD loop adds pairs, in groups of four output pixels per row
-        n = out.shape[1] // 4 * 4
-        out[:, :n] = ((a[:, :n] + b[:, :n]) + (c[:, :n] + d[:, :n])) * quarter
-    return out
-
-
-def _resize_nearest(img: np.ndarray, h: int, w: int) -> np.ndarray:
-    def index(n_in: int, n_out: int) -> np.ndarray:
-        scale = 1.0 / (n_out / n_in)  # OpenCV's arithmetic, for the same floor
-        return np.minimum(np.floor(np.arange(n_out) * scale).astype(np.intp), n_in - 1)
-
-    return img[index(img.shape[0], h)][:, index(img.shape[1], w)]
