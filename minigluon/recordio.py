@@ -152,11 +152,15 @@ class MXRecordIO:
             pass
 
     def __getstate__(self) -> dict[str, Any]:
+        # a copy sent to a DataLoader worker reopens the file there; a reader keeps its
+        # own handle (MXNet closes it), a writer is closed, i.e. published, as in MXNet
         is_open = self.is_open
-        self.close()
+        if self.writable:
+            self.close()
         d = dict(self.__dict__)
         d["is_open"] = is_open
         d["_f"] = None
+        d["_tmp"] = None
         return d
 
     def __setstate__(self, d: dict[str, Any]) -> None:
@@ -318,6 +322,7 @@ class MXIndexedRecordIO(MXRecordIO):
     def __getstate__(self) -> dict[str, Any]:
         d = super().__getstate__()
         d["fidx"] = None
+        d["_idx_tmp"] = None
         return d
 
     def seek(self, idx: Any) -> None:

@@ -222,3 +222,21 @@ def test_image_det_iter_bad_labels():
     with pytest.raises(RuntimeError, match="inconsistent with annotation width 5"):
         image.ImageDetIter(1, (3, 8, 8), imglist=[[2, 5, 1, 0.1, 0.1, 0.5, 0.5, 7,
                                                    "pil_0.jpg"]], path_root=str(FILES))
+
+
+def test_imageiter_from_list_file(tmp_path):
+    lst = tmp_path / "train.lst"
+    lst.write_text("0\t1.0\tpil_0.jpg\n1\t0.0\tcv_1.jpg\n2\t1.0\tpil_3.png\n")
+    it = image.ImageIter(2, (3, 8, 8), path_imglist=str(lst), path_root=str(FILES))
+    b1, b2 = it.next(), it.next()
+    assert b1.label[0].asnumpy().tolist() == [1.0, 0.0] and b2.pad == 1
+    assert b2.label[0].asnumpy().tolist() == [1.0, 1.0]  # padded from the start
+    # the default augmenters centre-crop and cast: the first image, by hand
+    want = image.center_crop(image.imread(str(FILES / "pil_0.jpg")), (8, 8))[0]
+    np.testing.assert_array_equal(b1.data[0][0].asnumpy(),
+                                  want.asnumpy().transpose(2, 0, 1).astype(np.float32))
+    with pytest.raises(StopIteration):
+        it.next()
+    lst.write_text("0\tpil_0.jpg\n")
+    with pytest.raises(mx.base.MXNetError, match=r"train\.lst.*line 1"):
+        image.ImageIter(1, (3, 8, 8), path_imglist=str(lst), path_root=str(FILES))

@@ -188,3 +188,19 @@ def test_fuzz_reader(tmp_path, prefix, pos, junk):
     else:
         raise AssertionError("the reader did not reach the end")
     r.close()
+
+
+def test_reader_pickles_for_workers():
+    import pickle
+
+    r = recordio.MXIndexedRecordIO(str(FILES / "from_mxnet.idx"), str(FILES / "from_mxnet.rec"),
+                                   "r")
+    copy = pickle.loads(pickle.dumps(r))
+    assert copy.read_idx(4) == RECORDS[4] and r.read_idx(5) == RECORDS[5]
+
+
+@pytest.mark.slow
+@given(st.binary(max_size=400), st.integers(0, 800), st.binary(min_size=1, max_size=16))
+@settings(max_examples=3000, deadline=None, suppress_health_check=_FIXTURE)
+def test_fuzz_reader_long(tmp_path, prefix, pos, junk):
+    test_fuzz_reader.hypothesis.inner_test(tmp_path, prefix, pos, junk)

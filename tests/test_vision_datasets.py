@@ -170,3 +170,12 @@ def test_image_record_dataset():
         batch_size=2, sampler=[12, 13])
     (batch, _), = list(loader)
     assert batch.shape == (2, 120, 90, 3)
+
+
+def test_record_dataset_in_worker_processes():
+    ds = vision.ImageRecordDataset(str(FILES / "from_mxnet.rec"),
+                                   transform=lambda x, y: (x.astype("float32"), 1.0))
+    loader = mx.gluon.data.DataLoader(ds, batch_size=2, sampler=[12, 13, 12, 13],
+                                      num_workers=2)
+    assert [b[0].shape for b in loader] == [(2, 120, 90, 3)] * 2
+    assert ds[12][0].shape == (120, 90, 3)  # the parent's reader still works
