@@ -96,7 +96,9 @@ class CIFAR10(_DownloadedDataset):
         return images, data[:, self._label_column()].astype(np.int32)
 
     def _good(self, path: str, sha1: str) -> bool:
-        return os.path.isfile(path) and (not self._verify or _sha1(path) == sha1)
+        from ... import utils  # looked up now, so that a replaced check_sha1 is honoured
+
+        return os.path.isfile(path) and (not self._verify or utils.check_sha1(path, sha1))
 
     def _get_data(self) -> None:
         files = self._train_data + self._test_data
@@ -107,7 +109,7 @@ class CIFAR10(_DownloadedDataset):
                 if not os.path.isfile(path):
                     raise MinigluonError(
                         f"the {self._title} archive has no {name}; {self._where()}")
-                if self._verify and _sha1(path) != sha1:
+                if not self._good(path, sha1):
                     raise MinigluonError(
                         f"{path} has SHA-1 {_sha1(path)}, not {self._title}'s {sha1}. "
                         f"{self._where()}")
