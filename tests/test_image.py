@@ -215,6 +215,15 @@ def test_image_det_iter_matches_mxnet():
         small.reshape(label_shape=(2, 5))
 
 
+def test_draw_next():
+    it = image.ImageDetIter(1, (3, 24, 24), path_imgrec=str(FILES / "detection.rec"),
+                            path_imgidx=str(FILES / "detection.idx"))
+    drawn = list(it.draw_next(color=(255, 0, 0), thickness=1, id2labels={0: "a"}))
+    assert len(drawn) == 5 and drawn[0].shape == (24, 24, 3) and drawn[0].dtype == np.uint8
+    # the first box [0, 0.1, 0.2, 0.5, 0.7] is drawn in blue-green-red order: (0, 0, 255)
+    assert drawn[0][int(0.2 * 24), int(0.3 * 24)].tolist() == [0, 0, 255]
+
+
 def test_image_det_iter_bad_labels():
     with pytest.raises(RuntimeError, match="Label shape is invalid"):
         image.ImageDetIter(1, (3, 8, 8), imglist=[[1, 2, 3, "pil_0.jpg"]],

@@ -547,6 +547,67 @@ class ImageDetIter(ImageIter):
             raise ValueError(f"label_shape object width inconsistent: "
                              f"{self.provide_label[0][1][2]} vs {label_shape[1]}.")
 
+    def draw_next(self, color: Any = None, thickness: int = 2, mean: Any = None,
+                  std: Any = None, clip: bool = True, waitKey: int | None = None,
+                  window_name: str = "draw_next", id2labels: dict | None = None) -> Any:
+        """Yield the next augmented images (uint8, BGR for OpenCV) with their boxes drawn;
+        ``mean``/``std`` (True: ImageNet's) undo a normalisation, ``waitKey`` shows each
+        in a window as MXNet does."""
+        from . import _cv
+
+        cv2 = _cv.cv2
+        count = 0
+        try:
+            while True:
+                label, s = self.next_sample()
+                data = self.imdecode(s)
+                try:
+                    self.check_valid_image([data])
+                    label = self._parse_label(label)
+                except RuntimeError as e:
+                    logging.debug("Invalid image, skipping:  %s", str(e))
+                    continue
+                count += 1
+                data, label = self.augmentation_transform(data, label)
+                img = data.asnumpy().astype(np.float64)
+                if std is True:
+                    std = np.array([58.395, 57.12, 57.375])
+                if std is not None:
+                    img *= std
+                if mean is True:
+                    mean = np.array([123.68, 116.28, 103.53])
+                if mean is not None:
+                    img += mean
+                img[:, :, (0, 1, 2)] = img[:, :, (2, 1, 0)]
+                if clip:
+                    img = np.maximum(0, np.minimum(255, img))
+                if color:
+                    color = color[::-1]
+                img = np.ascontiguousarray(img.astype(np.uint8))
+                height, width, _ = img.shape
+                for i in range(label.shape[0]):
+                    x1 = int(label[i, 1] * width)
+                    if x1 < 0:
+                        continue
+                    y1 = int(label[i, 2] * height)
+                    x2 = int(label[i, 3] * width)
+                    y2 = int(label[i, 4] * height)
+                    bc = np.random.rand(3) * 255 if not color else color
+                    cv2.rectangle(img, (x1, y1), (x2, y2), bc, thickness)
+                    if id2labels is not None and int(label[i, 0]) in id2labels:
+                        text = str(id2labels[int(label[i, 0])])
+                        font = cv2.FONT_HERSHEY_SIMPLEX
+                        text_height = cv2.getTextSize(text, font, 0.5, 2)[0][1]
+                        cv2.putText(img, text, (x1 + 5, y1 + text_height + 5), font, 0.5,
+                                    (255, 255, 255), 2)
+                if waitKey is not None:
+                    cv2.imshow(window_name, img)
+                    cv2.waitKey(waitKey)
+                yield img
+        except StopIteration:
+            if not count:
+                return
+
     def sync_label_shape(self, it: ImageDetIter, verbose: bool = False) -> ImageDetIter:
         """Give this iterator and ``it`` the same (larger) label shape; returns ``it``."""
         if not isinstance(it, ImageDetIter):
