@@ -249,3 +249,16 @@ def test_imageiter_from_list_file(tmp_path):
     lst.write_text("0\tpil_0.jpg\n")
     with pytest.raises(mx.base.MXNetError, match=r"train\.lst.*line 1"):
         image.ImageIter(1, (3, 8, 8), path_imglist=str(lst), path_root=str(FILES))
+
+
+def test_missing_opencv_is_explained(monkeypatch):
+    import sys
+
+    from minigluon.image import _cv
+
+    monkeypatch.delitem(vars(_cv), "cv2", raising=False)
+    monkeypatch.setitem(sys.modules, "cv2", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"pip install 'minigluon\[vision\]'"):
+        image.imdecode(b"\xff\xd8")
+    # transforms.Resize's default interpolations need no OpenCV
+    assert mx.gluon.data.vision.transforms.Resize(2)(nd.zeros((4, 4, 3))).shape == (2, 2, 3)

@@ -332,8 +332,8 @@ def CreateMultiRandCropAugmenter(min_object_covered: Any = 0.1,
                                  area_range: Any = (0.05, 1.0),
                                  min_eject_coverage: Any = 0.3, max_attempts: Any = 50,
                                  skip_prob: float = 0) -> DetRandomSelectAug:
-    """A `DetRandomSelectAug` over `DetRandomCropAug`s, one per element of the parameters
-    given as lists (the others repeated)."""
+    """A `DetRandomSelectAug` over `DetRandomCropAug` augmenters, one per element of the
+    parameters given as lists (the others repeated)."""
     params: list[list[Any]] = []
     num = 1
     for p in (min_object_covered, aspect_ratio_range, area_range, min_eject_coverage,
