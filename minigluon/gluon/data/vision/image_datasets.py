@@ -16,6 +16,7 @@ CIFAR files
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tarfile
 import warnings
@@ -27,7 +28,47 @@ import numpy as np
 from ....base import MinigluonError
 from ....ndarray.ndarray import _wrap
 from ..dataset import Dataset, RecordFileDataset
-from .datasets import ENV_DATA, ENV_VERIFY, _data_dir, _DownloadedDataset, _sha1
+
+# the same settings as MNIST's (datasets.py, which re-exports this module's classes, so
+# nothing is imported from there)
+ENV_DATA = "MINIGLUON_DATA"
+ENV_VERIFY = "MINIGLUON_VERIFY_SHA1"
+
+
+def _data_dir() -> str:
+    """MXNet's data directory: ``$MXNET_HOME``, else ``~/.mxnet``."""
+    return os.environ.get("MXNET_HOME") or os.path.join(os.path.expanduser("~"), ".mxnet")
+
+
+def _sha1(path: str) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _DownloadedDataset(Dataset):
+    """A data set kept as ``self._data`` and ``self._label``, read by ``_get_data``."""
+
+    def __init__(self, root: str | os.PathLike[str], transform: Callable[..., Any] | None
+                 ) -> None:
+        self._transform = transform
+        self._data: Any = None
+        self._label: Any = None
+        self._root = os.path.expanduser(os.fspath(root))
+        self._get_data()
+
+    def __getitem__(self, idx: Any) -> Any:
+        if self._transform is not None:
+            return self._transform(self._data[idx], self._label[idx])
+        return self._data[idx], self._label[idx]
+
+    def __len__(self) -> int:
+        return len(self._label)
+
+    def _get_data(self) -> None:
+        raise NotImplementedError
 
 __all__ = ["CIFAR10", "CIFAR100", "ImageFolderDataset", "ImageRecordDataset"]
 
