@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .... import random as _random
+from .... import _rng
 from ....base import MinigluonError
 from ....image._resize import _resize_bilinear, _resize_nearest
 from ....ndarray.ndarray import NDArray, _wrap
@@ -275,7 +275,7 @@ class _RandomImage(_Transform):
             raise MinigluonError(
                 "The last dimension of input image must be the channel dimension with "
                 f"either 1 or 3 elements, but got input with shape {_shape_str(data.shape)}")
-        return _wrap(self._apply(data, _random.generator()), None)
+        return _wrap(self._apply(data, _rng.generator()), None)
 
     def _apply(self, data: np.ndarray, gen: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
