@@ -238,7 +238,7 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
         minigluon="the records go to a temporary file beside ``path``, renamed over it by "
                   "``close()`` (or when the writer is garbage collected): the file appears "
                   "complete or not at all. The bytes are MXNet's.",
-        tests=("tests/test_recordio.py::test_writer_is_atomic",),
+        tests=("tests/gluon/test_recordio.py::test_writer_is_atomic",),
     ),
     Difference(
         topic="Damaged RecordIO files",
@@ -247,28 +247,28 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
         minigluon="raises ``recordio.RecordIOError`` (an ``MXNetError``) naming the file "
                   "and the byte offset of the bad chunk; a length past the end of the file "
                   "is refused before anything is read.",
-        tests=("tests/test_recordio.py::test_truncated_file_names_file_and_offset",
-               "tests/test_recordio.py::test_fuzz_reader"),
+        tests=("tests/gluon/test_recordio.py::test_truncated_file_names_file_and_offset",
+               "tests/gluon/test_recordio.py::test_fuzz_reader"),
     ),
     Difference(
         topic="Unknown interpolation codes",
         mxnet="``image.imresize(x, w, h, interp=7)`` returns an array and fails later "
               "(when the value is read) inside OpenCV: ``Unknown interpolation method``.",
         minigluon="raises at the call, naming the argument and the valid codes.",
-        tests=("tests/test_image.py::test_bad_input_is_named",),
+        tests=("tests/gluon/test_image.py::test_bad_input_is_named",),
     ),
     Difference(
         topic="A class folder without images",
         mxnet="``ImageFolderDataset`` silently keeps the folder as a class with no samples.",
         minigluon="the same labels and samples, plus a warning naming the folder.",
-        tests=("tests/test_vision_datasets.py::test_image_folder_dataset",),
+        tests=("tests/gluon/test_vision_datasets.py::test_image_folder_dataset",),
     ),
     Difference(
         topic="Hue and lighting on one-channel images",
         mxnet="``RandomHue``, ``RandomLighting`` (and the hue step of "
               "``RandomColorJitter``) return uninitialised memory for a (H, W, 1) image.",
         minigluon="return the image unchanged.",
-        tests=("tests/test_vision_transforms.py::test_gray_images_keep_their_values",),
+        tests=("tests/gluon/test_vision_transforms.py::test_gray_images_keep_their_values",),
     ),
     Difference(
         topic="GPUs",

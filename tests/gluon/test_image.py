@@ -14,7 +14,7 @@ import pytest
 import minigluon as mx
 from minigluon import image, nd
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 FILES = GOLDEN / "files" / "image"
 _NPZ = np.load(GOLDEN / "image.npz")
 G = {k: _NPZ[k] for k in _NPZ.files if not k.startswith("imresize|")}

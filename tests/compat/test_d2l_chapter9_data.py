@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-FILES = Path(__file__).resolve().parent / "golden" / "files" / "image"
+FILES = Path(__file__).resolve().parents[1] / "golden" / "files" / "image"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import minigluon as mx
 from minigluon import nd
 from minigluon.gluon.data.vision import transforms as T
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 _NPZ = np.load(GOLDEN / "image.npz")
 G = {k: _NPZ[k] for k in _NPZ.files
      if k.startswith(("adjust|", "T.", "imread|")) and "|1|0" not in k}

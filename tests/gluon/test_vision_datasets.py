@@ -18,7 +18,7 @@ import minigluon as mx
 from minigluon.gluon import utils as gutils
 from minigluon.gluon.data import vision
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 FILES = GOLDEN / "files" / "image"
 CIFAR10_BINS = [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
 
