@@ -677,7 +677,8 @@ def _rint_half_down(x):
     return np.ceil(x - 0.5)
 
 
+# fix rounds toward zero, which is trunc (np.fix is deprecated from NumPy 2.5)
 for _name, _f in (("floor", np.floor), ("ceil", np.ceil), ("round", _round_half_away),
-                  ("rint", _rint_half_down), ("fix", np.fix), ("trunc", np.trunc)):
+                  ("rint", _rint_half_down), ("fix", np.trunc), ("trunc", np.trunc)):
     _unary(_name, f"y = {_name}(x).   VJP: dx = 0 (piecewise constant)", _f,
            lambda g, x, y: g * 0, (), keep_res="")
