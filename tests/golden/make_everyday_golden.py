@@ -236,9 +236,50 @@ def mp_update_cases(mx):
     return res
 
 
+LOSSES = {
+    # case -> (loss class, kwargs, input shapes)
+    "poisson": ("PoissonNLLLoss", {}, [(3, 4), (3, 4)]),
+    "poisson_probs": ("PoissonNLLLoss", {"from_logits": False}, [(3, 4), (3, 4)]),
+    # MXNet adds the Stirling term in place, which record() refuses: values only
+    "poisson_full": ("PoissonNLLLoss", {"compute_full": True}, [(3, 4), (3, 4)]),
+    "cosine": ("CosineEmbeddingLoss", {}, [(4, 5), (4, 5), (4,)]),
+    "cosine_margin": ("CosineEmbeddingLoss", {"margin": 0.2, "weight": 0.5},
+                      [(4, 5), (4, 5), (4,)]),
+}
+
+
+def loss_cases(mx):
+    """Each loss's value and the gradients of sum(loss) with respect to its inputs."""
+    nd = mx.nd
+    res = {}
+    for case, (cls, kwargs, shapes) in LOSSES.items():
+        loss = getattr(mx.gluon.loss, cls)(**kwargs)
+        xs = [nd.array(pattern(s, j)) for j, s in enumerate(shapes)]  # float32: MXNet's
+        # CosineEmbeddingLoss mixes in float32 constants
+        if cls == "PoissonNLLLoss":
+            xs[1] = nd.array(np.abs(pattern(shapes[1], 3.0)) * 2)  # counts
+            if not kwargs.get("from_logits", True):
+                xs[0] = nd.array(np.abs(pattern(shapes[0])) + 0.1)
+        else:
+            xs[2] = nd.array([1, -1, -1, 1])
+        if kwargs.get("compute_full"):
+            res[f"loss/{case}/y"] = loss(*xs).asnumpy()
+            continue
+        for x in xs[:2]:
+            x.attach_grad()
+        with mx.autograd.record():
+            y = loss(*xs)
+        y.backward()
+        res[f"loss/{case}/y"] = y.asnumpy()
+        for j, x in enumerate(xs[:2]):
+            res[f"loss/{case}/d{j}"] = x.grad.asnumpy()
+    res["init/constant_dumps"] = mx.init.Constant(nd.array([1.5, -2])).dumps()
+    return res
+
+
 def run(mx):
     res = {}
-    for part in (test_utils_cases(mx), surface_cases(mx), nd_cases(mx),
+    for part in (loss_cases(mx), test_utils_cases(mx), surface_cases(mx), nd_cases(mx),
                  update_cases(mx, "float32"), update_cases(mx, "float64"),
                  mp_update_cases(mx)):
         res.update(part)
