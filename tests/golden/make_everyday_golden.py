@@ -273,6 +273,23 @@ def loss_cases(mx):
         res[f"loss/{case}/y"] = y.asnumpy()
         for j, x in enumerate(xs[:2]):
             res[f"loss/{case}/d{j}"] = x.grad.asnumpy()
+    for case, kwargs, shape in (("groupnorm", {"num_groups": 2}, (2, 4, 3)),
+                                ("groupnorm_4d", {"num_groups": 3, "epsilon": 1e-3},
+                                 (2, 6, 2, 2))):
+        net = mx.gluon.nn.GroupNorm(prefix="g_", **kwargs)
+        net.initialize()
+        net.gamma.set_data(nd.array([0.5, 1.5, -1.0][:kwargs["num_groups"]]))
+        net.beta.set_data(nd.array([0.1, -0.2, 0.3][:kwargs["num_groups"]]))
+        x = nd.array(pattern(shape))
+        x.attach_grad()
+        with mx.autograd.record():
+            y = net(x)
+        y.backward(nd.array(pattern(shape, 0.4)))
+        res[f"layer/{case}/y"] = y.asnumpy()
+        res[f"layer/{case}/dx"] = x.grad.asnumpy()
+        res[f"layer/{case}/dgamma"] = net.gamma.grad().asnumpy()
+        res[f"layer/{case}/dbeta"] = net.beta.grad().asnumpy()
+        res[f"layer/{case}/repr"] = repr(net)
     res["init/constant_dumps"] = mx.init.Constant(nd.array([1.5, -2])).dumps()
     return res
 
