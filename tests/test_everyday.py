@@ -40,7 +40,7 @@ def test_matches_mxnet(ours, key):
         rtol = {"float64": 1e-12}.get(key.split("/")[1], 2e-6)
         np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-7 if rtol > 1e-9 else 0,
                                    equal_nan=True)
-    elif key.startswith(("loss/", "layer/")):  # float32, with MXNet's order of operations up to rounding
+    elif key.startswith(("loss/", "layer/")):  # float32: equal up to rounding
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     else:
         np.testing.assert_array_equal(got, want)
