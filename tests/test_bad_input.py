@@ -44,18 +44,18 @@ def test_idx_dims_whose_product_overflows_int64_are_refused_naming_the_file(tmp_
 
 
 def test_idx_gzip_bomb_is_refused_without_decompressing_it(tmp_path):
-    # a header announcing 6 labels, then 256 MiB of zeros: compressed, about 256 KiB
+    # a header announcing 6 labels, then 32 MiB of zeros: compressed, about 32 KiB
     comp = zlib.compressobj(9, zlib.DEFLATED, 31)
     parts = [comp.compress(struct.pack(">II", 2049, 6))]
     zeros = b"\0" * (1 << 20)
-    parts += [comp.compress(zeros) for _ in range(256)]
+    parts += [comp.compress(zeros) for _ in range(32)]
     parts.append(comp.flush())
     path = tmp_path / LABELS
     path.write_bytes(b"".join(parts))
     start = time.perf_counter()
     with pytest.raises(datasets.IDXFormatError, match="header \\(shape \\(6,\\)\\) announces 6"):
         datasets._read_idx(str(path), 2049, 1)
-    assert time.perf_counter() - start < 1.0  # whole: seconds and 256 MiB
+    assert time.perf_counter() - start < 1.0  # read whole, it costs 32 MiB
 
 
 def test_idx_header_announcing_more_than_the_gzip_holds_is_refused_unread(tmp_path,
@@ -82,7 +82,7 @@ def test_idx_path_that_is_a_directory_is_not_missing_and_not_written_into(tmp_pa
         datasets._read_idx(str(tmp_path / IMAGES), 2051, 3)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(blob=st.binary(max_size=64), gz=st.booleans(), ndim=st.sampled_from([1, 3]))
 def test_idx_reader_fuzz_gives_an_array_or_a_clear_error(tmp_path, blob, gz, ndim):
@@ -171,3 +171,29 @@ def test_save_removes_temp_files_left_by_a_killed_process(tmp_path):
     assert not stale.exists() and other.exists() and live.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [other.name, live.name, "x.params"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_nd_load_fuzz_gives_arrays_or_an_mxnet_error(tmp_path, data):
+    # a valid file, then cut, mutated or replaced by random bytes: nd.load reads the
+    # file from disk (the magic first) and gives arrays or a clear MXNetError naming it
+    path = tmp_path / "f.params"
+    nd.save(str(path), {"w": nd.array(np.arange(6.0).reshape(2, 3)), "b": nd.ones(2)})
+    raw = bytearray(path.read_bytes())
+    kind = data.draw(st.sampled_from(["cut", "flip", "random"]))
+    if kind == "cut":
+        raw = raw[:data.draw(st.integers(0, len(raw)))]
+    elif kind == "flip":
+        for _ in range(data.draw(st.integers(1, 4))):
+            raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    else:
+        raw = bytearray(data.draw(st.binary(max_size=200)))
+    path.write_bytes(bytes(raw))
+    try:
+        out = nd.load(str(path))
+    except MXNetError as e:
+        assert "f.params" in str(e)
+    else:
+        assert isinstance(out, (list, dict))
