@@ -511,4 +511,4 @@ from . import extras as _extras  # noqa: E402
 from .extras import *  # noqa: E402,F403
 from .updates import *  # noqa: E402,F403
 
-_extras._install_methods()
+_extras._install_methods(globals())

@@ -28,10 +28,22 @@ uniform = random_uniform = _random.uniform
 normal = random_normal = _random.normal
 
 
-def _nd() -> Any:
-    from .. import ndarray  # the package's generated operator functions
+class _Namespace:
+    """The ``nd`` package's functions (those generated from the operator registry
+    included), by attribute; the package hands over its namespace in
+    :func:`_install_methods`, so this module does not import the package above it."""
 
-    return ndarray
+    ns: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return self.ns[name]
+
+
+_ND = _Namespace()
+
+
+def _nd() -> Any:
+    return _ND
 
 
 def crop(data: NDArray, begin: Any = (), end: Any = (), step: Any = (), **kw: Any) -> NDArray:
@@ -165,7 +177,9 @@ def _with_inplace(name: str) -> Any:
     return method
 
 
-def _install_methods() -> None:
+def _install_methods(namespace: dict[str, Any]) -> None:
+    """Add the methods to NDArray; ``namespace`` is the ``nd`` package's (a live dict)."""
+    _Namespace.ns = namespace
     NDArray.topk = _topk  # type: ignore[attr-defined]
     NDArray.broadcast_like = _broadcast_like  # type: ignore[attr-defined]
     NDArray.tostype = _tostype  # type: ignore[attr-defined]
