@@ -354,6 +354,8 @@ class NDArray:
         return id(self)
 
     def __bool__(self) -> bool:
+        if self._data.size == 0:  # as MXNet: an empty array is false
+            return False
         if self._data.size != 1:
             raise ValueError("The truth value of an NDArray with multiple elements is "
                              "ambiguous.")
