@@ -427,7 +427,8 @@ class CustomEmbedding(TokenEmbedding):
     >>> import os, tempfile
     >>> from minigluon.contrib import text
     >>> path = os.path.join(tempfile.mkdtemp(), 'my.txt')
-    >>> _ = open(path, 'w').write('hello 0.1 0.2\\nworld 0.3 0.4\\n')
+    >>> with open(path, 'w') as f:
+    ...     _ = f.write('hello 0.1 0.2\\nworld 0.3 0.4\\n')
     >>> emb = text.embedding.CustomEmbedding(path)
     >>> emb.idx_to_token, emb.vec_len
     (['<unk>', 'hello', 'world'], 2)
