@@ -1,7 +1,7 @@
 """Run sections of the book (d2l-zh, branch v1) through ``python -m minigluon.compat``
 with shortened training, on small stand-in data of the book's formats.
 
-    python tests/book/run_book.py BOOK_DIR SCRATCH_DIR [section ...]
+    python tests/book/run_book.py BOOK_DIR SCRATCH_DIR [--python PY] [section ...]
 
 BOOK_DIR is a checkout (or export) of d2l-zh v1 holding ``chapter_*`` and ``d2lzh``;
 nothing of the book is kept in this repository. SCRATCH_DIR receives a copy of d2lzh, the
@@ -10,7 +10,9 @@ extracted scripts (``<chapter>/<section>.py``) and the stand-in data (``data/``,
 MINIGLUON_EMBEDDING_ANY_HASH=1). Each section's code cells are joined into one script;
 ``num_epochs`` is set to 1 (``pred_period`` to 1) right after the book sets it, and calls
 that download (``download_imdb()``) are skipped. Prints one line per section: runs/fails,
-the time, and the last error line.
+the time, the last error line, and the last line that reports a loss, perplexity or
+accuracy. ``--python PY`` runs the scripts with that interpreter directly instead (e.g.
+the real MXNet's, ``~/mxnet-oracle/bin/python``), for the same figures from MXNet.
 """
 
 from __future__ import annotations
@@ -112,8 +114,40 @@ def ipython_shim(scratch: str) -> None:
                 "def display(*a, **k):\n    pass\n")
 
 
+_DUMMY = """class _Dummy:
+    def __call__(self, *a, **k):
+        return self
+
+    def __getattr__(self, name):
+        return self
+
+    def __iter__(self):
+        return iter(())
+
+
+def __getattr__(name):
+    return _Dummy()
+"""
+
+
+def matplotlib_shim(scratch: str) -> None:
+    """For an interpreter without matplotlib (the MXNet venv): figures become no-ops."""
+    d = os.path.join(scratch, "shims", "matplotlib")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "__init__.py"), "w") as f:
+        f.write(_DUMMY + "\nrcParams = {}\n")
+    with open(os.path.join(d, "pyplot.py"), "w") as f:
+        f.write(_DUMMY + "\n\ndef subplots(*a, **k):\n    return _Dummy(), _Dummy()\n")
+
+
 def main(argv: list[str]) -> int:
+    python = None
+    if "--python" in argv:
+        i = argv.index("--python")
+        python = argv[i + 1]
+        argv = argv[:i] + argv[i + 2:]
     book, scratch, *chosen = argv
+    cmd = [python] if python else [sys.executable, "-m", "minigluon.compat"]
     sections = chosen or SECTIONS
     os.makedirs(scratch, exist_ok=True)
     shutil.copytree(os.path.join(book, "d2lzh"), os.path.join(scratch, "d2lzh"),
@@ -123,9 +157,14 @@ def main(argv: list[str]) -> int:
         import IPython  # noqa: F401
     except ImportError:
         ipython_shim(scratch)
+    path = [scratch]
+    if python and subprocess.run([python, "-c", "import matplotlib"],
+                                 capture_output=True).returncode:
+        matplotlib_shim(scratch)
+        path.append(os.path.join(scratch, "shims"))
     env = dict(os.environ, MXNET_HOME=os.path.join(scratch, "mxnet_home"),
                MINIGLUON_EMBEDDING_ANY_HASH="1", MPLBACKEND="Agg",
-               PYTHONPATH=scratch + os.pathsep + os.environ.get("PYTHONPATH", ""))
+               PYTHONPATH=os.pathsep.join(path + [os.environ.get("PYTHONPATH", "")]))
     for sec in sections:
         chapter, name = sec.split("/")
         folder = os.path.join(scratch, chapter)
@@ -136,7 +175,7 @@ def main(argv: list[str]) -> int:
                 out.write(code_cells(f.read()))
         t0 = time.time()
         try:
-            p = subprocess.run([sys.executable, "-m", "minigluon.compat", script], cwd=folder,
+            p = subprocess.run([*cmd, script], cwd=folder,
                                env=env, capture_output=True, text=True, timeout=900)
             ok, err = p.returncode == 0, (p.stderr.strip().splitlines() or [""])[-1]
             log = p.stdout + p.stderr
@@ -144,8 +183,11 @@ def main(argv: list[str]) -> int:
             ok, err, log = False, "timeout (900 s)", ""
         with open(script[:-3] + ".log", "w", encoding="utf8") as f:
             f.write(log)
+        figures = [ln for ln in log.splitlines()
+                   if re.search(r"perplexity|loss|acc", ln) and len(ln) < 200]
         print(f"{sec}: {'runs' if ok else 'FAILS'} ({time.time() - t0:.0f} s)"
-              + ("" if ok else f": {err}"), flush=True)
+              + ("" if ok else f": {err}") + (f" | {figures[-1].strip()}" if figures else ""),
+              flush=True)
     return 0
 
 
