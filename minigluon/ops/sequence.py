@@ -8,13 +8,11 @@ differentiated: its gradient is zero, as in MXNet.
 
 MXNet reads out of range when a length exceeds T (``SequenceLast``, ``SequenceReverse``)
 or is 0 (``SequenceLast``) and returns memory garbage; minigluon refuses such lengths
-with an error naming the offending sequence.
+with an error naming the offending sequence. The ``nd`` functions, whose
+``sequence_length`` is optional, are in :mod:`minigluon.ndarray.sequence`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -212,51 +210,3 @@ class ElementWiseSum(AddN):
     """y = x1 + x2 + ... + xn (MXNet's other name of add_n).   VJP: dxi = g for every i"""
 
     name = "ElementWiseSum"
-
-
-# ---- the nd functions (optional sequence_length) -------------------------------------
-
-def _api():
-    from ..ndarray import ndarray as _ndarray  # nd is importing this module: look it up late
-
-    return _ndarray
-
-
-def _sequence_fn(cls: type[Op], extra: Sequence[str]) -> Callable[..., Any]:
-    def fn(data: Any, sequence_length: Any = None, use_sequence_length: bool = False,
-           out: Any = None, name: str | None = None, **kw: Any) -> Any:
-        nda = _api()
-        unknown = set(kw) - set(extra)
-        if unknown:
-            raise TypeError(f"{cls.name}() got unexpected arguments {sorted(unknown)}")
-        use = bool(use_sequence_length)
-        if use and sequence_length is None:
-            raise MinigluonError(f"{cls.name}: use_sequence_length=True needs the "
-                                 "sequence_length array (one length per sequence)")
-        op = cls(use_sequence_length=use, **kw)
-        args = [data, sequence_length] if use else [data]
-        res = nda.invoke(op, [nda.as_ndarray(a, data) for a in args])
-        if out is None:
-            return res
-        from ..ndarray import _write_out
-
-        return _write_out(out, res)
-
-    fn.__doc__ = (f"{cls.__doc__}\n\n``{cls.name}(data, sequence_length=None, "
-                  f"use_sequence_length=False, {', '.join(e + '=...' for e in extra)})``: "
-                  "``sequence_length`` is used only when ``use_sequence_length`` is true.")
-    return fn
-
-
-def _attach(functions: Sequence[tuple[str, Callable[..., Any]]]) -> None:
-    import sys
-
-    nd = sys.modules["minigluon.ndarray"]  # still being imported: it imports the ops
-    for fname, f in functions:
-        f.__name__ = f.__qualname__ = fname
-        setattr(nd, fname, f)
-
-
-_attach([("SequenceMask", _sequence_fn(SequenceMask, ("value", "axis"))),
-         ("SequenceLast", _sequence_fn(SequenceLast, ("axis",))),
-         ("SequenceReverse", _sequence_fn(SequenceReverse, ("axis",)))])
