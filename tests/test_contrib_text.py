@@ -50,6 +50,13 @@ def test_missing_file_names_path_and_source(tmp_path, monkeypatch):
     assert "does not download" in msg
 
 
+def test_unknown_embedding_name():
+    with pytest.raises(AssertionError, match="nope is not registered"):
+        text.embedding.create("nope")
+    with pytest.raises(KeyError, match="Cannot find `embedding_name` nope"):
+        text.embedding.get_pretrained_file_names("nope")
+
+
 def test_unknown_file_name_lists_the_valid_ones():
     with pytest.raises(KeyError, match="glove.6B.100d.txt"):
         text.embedding.GloVe("glove.7B.1d.txt")

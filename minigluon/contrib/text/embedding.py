@@ -56,8 +56,9 @@ def create(embedding_name: str, **kwargs: Any) -> TokenEmbedding:
     e.g. ``create('glove', pretrained_file_name='glove.6B.50d.txt', vocabulary=v)``."""
     name = embedding_name.lower()
     if name not in _REGISTRY:
-        raise ValueError(f"Cannot find token embedding {embedding_name!r}; registered: "
-                         f"{', '.join(_REGISTRY)}")
+        # MXNet's registry raises AssertionError here
+        raise AssertionError(f"{embedding_name} is not registered. Please register with token "
+                             f"embedding.register first (registered: {', '.join(_REGISTRY)})")
     return _REGISTRY[name](**kwargs)
 
 
