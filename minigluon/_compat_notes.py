@@ -259,14 +259,15 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
         mxnet="``SequenceLast`` with a length of 0 or above T, and ``SequenceReverse`` with "
               "a length above T, read outside the array and return memory garbage.",
         minigluon="raise ``MXNetError`` naming the sequence and its length.",
-        tests=("tests/test_sequence_ops.py::test_lengths_outside_the_sequence_are_refused",),
+        tests=("tests/ops/test_sequence_ops.py::"
+               "test_lengths_outside_the_sequence_are_refused",),
     ),
     Difference(
         topic="The gradient of SequenceLast without lengths",
         mxnet="``SequenceLast(x)`` (no ``sequence_length``) gives a zero gradient, then the "
               "process aborts (\"double free or corruption\").",
         minigluon="the gradient lands on the last step.",
-        tests=("tests/test_sequence_ops.py::test_last_gradient_without_lengths",),
+        tests=("tests/ops/test_sequence_ops.py::test_last_gradient_without_lengths",),
     ),
     Difference(
         topic="A malformed line in an embedding file",
@@ -274,7 +275,8 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
               "naming the line; a field that is not a number is a bare ``ValueError`` from "
               "``float()``.",
         minigluon="every such error names the file and the line (and the offending field).",
-        tests=("tests/test_contrib_text.py::test_malformed_line_names_file_and_line",),
+        tests=("tests/gluon/test_contrib_text.py::"
+               "test_malformed_line_names_file_and_line",),
     ),
     Difference(
         topic="Pre-trained embedding files are never downloaded",
@@ -285,8 +287,9 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
                   "it and where MXNet publishes it; a different SHA-1 is an error unless "
                   "``MINIGLUON_EMBEDDING_ANY_HASH=1``.",
         kind="limit",
-        tests=("tests/test_contrib_text.py::test_missing_file_names_path_and_source",
-               "tests/test_contrib_text.py::test_wrong_hash_is_refused_unless_allowed"),
+        tests=("tests/gluon/test_contrib_text.py::test_missing_file_names_path_and_source",
+               "tests/gluon/test_contrib_text.py::"
+               "test_wrong_hash_is_refused_unless_allowed"),
     ),
     Difference(
         topic="begin_state of modifier cells",

@@ -8,7 +8,7 @@ Run from the repository root with the MXNet venv:
 Made with Apache MXNet 1.9.1 (CPU pip wheel), numpy 1.23.5, Python 3.11, Linux x86_64.
 
 :func:`run` takes the framework module ``mx`` (``mxnet`` here, ``minigluon`` in
-tests/test_sequence_ops.py, which imports this file without importing mxnet) and returns a
+tests/ops/test_sequence_ops.py, which imports this file without importing mxnet) and returns a
 dict of NumPy arrays: per case and dtype, the output and the gradient of
 ``sum(out * ograd)`` with respect to each array input. Lengths are kept inside the range
 where MXNet's result is defined (SequenceLast: 1..T, SequenceReverse: 0..T).

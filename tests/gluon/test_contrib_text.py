@@ -14,10 +14,11 @@ from minigluon import nd
 from minigluon.base import MXNetError
 from minigluon.contrib import text
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "golden"))
+GOLDEN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden")
+sys.path.insert(0, GOLDEN_DIR)
 import make_text_golden as golden  # noqa: E402
 
-GOLD = np.load(os.path.join(os.path.dirname(__file__), "golden", "text.npz"))
+GOLD = np.load(os.path.join(GOLDEN_DIR, "text.npz"))
 
 
 @pytest.fixture(scope="module")

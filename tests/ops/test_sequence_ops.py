@@ -13,10 +13,11 @@ import minigluon as mx
 from minigluon import autograd, nd
 from minigluon.base import MXNetError
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "golden"))
+GOLDEN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden")
+sys.path.insert(0, GOLDEN_DIR)
 import make_sequence_golden as golden  # noqa: E402
 
-GOLD = np.load(os.path.join(os.path.dirname(__file__), "golden", "sequence.npz"))
+GOLD = np.load(os.path.join(GOLDEN_DIR, "sequence.npz"))
 RTOL = {"float64": 1e-12, "float32": 1e-6}
 
 

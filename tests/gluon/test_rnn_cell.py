@@ -11,10 +11,11 @@ import minigluon as mx
 from minigluon import autograd, nd
 from minigluon.gluon import rnn
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "golden"))
+GOLDEN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden")
+sys.path.insert(0, GOLDEN_DIR)
 import make_rnn_cell_golden as golden  # noqa: E402
 
-GOLD = np.load(os.path.join(os.path.dirname(__file__), "golden", "rnn_cell.npz"))
+GOLD = np.load(os.path.join(GOLDEN_DIR, "rnn_cell.npz"))
 RTOL = {"float64": 1e-10, "float32": 2e-5}
 CASE_DTYPES = [(c, d) for c in golden.CASES for d in golden.dtypes(c)]
 
