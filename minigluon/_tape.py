@@ -72,6 +72,23 @@ class _Freed:
 _FREED: Any = _Freed()
 
 
+def live(a: Any) -> bool:
+    """False when array ``a`` was produced by a graph that backward freed (which it then
+    forgets: it becomes data); True otherwise.
+
+    MXNet's backward without ``retain_graph`` frees the graph, and the arrays that graph
+    produced lose their autograd history: later recordings use them as constants, and the
+    gradient stops there without an error (the book's ``train_and_predict_rnn`` carries
+    such a hidden state from batch to batch). Forgetting the node here, when the array is
+    next used, also keeps a new graph from holding the freed one alive.
+    """
+    n = a._node
+    if n is not None and n.res is _FREED:
+        a._node = None
+        return False
+    return True
+
+
 class Const:
     """An input that was not part of the graph (data, labels, constants)."""
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import debug as _debug
-from .._tape import INPLACE_IN_GRAPH, STATE, Const, Node, bump
+from .._tape import _FREED, INPLACE_IN_GRAPH, STATE, Const, Node, bump, live
 from ..base import MinigluonError
 from ..context import Context, check_context, cpu
 from ..ops import elementwise as ew, get_op, shape as shp
@@ -96,10 +96,11 @@ def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
     if len(args) == 1:
         a = args[0]
         out, res = op.forward(a._data)
-        if STATE.recording and a._node is not None:
+        n = a._node
+        if STATE.recording and n is not None and n.res is not _FREED:
             # the common recorded case, written out: one input, already in the graph
             vc = a._vc if op.view else [0]
-            node = Node(op, res, (a._node,), out.shape, out.dtype,
+            node = Node(op, res, (n,), out.shape, out.dtype,
                         (a._vc, vc) if res else None)
             tape = STATE.tape
             if tape is not None:
@@ -113,7 +114,8 @@ def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
         a, b = args
         out, res = op.forward(a._data, b._data)
         na, nb = a._node, b._node
-        if STATE.recording and (na is not None or nb is not None) and not op.view:
+        if STATE.recording and (na is not None or nb is not None) and not op.view and \
+                (na is None or na.res is not _FREED) and (nb is None or nb.res is not _FREED):
             # the common two-input case, written out; data inputs are marked as such
             if na is None:
                 parents, needs = (_const(a), nb), (False, True)
@@ -144,7 +146,7 @@ def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> ND
     needs = []
     for a in args:
         n = a._node
-        if n is None:  # data: recorded for pictures, never differentiated
+        if n is None or not live(a):  # data: recorded for pictures, never differentiated
             parents.append(_const(a))
             needs.append(False)
         else:
@@ -522,7 +524,7 @@ class NDArray:
             return
         key = _index_key(key)
         rec = STATE.recording
-        if rec and self._node is not None:
+        if rec and self._node is not None and live(self):
             raise MinigluonError(INPLACE_IN_GRAPH)
         data = self._data
         if isinstance(value, NDArray):
@@ -538,7 +540,7 @@ class NDArray:
             raise ValueError(f"cannot assign a value of shape {np.shape(v)} to "
                              f"x[{key!r}] of shape {np.shape(data[key])}: {e}") from None
         bump(self._vc)
-        if rec and isinstance(value, NDArray) and value._node is not None:
+        if rec and isinstance(value, NDArray) and value._node is not None and live(value):
             node = Node(shp.SliceAssign(key, data.shape), (value._data.shape,),
                         (value._node,), data.shape, data.dtype)
             self._node = node
@@ -546,7 +548,7 @@ class NDArray:
                 STATE.tape.nodes.append(node)
 
     def _inplace(self, result: NDArray) -> NDArray:
-        if STATE.recording and self._node is not None:
+        if STATE.recording and self._node is not None and live(self):
             raise MinigluonError(INPLACE_IN_GRAPH)
         data = self._data
         r = result._data
