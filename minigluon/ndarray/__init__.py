@@ -20,6 +20,7 @@ from ..context import Context, check_context
 from ..ops import OPS, Op, elementwise as ew, get_op
 from . import random
 from .ndarray import NDArray, _dtype, _scalar, _wrap, as_ndarray, invoke
+from .rnn import RNN  # noqa: F401  (nd.RNN: several arrays in and out)
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "empty", "arange", "zeros_like",
            "ones_like", "full_like", "eye", "linspace", "random", "save", "load",

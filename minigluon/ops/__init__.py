@@ -204,6 +204,7 @@ def _load_builtin() -> None:
         linalg,
         nn,
         reduce,
+        rnn,
         shape,
     )
 
