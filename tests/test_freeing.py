@@ -24,9 +24,9 @@ OUR_ERROR = {
     "retain_then_third": "freed by an earlier backward",
     "grad_on_freed": "freed by an earlier backward",
     "grad_twice": "freed by an earlier backward",
-    "shared_subgraph": "freed by an earlier backward",
+    "shared_subgraph_const": "no inputs in computation graph that require gradients",
     "grad_through_freed": "unreachable from the outputs",
-    "retained_then_freed_by_new": "freed by an earlier backward",
+    "retained_then_freed_by_new": "no inputs in computation graph that require gradients",
     "backward_from_freed_intermediate": "freed by an earlier backward",
     "inplace_on_leaf": "Assigning to NDArrays that are already in a computational graph",
     "create_graph_past_freed": "not in a computational graph",
@@ -34,9 +34,19 @@ OUR_ERROR = {
 }
 
 
+# where minigluon gives values and MXNet 1.9.1 fails with an internal error (a bug:
+# "The any container is empty"); docs/mxnet-semantics.rst lists it
+DIFFERS = {"shared_subgraph": {"x.grad": [4.0, 8.0], "w.grad": [1.0, 4.0]}}  # x: from y1
+
+
 @pytest.mark.parametrize("case", golden.CASES, ids=lambda c: c.__name__)
 def test_matches_mxnet(case):
     name = case.__name__
+    if name in DIFFERS:
+        assert "any container is empty" in str(GOLD[f"{name}/error"])
+        ours = case(mx)
+        assert {k: v.tolist() for k, v in ours.items()} == DIFFERS[name]
+        return
     keys = {k.split("/", 1)[1] for k in GOLD.files if k.startswith(name + "/")}
     if "error" in keys:
         assert str(GOLD[f"{name}/error"]).startswith("MXNetError")

@@ -122,7 +122,8 @@ class RNN(Op):
                        self.bidirectional)
         if params.shape != (n,):
             raise MinigluonError(
-                f"RNN: Shape inconsistent: parameters must be a flat vector of {n} values for mode={self.mode!r}, "
+                f"RNN: Shape inconsistent: parameters must be a flat vector of {n} values "
+                f"for mode={self.mode!r}, "
                 f"num_layers={self.num_layers}, input size {x.shape[2]}, "
                 f"state_size={self.state_size}, bidirectional={self.bidirectional}; got "
                 f"shape {params.shape}")
@@ -354,3 +355,32 @@ class RNN(Op):
                      rng.normal(scale=0.5, size=(4, N, H)),
                      rng.normal(scale=0.5, size=(4, N, H))]))
         return out
+
+
+@register_op
+@frozen_op
+class RNNParamConcat(Op):
+    """y = [ravel(w_1), ravel(w_2), ...] (one flat vector).   VJP: dw_k = g[piece k] reshaped to w_k"""  # noqa: E501
+
+    name = "_rnn_param_concat"
+    inputs = ("*data",)
+    saves = None
+    dim: int = 0
+
+    def forward(self, *ws):
+        if self.dim != 0:
+            raise MinigluonError("_rnn_param_concat joins flattened arrays: dim must be 0")
+        return np.concatenate([w.reshape(-1) for w in ws]), tuple(w.shape for w in ws)
+
+    def vjp(self, res, g):
+        out, off = [], 0
+        for shape in res:
+            n = int(np.prod(shape))
+            out.append(g[off:off + n].reshape(shape))
+            off += n
+        return out
+
+    @classmethod
+    def samples(cls, rng):
+        return [(cls(), [rng.normal(size=(3, 2)), rng.normal(size=(4,)),
+                         rng.normal(size=(2, 2))])]

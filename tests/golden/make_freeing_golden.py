@@ -148,8 +148,23 @@ def grad_twice(mx):
     return {}
 
 
+def shared_subgraph_const(mx):
+    """(d) two heads sharing a subgraph: the first backward frees the shared part, and the
+    second head reaches no variable any more."""
+    nd, ag = mx.nd, mx.autograd
+    x = _x(nd)
+    with ag.record():
+        h = x * x
+        y1 = (h * 2).sum()
+        y2 = (h * 3).sum()
+    y1.backward()
+    y2.backward()
+    return {}
+
+
 def shared_subgraph(mx):
-    """(d) two heads sharing a subgraph: the first backward frees the shared part."""
+    """(d) the same where the second head also uses a live variable w (MXNet 1.9.1 fails
+    with an internal error; minigluon treats h as the constant it became)."""
     nd, ag = mx.nd, mx.autograd
     x = _x(nd)
     w = _x(nd, (3.0, 4.0))
@@ -159,7 +174,7 @@ def shared_subgraph(mx):
         y2 = (h * w).sum()
     y1.backward()
     y2.backward()
-    return {}
+    return {"x.grad": x.grad.asnumpy(), "w.grad": w.grad.asnumpy()}
 
 
 def shared_subgraph_retained(mx):
@@ -360,13 +375,37 @@ def several_heads(mx):
     return {"x.grad": g}
 
 
+def rnn_state_carried(mx):
+    """(b) nd.RNN's final state, carried into the next batch whose loss uses only the
+    output sequence: the state is an output of the previous batch's freed RNN node."""
+    nd, ag = mx.nd, mx.autograd
+    T, N, C, H = 3, 2, 2, 3
+    n = H * C + H * H + 2 * H
+    i = np.arange(n)
+    params = nd.array(0.4 * np.cos(1.3 * i + 0.2))
+    params.attach_grad()
+    x = nd.array(np.sin(np.arange(T * N * C)).reshape(T, N, C))
+    h = nd.zeros((1, N, H))
+    out = {}
+    for b in range(3):
+        with ag.record():
+            y, h = nd.RNN(x, params, h, state_size=H, num_layers=1, mode="rnn_tanh",
+                          state_outputs=True)
+            loss = (y * y).sum()
+        loss.backward()
+        out[f"grad{b}"] = params.grad.asnumpy()
+        out[f"h{b}"] = h.asnumpy()
+    return out
+
+
 CASES = [second_backward, freed_times_live, freed_only, carried_state, retain_then_write,
-         retain_then_add, retain_then_third, grad_on_freed, grad_twice, shared_subgraph,
+         retain_then_add, retain_then_third, grad_on_freed, grad_twice, shared_subgraph_const,
+         shared_subgraph,
          shared_subgraph_retained, freed_with_live_other, grad_through_freed,
          grad_live_past_freed, retained_in_new_graph, retained_then_freed_by_new,
          freed_after_retained, backward_from_freed_intermediate, leaf_survives,
          attach_grad_on_freed, inplace_on_freed, inplace_on_leaf, create_graph_past_freed,
-         several_heads]
+         several_heads, rnn_state_carried]
 
 
 def run(mx, case):
