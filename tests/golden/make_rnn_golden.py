@@ -47,7 +47,18 @@ CASES = {
     "gru_2l_bi": ("GRU", {"hidden_size": 3, "num_layers": 2, "bidirectional": True},
                   (4, 2, 5), False),
     "lstm_f64": ("LSTM", {"hidden_size": 3, "dtype": "float64"}, (3, 2, 4), True),
+    # the book's input: one_hot(tokens, vocab), repeated tokens included
+    "rnn_onehot": ("RNN", {"hidden_size": 6}, (5, 3, 40), True),
+    "lstm_onehot_bi": ("LSTM", {"hidden_size": 4, "bidirectional": True}, (4, 3, 30), True),
 }
+
+
+def make_input(nd, case, dtype):
+    shape = CASES[case][2]
+    if case.endswith(("onehot", "onehot_bi")):
+        tokens = (np.abs(pattern(shape[:2], 0.5)) * 7).astype(int) % shape[2]
+        return nd.one_hot(nd.array(tokens), shape[2], dtype=dtype)
+    return nd.array(pattern(shape, 0.5), dtype=dtype)
 
 
 def pattern(shape, k=0.0):
@@ -71,7 +82,7 @@ def run(mx, case, params_file=None):
     _, kwargs, shape, with_states = CASES[case]
     dtype = kwargs.get("dtype", "float32")
     layer = make(mx, case)
-    x = nd.array(pattern(shape, 0.5), dtype=dtype)
+    x = make_input(nd, case, dtype)
     if params_file is None:
         layer.initialize()
         layer(x)  # finish the deferred initialization
