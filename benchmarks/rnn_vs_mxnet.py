@@ -73,17 +73,16 @@ def _model_and_step(mx, np, cell: str):
                             {"learning_rate": 1e2, "momentum": 0, "wd": 0})
     rng = np.random.RandomState(0)
     corpus = rng.randint(0, VOCAB, size=(64, BATCH, STEPS + 1))
-    params = [p for p in model.collect_params().values()]
     box = {"state": state, "i": 0}
 
-    def grad_clipping(theta=1e-2):
+    def grad_clipping(params, theta):  # d2lzh.grad_clipping
         norm = nd.array([0])
-        for p in params:
-            norm += (p.grad() ** 2).sum()
+        for param in params:
+            norm += (param.grad ** 2).sum()
         norm = norm.sqrt().asscalar()
         if norm > theta:
-            for p in params:
-                p.grad()[:] *= theta / norm
+            for param in params:
+                param.grad[:] *= theta / norm
 
     def step():
         seq = corpus[box["i"] % len(corpus)]
@@ -96,7 +95,7 @@ def _model_and_step(mx, np, cell: str):
             y = Y.T.reshape((-1,))
             ll = loss(output, y).mean()
         ll.backward()
-        grad_clipping()
+        grad_clipping([p.data() for p in model.collect_params().values()], 1e-2)
         trainer.step(1)
         nd.waitall()
         return float(ll.asscalar())

@@ -251,4 +251,23 @@ Traceback (most recent call last):
 minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigluon...
 """,
     ),
+    Difference(
+        topic="A head built on a graph that another head's backward freed",
+        mxnet="``y1.backward()`` frees the part ``y2`` shares with ``y1``; ``y2.backward()`` "
+              "then fails with an internal error (\"The any container is empty\") when "
+              "``y2`` also uses a live variable.",
+        minigluon="the freed part is a constant, as every array of a freed graph is: "
+                  "``y2.backward()`` gives the live variables their gradients "
+                  "(see :doc:`mxnet-semantics`).",
+        tests=("tests/test_freeing.py::test_matches_mxnet",),
+    ),
+    Difference(
+        topic="Recurrent layers' projection, state clipping and sequence lengths",
+        mxnet="``nd.RNN`` and ``gluon.rnn.LSTM`` accept ``projection_size``, LSTM state "
+              "clipping and ``use_sequence_length``.",
+        minigluon="not implemented (the book uses none of them): they raise "
+                  "``NotAvailableError``.",
+        kind="limit",
+        tests=("tests/test_gluon_rnn.py::test_unsupported_options_are_refused",),
+    ),
 )

@@ -9,7 +9,7 @@ import pytest
 
 import minigluon as mx
 from minigluon import autograd, nd
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, NotAvailableError
 from minigluon.gluon import rnn
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "golden"))
@@ -166,3 +166,14 @@ def test_training_carries_state_across_batches():
         loss.backward()
         trainer.step(2)
     assert np.isfinite(layer.l0_h2h_weight.data().asnumpy()).all()
+
+
+def test_unsupported_options_are_refused():
+    with pytest.raises(NotAvailableError, match="projection_size"):
+        rnn.LSTM(4, projection_size=2)
+    with pytest.raises(NotAvailableError, match="state clipping"):
+        rnn.LSTM(4, state_clip_min=-1, state_clip_max=1)
+    x = nd.ones((3, 2, 4))
+    with pytest.raises(NotAvailableError, match="use_sequence_length"):
+        nd.RNN(x, nd.zeros((55,)), nd.zeros((1, 2, 5)), state_size=5, num_layers=1,
+               mode="rnn_tanh", use_sequence_length=True)
