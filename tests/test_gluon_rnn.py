@@ -177,3 +177,13 @@ def test_unsupported_options_are_refused():
     with pytest.raises(NotAvailableError, match="use_sequence_length"):
         nd.RNN(x, nd.zeros((55,)), nd.zeros((1, 2, 5)), state_size=5, num_layers=1,
                mode="rnn_tanh", use_sequence_length=True)
+
+
+def test_begin_state_with_other_functions():
+    layer = rnn.LSTM(3, num_layers=2)
+    ones = layer.begin_state(2, func=nd.ones)
+    assert [s.shape for s in ones] == [(2, 2, 3)] * 2 and ones[0].asnumpy().sum() == 12
+    rand = layer.begin_state(4, func=nd.random.uniform, low=0, high=1)
+    assert [s.shape for s in rand] == [(2, 4, 3)] * 2
+    assert rand[0].dtype == np.float32
+    assert rnn.GRU(3, dtype="float64").begin_state(1)[0].dtype == np.float64

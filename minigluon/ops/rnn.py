@@ -125,7 +125,7 @@ def _sparse_t_times(sp: tuple, g: np.ndarray, ncols: int) -> np.ndarray:
 @register_op
 @frozen_op
 class RNN(Op):
-    """y, h_T[, c_T] = recurrent network over the sequence (rnn_relu/rnn_tanh/lstm/gru).   VJP: back-propagation through time, step T to 1, per layer and direction"""  # noqa: E501
+    """h_t = cell(W_i x_t + b_i + W_h h_{t-1} + b_h), t = 1..T, per layer and direction; y = h_1..h_T [, h_T, c_T].   VJP: through time, t = T..1: da_t = (g_t + W_h^T da_{t+1}) * cell' (and through c_t for an LSTM); dW_i = sum_t da_t x_t^T, dW_h = sum_t da_t h_{t-1}^T, dx_t = W_i^T da_t"""  # noqa: E501
 
     name = "RNN"
     inputs = ("data", "parameters", "state", "state_cell")
@@ -149,8 +149,8 @@ class RNN(Op):
         if self.mode not in MODES:
             raise MinigluonError(f"RNN: mode must be one of {sorted(MODES)}, got {self.mode!r}")
         if x.ndim != 3:
-            raise MinigluonError(f"RNN: data must be 3-D (sequence length, batch, features), got "
-                             f"shape {x.shape}")
+            raise MinigluonError(f"RNN: data must be 3-D (sequence length, batch, "
+                                 f"features), got shape {x.shape}")
         d = 2 if self.bidirectional else 1
         want = (self.num_layers * d, x.shape[1], self.state_size)
         if h0.shape != want:
@@ -164,8 +164,8 @@ class RNN(Op):
         if params.shape != (n,):
             raise MinigluonError(
                 f"RNN: Shape inconsistent: parameters must be a flat vector of {n} values "
-                f"for mode={self.mode!r}, "
-                f"num_layers={self.num_layers}, input size {x.shape[2]}, "
+                f"for mode={self.mode!r}, num_layers={self.num_layers}, input size "
+                f"{x.shape[2]}, "
                 f"state_size={self.state_size}, bidirectional={self.bidirectional}; got "
                 f"shape {params.shape}")
 
