@@ -99,7 +99,7 @@ def test_placeholders_import_but_refuse_use(shim):
     import mxnet as mx
     from mxnet import image
     from mxnet.contrib import text
-    from mxnet.gluon import rnn
+    from mxnet.gluon.contrib import rnn as contrib_rnn
 
     assert repr(image) == "<module 'mxnet.image' (not available in minigluon)>"
     with pytest.raises(NotAvailableError) as e:
@@ -111,8 +111,8 @@ def test_placeholders_import_but_refuse_use(shim):
     assert isinstance(e.value, MXNetError)  # `except mx.base.MXNetError` catches it
     with pytest.raises(NotAvailableError, match=r"^mxnet\.contrib\.text\.embedding\.create "):
         text.embedding.create("glove")
-    with pytest.raises(NotAvailableError, match=r"^mxnet\.gluon\.rnn\.LSTM "):
-        rnn.LSTM(10)
+    with pytest.raises(NotAvailableError, match=r"^mxnet\.gluon\.contrib\.rnn\.Conv2DLSTMCell "):
+        contrib_rnn.Conv2DLSTMCell(10)
     with pytest.raises(NotAvailableError, match=r"^mxnet\.image\.imresize "):
         from mxnet.image import imresize  # noqa: F401
     # without an import, as MXNet's __init__ imports them; aliases are the same module
@@ -148,7 +148,7 @@ def test_install_is_idempotent_and_uninstall_restores(shim):
 
     assert "image" in vars(minigluon)
     compat.uninstall()
-    assert "image" not in vars(minigluon) and "rnn" not in vars(minigluon.gluon)
+    assert "image" not in vars(minigluon) and "contrib" not in vars(minigluon.gluon)
     with pytest.raises(ModuleNotFoundError, match="No module named 'mxnet'"):
         import mxnet  # noqa: F401,F811
     compat.uninstall()  # twice is fine
