@@ -43,9 +43,11 @@ The checks, and exactly when they fire:
     gradient stops there. Conversions under ``autograd.pause()`` or after the
     ``record()`` block are not reported.
 
-Off, the linter costs one test of the module flag :data:`ON` in each function it
-watches (``attach_grad``, ``asnumpy``, ``__array__``, ``__float__``, ``backward``,
-``grad``, ``Trainer.step``); the operators and the backward pass are never touched.
+The checks listen to the core's events (:mod:`minigluon._events`): ``enable()``
+subscribes them, ``disable()`` unsubscribes them. Off, the linter costs one flag test in
+each function that announces an event (``attach_grad``, ``asnumpy``, ``__array__``,
+``__float__``, ``backward``, ``grad``, ``Trainer.step``); the operators and the backward
+pass are never touched.
 
 >>> import warnings
 >>> import minigluon as mx
@@ -69,6 +71,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
+from . import _events
 from ._tape import STATE, Node, _toposort
 
 __all__ = ["LintWarning", "enable", "disable", "enabled", "scope", "ON", "PAGES"]
@@ -79,8 +82,8 @@ def _from_env() -> bool:
         "", "0", "false", "no", "off")
 
 
-#: whether the linter is on; the watched functions test this flag and nothing else
-ON: bool = _from_env()
+#: whether the linter is on (its checks are subscribed to the core's events)
+ON: bool = False
 
 #: the documentation pages the warnings point to (paths in the documentation site)
 PAGES = {
@@ -135,6 +138,8 @@ def _set(on: bool) -> None:
     global ON, _LAST_HEAD
     ON = bool(on)
     _LAST_HEAD = None  # a backward seen before a switch must not inform a later step
+    for event, check in _SUBSCRIPTIONS:
+        (_events.on if ON else _events.off)(event, check)
 
 
 class _CallableModule(types.ModuleType):
@@ -194,7 +199,7 @@ def check_attach_grad(x: Any) -> None:
               "from.",
               "call attach_grad() on the inputs (parameters) before `with "
               "autograd.record():`. To see the gradient an intermediate result receives, "
-              "use mx.autograd.explain(head); to cut the graph on purpose, use .detach().",
+              "use mx.explain.explain(head); to cut the graph on purpose, use .detach().",
               "backprop")
     _VARIABLES[id(x)] = x
 
@@ -320,3 +325,8 @@ def _check_accumulation(leaves: list[Node]) -> None:
         _STEPPED.discard(node)
         if version is not None:
             _VERSION_AT_BACKWARD[node] = version
+
+
+_SUBSCRIPTIONS = (("attach_grad", check_attach_grad), ("to_numpy", check_to_numpy),
+                  ("backward", check_backward), ("grad", check_grad), ("step", check_step))
+_set(_from_env())

@@ -46,7 +46,6 @@ import numpy as np
 
 from . import autograd
 from ._registry import Registry
-from ._tape import bump
 from .base import MinigluonError, NotAvailableError
 from .ndarray import NDArray, zeros
 
@@ -367,9 +366,7 @@ def _write(arr: NDArray, value: np.ndarray) -> None:
 
 def _update_in_place(weight: NDArray, ufunc: Any, value: np.ndarray) -> None:
     """``weight = ufunc(weight, value)`` written into the weight's own buffer."""
-    w = weight._data
-    ufunc(w, value, out=w, casting="unsafe")
-    bump(weight._vc)  # like any in-place write: a graph that saved w would be stale
+    weight._assign_(ufunc, value)  # counted as a write: a graph that saved w is now stale
 
 
 def _clip(x: np.ndarray, bound: Any) -> np.ndarray:

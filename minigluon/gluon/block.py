@@ -464,7 +464,6 @@ class Block:
         --------------------------------------------------------------------
         """
         from .. import autograd
-        from .nn.basic_layers import HybridSequential, Sequential
 
         ran: list[tuple[Block, Any]] = []  # (block, output), as each forward finishes
         fixed: dict[Parameter, str] = {}  # parameter -> how this pass fixed its shape
@@ -475,7 +474,7 @@ class Block:
             ran.append((block, out))
 
         def watch(block: Block) -> None:
-            if not isinstance(block, (Sequential, HybridSequential)):
+            if getattr(block, "_listed_in_summary", True):
                 hooks.append(block.register_forward_hook(record_output))
             if isinstance(block, HybridBlock):
                 # an instance attribute shadows the method until it is popped again

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import debug as _debug, optimizer as opt
+from .. import _events, optimizer as opt
 from ..base import MXNetError
 from ..ndarray.ndarray import NDArray, _wrap
 from .parameter import Parameter, ParameterDict
@@ -105,8 +105,8 @@ class Trainer:
         DeferredInitializationError
             If a parameter still waits for its first forward pass.
         """
-        if _debug.ON:
-            _debug.check_step(self, batch_size, ignore_stale_grad)
+        if _events.ACTIVE:
+            _events.emit("step", self, batch_size, ignore_stale_grad)
         self._optimizer.rescale_grad = self._scale / batch_size
         self._update(ignore_stale_grad)
 

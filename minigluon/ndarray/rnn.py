@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _rng
 from .._tape import STATE
 from ..base import MinigluonError, NotAvailableError
 from ..ops.rnn import RNN as _RNNOp
@@ -51,11 +52,9 @@ def RNN(data: NDArray, parameters: NDArray, state: NDArray, state_cell: NDArray 
     masks = None
     num_layers = int(num_layers)
     if p and STATE.training and num_layers > 1:
-        from .. import random as _random
-
         D = 2 if bidirectional else 1
         shape = (data.shape[0], data.shape[1], D * int(state_size))
-        gen = _random.generator()
+        gen = _rng.generator()
         scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
         masks = tuple(((gen.uniform(size=shape) >= p) * scale).astype(data.dtype)
                       for _ in range(num_layers - 1))

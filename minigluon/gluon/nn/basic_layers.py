@@ -22,6 +22,7 @@ __all__ = ["Sequential", "HybridSequential", "Dense", "Dropout", "Activation", "
 class _Stack:
     """What Sequential and HybridSequential share: children kept in order, by index."""
 
+    _listed_in_summary = False  # Block.summary lists their children, not the containers
     _children: Any
     _prefix: str
 
