@@ -252,7 +252,7 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
 """,
     ),
     Difference(
-        topic="A head built on a graph that another head's backward freed",
+        topic="A head built on a graph freed by the backward of another head",
         mxnet="``y1.backward()`` frees the part ``y2`` shares with ``y1``; ``y2.backward()`` "
               "then fails with an internal error (\"The any container is empty\") when "
               "``y2`` also uses a live variable.",

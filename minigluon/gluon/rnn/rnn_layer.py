@@ -205,16 +205,20 @@ _DOC_ARGS = """
         Number of input features; 0 (the default) infers it from the first input.
     dtype : str
         dtype of the parameters and of the default begin states.
+"""
 
-    Call ``layer(x)`` for the output ``(T, N, D*hidden_size)`` (in ``layout``), or
-    ``layer(x, states)`` for ``(output, new_states)``; ``states`` is the list
-    :meth:`begin_state` makes."""
+_DOC_CALL = """
+    Call ``layer(x)`` for the output, of shape ``(T, N, D * hidden_size)`` in ``layout``
+    (``D = 2`` when bidirectional), or ``layer(x, states)`` for ``(output, new_states)``;
+    ``states`` is the list that :meth:`begin_state` makes.
+"""
 
 
 class RNN(_RNNLayer):
-    __doc__ = """Elman RNN layers: ``h_t = act(W_i x_t + b_i + W_h h_{t-1} + b_h)``, act
-    'relu' (the default) or 'tanh'.
-    """ + _DOC_ARGS
+    __doc__ = """Elman RNN layers: ``h_t = act(W_i x_t + b_i + W_h h_{t-1} + b_h)``.
+
+    ``act`` is 'relu' (the default) or 'tanh'.
+    """ + _DOC_CALL + _DOC_ARGS
 
     def __init__(self, hidden_size: int, num_layers: int = 1, activation: str = "relu",
                  layout: str = "TNC", dropout: float = 0, bidirectional: bool = False,
@@ -232,13 +236,15 @@ class RNN(_RNNLayer):
 
 
 class LSTM(_RNNLayer):
-    __doc__ = """Long short-term memory layers (gates in MXNet's order i, f, c, o)::
+    __doc__ = """Long short-term memory layers.
+
+    The gates, in MXNet's order i, f, c, o::
 
         i, f, o = sigmoid(W_i* x + b_i* + W_h* h + b_h*);  g = tanh(W_ic x + ... )
         c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
 
     States: ``[h, c]``.
-    """ + _DOC_ARGS
+    """ + _DOC_CALL + _DOC_ARGS
 
     def __init__(self, hidden_size: int, num_layers: int = 1, layout: str = "TNC",
                  dropout: float = 0, bidirectional: bool = False, input_size: int = 0,
@@ -261,13 +267,15 @@ class LSTM(_RNNLayer):
 
 
 class GRU(_RNNLayer):
-    __doc__ = """Gated recurrent unit layers (gates in MXNet's order r, z, n)::
+    __doc__ = """Gated recurrent unit layers.
+
+    The gates, in MXNet's order r, z, n::
 
         r = sigmoid(W_ir x + b_ir + W_hr h + b_hr);  z = sigmoid(W_iz x + ... )
         n = tanh(W_in x + b_in + r * (W_hn h + b_hn));  h_t = (1 - z) * n + z * h_{t-1}
 
     The reset gate multiplies the hidden-to-hidden product *with* its bias, as in MXNet.
-    """ + _DOC_ARGS
+    """ + _DOC_CALL + _DOC_ARGS
 
     def __init__(self, hidden_size: int, num_layers: int = 1, layout: str = "TNC",
                  dropout: float = 0, bidirectional: bool = False, input_size: int = 0,
