@@ -262,7 +262,7 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
         tests=("tests/test_freeing.py::test_matches_mxnet",),
     ),
     Difference(
-        topic="Recurrent layers' projection, state clipping and sequence lengths",
+        topic="Projection, state clipping and sequence lengths of recurrent layers",
         mxnet="``nd.RNN`` and ``gluon.rnn.LSTM`` accept ``projection_size``, LSTM state "
               "clipping and ``use_sequence_length``.",
         minigluon="not implemented (the book uses none of them): they raise "
