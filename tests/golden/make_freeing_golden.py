@@ -7,7 +7,7 @@ Run from the repository root with the MXNet venv:
 Made with Apache MXNet 1.9.1 (CPU pip wheel), numpy 1.23.5, Python 3.11, Linux x86_64.
 
 Each case is a function of the framework module ``mx`` (``mxnet`` here, ``minigluon`` in
-tests/test_freeing.py, which imports this file without importing mxnet) returning a dict
+tests/core/test_freeing.py, which imports this file without importing mxnet) returning a dict
 of NumPy arrays. A case that raises is recorded as ``"<case>/error"`` holding the
 exception's class name and the first line of its message; the test then checks that
 minigluon raises too (its messages differ: docs/mxnet-semantics.rst lists them).

@@ -13,7 +13,7 @@ from ... import autograd, ndarray as nd
 from ...base import MXNetError
 from ...ndarray.ndarray import NDArray
 from ..block import Block, HybridBlock
-from ..parameter import _indent
+from ..utils import _indent
 
 __all__ = ["Sequential", "HybridSequential", "Dense", "Dropout", "Activation", "LeakyReLU",
            "Flatten", "Lambda", "HybridLambda", "Embedding"]

@@ -1,0 +1,277 @@
+"""Convolution, pooling and batch norm (operators and Gluon layers) against MXNet 1.9.1.
+
+The programs live in tests/golden/make_conv_golden.py and take the framework module as an
+argument; tests/golden/conv.npz holds their results under MXNet (regenerate with
+``~/mxnet-oracle/bin/python tests/golden/make_conv_golden.py``). Here they run with
+minigluon and must agree in float64 to 1e-6 relative. Gradients of the operators against
+finite differences are checked by test_ops_registry.py (their ``samples``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import autograd, gluon, nd
+from minigluon.base import MXNetError, NotAvailableError
+from minigluon.gluon import nn
+from minigluon.testing import check_grad
+
+GOLDEN = Path(__file__).parents[1] / "golden"
+RTOL, ATOL = 1e-6, 1e-9
+
+
+def _load_programs():
+    spec = importlib.util.spec_from_file_location("conv_golden",
+                                                  GOLDEN / "make_conv_golden.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # defines the programs; imports no mxnet
+    return mod
+
+
+programs = _load_programs()
+PROGRAMS = {p.__name__: p for p in programs.PROGRAMS}
+
+
+@pytest.fixture(scope="module")
+def golden():
+    grouped: dict[str, dict[str, np.ndarray]] = {}
+    with np.load(GOLDEN / "conv.npz", allow_pickle=False) as npz:
+        for key in npz.files:
+            prog, _, name = key.partition("/")
+            grouped.setdefault(prog, {})[name] = npz[key]
+    return grouped
+
+
+def test_golden_file_matches_programs(golden):
+    assert set(golden) - {"__meta__"} == set(PROGRAMS), "re-run make_conv_golden.py"
+    assert str(golden["__meta__"]["mxnet_version"]) == "1.9.1"
+
+
+@pytest.mark.parametrize("name", list(PROGRAMS))
+def test_against_mxnet(name, golden):
+    gluon.reset_name_counters()
+    want = golden[name]
+    got = {k: np.asarray(v) for k, v in PROGRAMS[name](mx).items()}
+    assert set(got) == set(want)
+    for key in sorted(want):
+        g, w = got[key], want[key]
+        assert g.shape == w.shape, key
+        if w.dtype.kind == "U":
+            assert g.tolist() == w.tolist(), key
+        else:
+            assert g.dtype == w.dtype, key
+            np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL, err_msg=key)
+
+
+# ---- operators: a few facts spelled out ---------------------------------------------------
+
+def test_convolution_by_hand():
+    x = nd.arange(16).reshape((1, 1, 4, 4))
+    w = nd.array([[[[1, 0], [0, -1]]]])
+    y = nd.Convolution(x, w, nd.array([10]), kernel=(2, 2), num_filter=1)
+    np.testing.assert_array_equal(y.asnumpy(), np.full((1, 1, 3, 3), 5.0))
+    assert y.dtype == np.float32
+
+
+def test_grouped_convolution_is_separate_convolutions():
+    x = nd.array(programs.pattern((2, 4, 5, 5)))
+    w = nd.array(programs.pattern((6, 2, 3, 3), 1.0))
+    y = nd.Convolution(x, w, kernel=(3, 3), num_filter=6, num_group=2, no_bias=True)
+    halves = [nd.Convolution(x[:, 2 * i:2 * i + 2], w[3 * i:3 * i + 3], kernel=(3, 3),
+                             num_filter=3, no_bias=True) for i in range(2)]
+    np.testing.assert_allclose(y.asnumpy(), nd.concat(*halves, dim=1).asnumpy(), rtol=1e-6)
+
+
+def test_pooling_full_convention_and_divisor():
+    x = nd.arange(1, 10, dtype="float64").reshape((1, 1, 3, 3))
+    full = nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type="avg",
+                      pooling_convention="full")
+    # the last window sticks out of the input: MXNet divides by the part inside the
+    # (here empty) padding, i.e. the in-input count
+    np.testing.assert_allclose(full.asnumpy()[0, 0], [[3.0, 4.5], [7.5, 9.0]])
+    valid = nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type="avg")
+    assert valid.shape == (1, 1, 1, 1)
+    excl = nd.Pooling(x, kernel=(3, 3), pad=(1, 1), pool_type="avg", count_include_pad=False)
+    incl = nd.Pooling(x, kernel=(3, 3), pad=(1, 1), pool_type="avg")
+    assert excl.asnumpy()[0, 0, 0, 0] == 3.0  # (1 + 2 + 4 + 5) / 4
+    assert incl.asnumpy()[0, 0, 0, 0] == 12.0 / 9
+
+
+def test_max_pool_gradient_goes_to_first_maximum():
+    x = nd.array([[[[2.0, 2.0], [2.0, 1.0]]]])
+    x.attach_grad()
+    with autograd.record():
+        y = nd.Pooling(x, kernel=(2, 2), pool_type="max")
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy()[0, 0], [[1, 0], [0, 0]])
+
+
+def test_global_pool_ignores_kernel_and_keeps_dtype():
+    x = nd.array(programs.pattern((2, 3, 4, 5)), dtype="float32")
+    y = nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type="avg", global_pool=True)
+    assert y.shape == (2, 3, 1, 1) and y.dtype == np.float32
+    np.testing.assert_allclose(y.asnumpy()[..., 0, 0], x.asnumpy().mean(axis=(2, 3)),
+                               rtol=1e-6)
+
+
+def test_batch_norm_updates_moving_stats_on_backward_only():
+    x = nd.array([[1.0, 2.0], [3.0, 6.0]])
+    gamma, beta = nd.ones(2), nd.zeros(2)
+    mean, var = nd.zeros(2), nd.ones(2)
+    x.attach_grad()
+    with autograd.record():
+        y = nd.BatchNorm(x, gamma, beta, mean, var, fix_gamma=False, momentum=0.5)
+    np.testing.assert_array_equal(mean.asnumpy(), [0, 0])  # not yet
+    y.backward()
+    np.testing.assert_allclose(mean.asnumpy(), [1.0, 2.0])  # 0.5 * 0 + 0.5 * [2, 4]
+    np.testing.assert_allclose(var.asnumpy(), [1.0, 2.5])   # 0.5 * 1 + 0.5 * [1, 4]
+    # prediction mode: the moving statistics, nothing updated
+    y = nd.BatchNorm(x, gamma, beta, mean, var, fix_gamma=False, eps=0)
+    np.testing.assert_allclose(y.asnumpy(), (x.asnumpy() - [1, 2]) / np.sqrt([1, 2.5]),
+                               rtol=1e-6)
+    np.testing.assert_allclose(mean.asnumpy(), [1.0, 2.0])
+
+
+def test_batch_norm_fix_gamma_leaves_gamma_alone():
+    gamma = nd.array([3.0, 4.0])
+    gamma.attach_grad()
+    x = nd.array([[1.0, 2.0], [3.0, 6.0]])
+    with autograd.record():
+        y = nd.BatchNorm(x, gamma, nd.zeros(2), nd.zeros(2), nd.ones(2), eps=0)
+    y.backward()
+    np.testing.assert_allclose(y.asnumpy(), [[-1, -1], [1, 1]], rtol=1e-6)
+    np.testing.assert_array_equal(gamma.asnumpy(), [3, 4])  # MXNet may write 1 here
+    np.testing.assert_array_equal(gamma.grad.asnumpy(), [0, 0])
+
+
+def test_conv_pool_bn_chain_gradient():
+    w = programs.pattern((3, 2, 3, 3), 0.5)
+
+    def net(x, w, gamma, beta):
+        h = nd.Convolution(x, w, kernel=(3, 3), num_filter=3, pad=(1, 1), no_bias=True)
+        with autograd.train_mode():  # batch statistics also for the finite differences
+            h = nd.BatchNorm(h, gamma, beta, nd.zeros(3, dtype="float64"),
+                             nd.ones(3, dtype="float64"), fix_gamma=False)
+        return nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="avg")
+
+    rep = check_grad(net, [programs.pattern((2, 2, 4, 4)), w, [1.0, 2.0, 0.5],
+                           [0.1, 0.0, -0.2]])
+    assert rep.ok, rep
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: nd.Convolution(nd.ones((1, 2, 5, 5)), nd.ones((3, 3, 3, 3)), kernel=(3, 3),
+                            num_filter=3, no_bias=True),
+     MXNetError, r"weight has shape \(3, 3, 3, 3\), expected \(3, 2, 3, 3\)"),
+    (lambda: nd.Convolution(nd.ones((1, 1, 2, 2)), nd.ones((1, 1, 3, 3)), kernel=(3, 3),
+                            num_filter=1, no_bias=True),
+     MXNetError, r"kernel \(3, 3\) with dilate \(1, 1\) does not fit in the input \(2, 2\)"),
+    (lambda: nd.Convolution(nd.ones((1, 1, 5, 5)), nd.ones((1, 1, 3, 3)), kernel=(3, 3),
+                            num_filter=1, no_bias=True, layout="NHWC"),
+     NotAvailableError, r"layout='NHWC' is not available in minigluon"),
+    (lambda: nd.Convolution(nd.ones((1, 1, 5)), nd.ones((1, 1, 3, 3)), kernel=(3, 3),
+                            num_filter=1, no_bias=True),
+     MXNetError, r"the input has shape \(1, 1, 5\), but a 2-D kernel needs 4-D input"),
+    (lambda: nd.Pooling(nd.ones((1, 1, 4, 4))),
+     MXNetError, r"Pooling needs kernel= unless global_pool=True"),
+    (lambda: nd.Pooling(nd.ones((1, 1, 2, 2)), kernel=(3, 3)),
+     MXNetError, r"kernel \(3, 3\) is larger than the input \(2, 2\) padded by \(0, 0\)"),
+    (lambda: nd.Pooling(nd.ones((1, 1, 4, 4)), kernel=(2, 2), pool_type="lp"),
+     NotAvailableError, r"pool_type='lp' is not available"),
+    (lambda: nd.BatchNorm(nd.ones((2, 3)), nd.ones(2), nd.zeros(3), nd.zeros(3), nd.ones(3)),
+     MXNetError, r"gamma has shape \(2,\), expected \(3,\) for 3 channels on axis 1"),
+])
+def test_clear_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# ---- layers -------------------------------------------------------------------------------
+
+def test_lenet_shapes_with_deferred_init():
+    gluon.reset_name_counters()
+    net = nn.Sequential()
+    net.add(nn.Conv2D(channels=6, kernel_size=5, activation="sigmoid"),
+            nn.MaxPool2D(pool_size=2, strides=2),
+            nn.Conv2D(channels=16, kernel_size=5, activation="sigmoid"),
+            nn.MaxPool2D(pool_size=2, strides=2),
+            nn.Dense(120, activation="sigmoid"), nn.Dense(84, activation="sigmoid"),
+            nn.Dense(10))
+    assert net[0].weight.shape == (6, 0, 5, 5)
+    net.initialize()
+    X = nd.random.uniform(shape=(1, 1, 28, 28))
+    shapes = []
+    for layer in net:
+        X = layer(X)
+        shapes.append((layer.name, X.shape))
+    assert shapes == [("conv0", (1, 6, 24, 24)), ("pool0", (1, 6, 12, 12)),
+                      ("conv1", (1, 16, 8, 8)), ("pool1", (1, 16, 4, 4)),
+                      ("dense0", (1, 120)), ("dense1", (1, 84)), ("dense2", (1, 10))]
+    assert net[0].weight.name == "conv0_weight" and net[2].bias.shape == (16,)
+    assert repr(net[2]) == \
+        "Conv2D(6 -> 16, kernel_size=(5, 5), stride=(1, 1), Activation(sigmoid))"
+
+
+def test_batchnorm_layer_params_and_running_stats():
+    gluon.reset_name_counters()
+    bn = nn.BatchNorm(momentum=0.5)
+    bn.initialize()
+    names = list(bn.collect_params().keys())
+    assert names == ["batchnorm0_gamma", "batchnorm0_beta", "batchnorm0_running_mean",
+                     "batchnorm0_running_var"]
+    assert [p.grad_req for p in bn.collect_params().values()] == \
+        ["write", "write", "null", "null"]
+    x = nd.array([[[[1.0]], [[4.0]]], [[[3.0]], [[8.0]]]])  # (2, 2, 1, 1)
+    with autograd.record():
+        y = bn(x)
+    y.backward()
+    np.testing.assert_allclose(bn.running_mean.data().asnumpy(), [1.0, 3.0])
+    np.testing.assert_allclose(bn.running_var.data().asnumpy(), [1.0, 2.5])
+    np.testing.assert_allclose(bn(x).asnumpy()[:, :, 0, 0],
+                               (x.asnumpy()[:, :, 0, 0] - [1, 3]) / np.sqrt(
+                                   np.array([1, 2.5]) + 1e-5), rtol=1e-5)
+    assert repr(bn) == ("BatchNorm(axis=1, eps=1e-05, momentum=0.5, fix_gamma=False, "
+                        "use_global_stats=False, in_channels=2)")
+
+
+def test_small_cnn_trains():
+    """A conv net with batch norm learns which half of an image is brighter, and predicts
+    well in prediction mode (with the running statistics the backward passes kept)."""
+    mx.random.seed(1)
+    net = nn.Sequential()
+    net.add(nn.Conv2D(4, kernel_size=3, padding=1), nn.BatchNorm(), nn.Activation("relu"),
+            nn.MaxPool2D(), nn.Conv2D(8, kernel_size=3), nn.GlobalAvgPool2D(), nn.Dense(2))
+    net.initialize(mx.init.Xavier())
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(32, 1, 8, 8)).astype(np.float32)
+    y = (X[:, 0, :4].mean(axis=(1, 2)) > X[:, 0, 4:].mean(axis=(1, 2))).astype(np.float32)
+    X, y = nd.array(X), nd.array(y)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    losses = []
+    for _ in range(40):
+        with autograd.record():
+            ell = loss(net(X), y)
+        ell.backward()
+        trainer.step(32)
+        losses.append(ell.mean().asscalar())
+    assert losses[-1] < 0.3 * losses[0]
+    assert (net(X).argmax(axis=1) == y).mean().asscalar() >= 0.9
+
+
+def test_layer_errors():
+    with pytest.raises(NotAvailableError, match="layout 'NHWC' is not available"):
+        nn.Conv2D(3, 3, layout="NHWC")
+    net = nn.Conv2D(3, 3, in_channels=2)
+    net.initialize()
+    with pytest.raises(MXNetError, match=r"the input is float64 but the parameters are "
+                                         r"float32.*net.cast\('float64'\)"):
+        net(nd.ones((1, 2, 5, 5), dtype="float64"))
+    with pytest.raises(MXNetError, match=r"Conv2D expects 4-D input in layout NCHW, got "
+                                         r"shape \(2, 5, 5\)"):
+        net(nd.ones((2, 5, 5)))
