@@ -342,4 +342,23 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
 (1, 2)
 """,
     ),
+    Difference(
+        topic="A head built on a graph freed by the backward of another head",
+        mxnet="``y1.backward()`` frees the part ``y2`` shares with ``y1``; ``y2.backward()`` "
+              "then fails with an internal error (\"The any container is empty\") when "
+              "``y2`` also uses a live variable.",
+        minigluon="the freed part is a constant, as every array of a freed graph is: "
+                  "``y2.backward()`` gives the live variables their gradients "
+                  "(see :doc:`mxnet-semantics`).",
+        tests=("tests/core/test_freeing.py::test_matches_mxnet",),
+    ),
+    Difference(
+        topic="Projection, state clipping and sequence lengths of recurrent layers",
+        mxnet="``nd.RNN`` and ``gluon.rnn.LSTM`` accept ``projection_size``, LSTM state "
+              "clipping and ``use_sequence_length``.",
+        minigluon="not implemented (the book uses none of them): they raise "
+                  "``NotAvailableError``.",
+        kind="limit",
+        tests=("tests/gluon/test_gluon_rnn.py::test_unsupported_options_are_refused",),
+    ),
 )

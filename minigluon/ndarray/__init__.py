@@ -22,6 +22,7 @@ from ..ops import OPS, Op, elementwise as ew, get_op, set_invoker
 from . import random
 from .ndarray import NDArray, _dtype, _scalar, _wrap, _write_out, as_ndarray, invoke
 from .nn import BatchNorm, Convolution, Pooling  # noqa: F401 (nd.Convolution ...)
+from .rnn import RNN  # noqa: F401  (nd.RNN: several arrays in and out)
 from .sequence import SequenceLast, SequenceMask, SequenceReverse  # noqa: F401
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "empty", "arange", "zeros_like",

@@ -248,6 +248,7 @@ def _load_builtin() -> None:
         nn,
         norm,
         reduce,
+        rnn,
         sequence,
         shape,
         sort,
