@@ -11,10 +11,11 @@ repository. Each section's code cells are joined into one script and run with
 unless ``--scratch``), with shortened training: ``num_epochs`` is set to 1 right after the
 book sets it (``pred_period`` too), and shell or notebook magic lines (``!pip``,
 ``%matplotlib``) are skipped. The data are small stand-ins of the book's formats, made
-here: Fashion-MNIST as IDX files of 512 images (read with ``MINIGLUON_DATA`` and
-``MINIGLUON_VERIFY_SHA1=0``), IMDb reviews, GloVe files, plus the book's own ``data/`` and
-``img/`` folders. Nothing is downloaded: a section that needs a data set made by a
-download (Pikachu, VOC2012, the hot-dog images, CIFAR-10) is reported as needing data.
+here: Fashion-MNIST as IDX files of 256 training and 128 test images (read with
+``MINIGLUON_DATA`` and ``MINIGLUON_VERIFY_SHA1=0``), IMDb reviews, GloVe files, plus the
+book's own ``data/`` and ``img/`` folders. Nothing is downloaded: a section that needs a
+data set made by a download (Pikachu, VOC2012, the hot-dog images, CIFAR-10) is
+reported as needing data.
 
 Status of a section: ``runs`` (the script ends without an error), ``fails`` (the last
 line of the error is kept), ``needs data`` (it tried to download), ``needs GPU``,
@@ -89,7 +90,7 @@ def code_cells(md: str) -> str:
     return "\n".join(lines) + "\n" if cells else ""
 
 
-def idx_files(folder: Path, n_train: int = 512, n_test: int = 256) -> None:
+def idx_files(folder: Path, n_train: int = 256, n_test: int = 128) -> None:
     """Fashion-MNIST's four IDX files, gzipped, with random images and labels."""
     rng = random.Random(0)
     folder.mkdir(parents=True, exist_ok=True)
