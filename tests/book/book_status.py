@@ -80,7 +80,8 @@ def code_cells(md: str) -> str:
             lines.append(line)
             m = re.match(r"(\s*)(.*\bnum_epochs\b.*)=", line)
             if m and "==" not in line and not line.strip().startswith(("def", "#")) \
-                    and "(" not in m.group(2) and not line.rstrip().endswith(("(", ",", "\\")):
+                    and "(" not in line and ")" not in line \
+                    and not line.rstrip().endswith(("(", ",", "\\", ":")):
                 names = [n.strip() for n in m.group(2).split(",")]
                 if "num_epochs" in names:
                     lines.append(f"{m.group(1)}num_epochs = 1")
