@@ -9,6 +9,7 @@ the links in the sidebar.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -44,8 +45,24 @@ class TranslateGenerated(SphinxTransform):
                 text.parent.replace(text, nodes.Text(words[str(text)]))
 
 
+def _fix_chinese_stemmer(app: Any, exc: BaseException | None) -> None:
+    """Sphinx 9.0's Chinese search ships the English stemmer (for Latin words) but ends
+    ``language_data.js`` with ``window.Stemmer = ChineseStemmer;``, a name nothing defines:
+    every page then logs a ReferenceError and search stems no Latin word. Point it at the
+    stemmer that is there."""
+    if exc is not None or app.builder.format != "html":
+        return
+    path = Path(app.outdir) / "_static" / "language_data.js"
+    if path.is_file():
+        js = path.read_text(encoding="utf-8")
+        if "ChineseStemmer" in js and "EnglishStemmer" in js:
+            path.write_text(js.replace("window.Stemmer = ChineseStemmer;",
+                                       "window.Stemmer = EnglishStemmer;"), encoding="utf-8")
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("language_switch", {}, "html")
     app.add_transform(TranslateGenerated)
+    app.connect("build-finished", _fix_chinese_stemmer)
     app.connect("html-page-context", _context)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
