@@ -273,11 +273,14 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
     Difference(
         topic="GPUs",
         mxnet="``ctx=mx.gpu()`` puts arrays on a GPU.",
-        minigluon="CPU only: ``mx.gpu()`` exists and ``mx.context.num_gpus()`` is 0, so the "
-                  "book's ``try_gpu()`` falls back to the CPU; an array on a GPU is "
-                  "refused with an error that says so.",
+        minigluon="No real GPU: an array on ``mx.gpu()`` raises ``MXNetError`` as MXNet "
+                  "built without CUDA does, so the book's ``try_gpu()`` falls back to the "
+                  "CPU. With ``MINIGLUON_GPUS=N`` (or ``mx.context.simulate_gpus(N)``), "
+                  "``mx.gpu(0..N-1)`` are simulated devices: arrays in host memory, kept "
+                  "apart as real devices (no operator mixes them, copies are explicit).",
         kind="limit",
-        tests=(_IO + "test_gpu_context_is_refused_with_advice",),
+        tests=(_IO + "test_gpu_context_is_refused_with_advice",
+               "tests/gluon/test_devices.py::test_simulated_gpus_are_kept_apart"),
     ),
     Difference(
         topic="The symbolic API",

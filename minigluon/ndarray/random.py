@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _rng as _random
 from ..context import check_context
-from .ndarray import NDArray, _dtype, _wrap
+from .ndarray import NDArray, _dtype, _place, _wrap
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
@@ -21,12 +21,12 @@ def _shape(shape: Any) -> tuple[int, ...]:
 
 
 def _finish(values: Any, dtype: Any, out: NDArray | None, ctx: Any = None) -> NDArray:
-    check_context(ctx)
+    ctx = check_context(ctx, "_random")
     arr = np.asarray(values, dtype=_dtype(dtype or "float32"))
     if out is not None:
         out[:] = arr
         return out
-    return _wrap(arr, None)
+    return _place(_wrap(arr, None), ctx)
 
 
 def _params(loc: Any, shape: Any) -> tuple[Any, tuple[int, ...]]:
