@@ -419,6 +419,8 @@ class Parameter:
 
     def _reduce(self) -> NDArray:
         """The value on the CPU, averaged over the devices as MXNet does (what is saved)."""
+        if self._data is None:
+            self.data()  # raises the error that says why there is no value
         lst = self._data_list
         if len(lst) == 1:
             return _wrap(lst[0]._data.copy(), None)

@@ -207,6 +207,7 @@ def test_chapter8_multi_gpu_code_runs_on_two_simulated_gpus():
     losses = [float(v) for v in re.findall(r"^epoch \d, loss (\S+)$", out, re.M)]
     assert len(losses) == 3 and losses[-1] < losses[0]
     assert "copies equal after training: True" in out
+    assert "copied to: gpu(0) -> cpu(0)" in out
     env["MINIGLUON_GPUS"] = "0"
     res = subprocess.run([sys.executable, "-m", "minigluon.compat", script], env=env,
                          capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -76,3 +76,26 @@ for epoch in range(1, 4):
     print('epoch %d, loss %.4f' % (epoch, total / 64))
 w0, w1 = (net[0].weight.data(c).asnumpy() for c in ctx)
 print('copies equal after training:', bool((w0 == w1).all()))
+
+# ---- auto-parallelism: work on two GPUs, then copies to the CPU -----------------------
+
+
+def run(x):
+    return [nd.dot(x, x) for _ in range(5)]
+
+
+x_gpu1 = nd.random.uniform(shape=(40, 40), ctx=mx.gpu(0))
+x_gpu2 = nd.random.uniform(shape=(40, 40), ctx=mx.gpu(1))
+run(x_gpu1)
+run(x_gpu2)
+nd.waitall()
+
+
+def copy_to_cpu(x):
+    return [y.copyto(mx.cpu()) for y in x]
+
+
+y = run(x_gpu1)
+y_cpu = copy_to_cpu(y)
+nd.waitall()
+print('copied to:', y[0].context, '->', y_cpu[0].context)
