@@ -59,6 +59,9 @@ def test_context_basics():
         assert nd.ones(2).context == mx.cpu(1)
         assert nd.random.normal(shape=2).context == mx.cpu(1)
     assert mx.current_context() == mx.cpu() and nd.ones(2).context == mx.cpu()
+    lo = nd.zeros(2, ctx=mx.cpu(1))
+    assert nd.random.uniform(lo, lo + 1).context == mx.cpu(1)  # MXNet: the parameters' device
+    assert nd.random.normal(lo, lo + 1).context == mx.cpu(1)
 
 
 def test_cpu_ids_mix_as_mxnet_and_copies_are_recorded():
