@@ -399,6 +399,10 @@ class Parameter:
             return
         for a in self._data_list:
             a[:] = data
+        tr = self._trainer
+        if tr is not None and getattr(tr, "_kv_initialized", False) and \
+                tr._update_on_kvstore:
+            tr._reset_kvstore()  # the store's copy of the weight is stale now, as in MXNet
 
     def zero_grad(self) -> None:
         """Set the gradient to 0 (nothing happens without data or with grad_req='null')."""

@@ -184,6 +184,13 @@ class Trainer:
                                             for _ in contexts[1:]]
         self._kv_initialized = True
 
+    def _reset_kvstore(self) -> None:
+        """Forget the store (a weight was set from outside): the next step makes a new
+        one from the current weights, with a fresh updater, as MXNet does."""
+        self._kv_initialized = False
+        self._kvstore = None
+        self._updater = opt.get_updater(self._optimizer)
+
     def _allreduce_grads(self) -> None:
         store = self._kvstore
         if store is None:

@@ -33,7 +33,7 @@ def gpus():
     mx.context.simulate_gpus(0)
 
 
-@pytest.mark.parametrize("program", ["kvstore", "params", "trainer"])
+@pytest.mark.parametrize("program", ["kvstore", "params", "trainer", "set_data"])
 def test_matches_mxnet_on_two_cpu_contexts(program):
     mod = _programs()
     golden = np.load(os.path.join(GOLDEN, "devices.npz"))

@@ -119,8 +119,33 @@ def trainer_steps(mx):
     return out
 
 
+def set_data_resets_store(mx):
+    """set_data on a parameter updated on the kvstore: the store restarts from the new
+    weights with fresh optimizer states (momentum forgotten for every parameter)."""
+    nd, ag = mx.nd, mx.autograd
+    ctxs = [mx.cpu(0), mx.cpu(1)]
+    net = mx.gluon.nn.Dense(1, in_units=2)
+    net.initialize(mx.init.One(), ctx=ctxs)
+    tr = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.9})
+
+    def step():
+        xs = [nd.array(pattern((1, 2), i), ctx=c) for i, c in enumerate(ctxs)]
+        with ag.record():
+            ls = [net(x).sum() for x in xs]
+        for loss in ls:
+            loss.backward()
+        tr.step(1)
+
+    step()
+    step()
+    net.weight.set_data(nd.array([[5, 6]]))
+    step()
+    return {f"{n}{i}": p.data(c).asnumpy() for n, p in (("w", net.weight), ("b", net.bias))
+            for i, c in enumerate(ctxs)}
+
+
 PROGRAMS = {"kvstore": kvstore_sums, "params": multi_context_params,
-            "trainer": trainer_steps}
+            "trainer": trainer_steps, "set_data": set_data_resets_store}
 
 
 def main():
