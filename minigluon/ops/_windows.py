@@ -10,8 +10,8 @@ call on a whole (N, C, *out) block:
   product per layer; its backward does one product for the weight's gradient, one for
   the columns' gradient (written into the same buffer), and adds each offset's columns
   back onto its strided slice of the input's gradient (col2im);
-- max pooling keeps a running maximum and the offset it came from (the argmax, one byte
-  per output), so its backward adds ``g`` where ``arg == k`` without searching again;
+- max pooling keeps a running maximum; its backward sends ``g`` where the input equals
+  the maximum (the first such offset only), without searching windows again;
 - average and sum pooling add the K slices; backward adds the share of ``g`` to each;
 - batch normalization takes the sums of x and of x*x in one pass over x.
 
@@ -45,27 +45,44 @@ def offsets(kernel: Shape) -> list[tuple[int, ...]]:
 # ---- convolution ------------------------------------------------------------------------
 
 
-def conv_forward(xp: np.ndarray, w: np.ndarray, groups: int, stride: Shape, dilate: Shape,
-                 out: Shape) -> np.ndarray:
-    """y[n, f, o] = sum over c, k of w[f, c, k] xp[n, c, o * stride + k * dilate], for
-    the padded input ``xp``; with ``groups``, filter block g sees channel block g.
-
-    The im2col buffer is laid out (N, G, C/G * K, P) so that ``w`` (G, F/G, C/G * K) times
-    it is a batch of N*G products whose results are already (N, F, P), i.e. NCHW: no
-    transpose of the output. Measured against one big (F, CK) x (CK, N*P) product
-    followed by the (F, N, P) -> (N, F, P) transpose, and against (N*P, CK) x (CK, F):
-    this was as fast or faster on every layer of LeNet and ResNet-18 tried, because the
-    output copy costs as much as the smaller products lose.
-    """
+def im2col(xp: np.ndarray, kernel: Shape, stride: Shape, dilate: Shape, out: Shape
+           ) -> np.ndarray:
+    """The one im2col buffer of the padded input ``xp``, laid out (C, *kernel, N, *out):
+    row (c, k) holds what offset k of channel c reads at every output pixel of every
+    sample. Filled by K strided copies (each (C, N, *out) at once, its innermost run
+    contiguous when the stride is 1); copying a 6-D ``sliding_window_view`` in one
+    reshape measured up to twice slower on the early, wide layers."""
     n, c = xp.shape[:2]
-    f, kernel = w.shape[0], w.shape[2:]
-    p = math.prod(out)
-    cols = np.empty((n, c) + tuple(kernel) + tuple(out), dtype=np.result_type(xp, w))
-    for k in offsets(kernel):  # K copies of a strided slice: the one im2col buffer
-        cols[(slice(None), slice(None)) + k] = tap(xp, k, stride, dilate, out)
-    cols = cols.reshape(n, groups, -1, p)
-    y = w.reshape(groups, f // groups, -1) @ cols  # (N, G, F/G, P)
-    return y.reshape((n, f) + tuple(out))
+    cols = np.empty((c,) + tuple(kernel) + (n,) + tuple(out), dtype=xp.dtype)
+    xt = xp.transpose((1, 0) + tuple(range(2, xp.ndim)))  # (C, N, *spatial), a view
+    for k in offsets(kernel):
+        cols[(slice(None),) + k] = tap(xt, k, stride, dilate, out)
+    return cols
+
+
+def conv_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: int,
+                 stride: Shape, dilate: Shape, out: Shape) -> np.ndarray:
+    """y[n, f, o] = sum over c, k of w[f, c, k] xp[n, c, o * stride + k * dilate] + b[f],
+    for the padded input ``xp``; with ``groups``, filter block g sees channel block g.
+
+    ONE matrix product per layer (per group): w (F, CK) times the im2col buffer (CK, N*P),
+    then one copy from (F, N, P) to NCHW that also adds the bias. Measured against N
+    per-sample products (N, CK, P) whose result is NCHW already: equal on LeNet's
+    layers, and up to 25% faster on ResNet's late layers, where P is small and the
+    per-sample products are too thin for BLAS.
+    """
+    n, f = xp.shape[0], w.shape[0]
+    cols = im2col(xp, tuple(w.shape[2:]), stride, dilate, out)
+    cols2 = cols.reshape(groups, -1, n * math.prod(out))  # (G, C/G * K, N*P)
+    y = w.reshape(groups, f // groups, -1) @ cols2  # (G, F/G, N*P)
+    del cols, cols2  # the largest buffer of the layer: free it before the output exists
+    yt = y.reshape(f, n, -1).transpose(1, 0, 2)  # (N, F, P), a view
+    res = np.empty(yt.shape, dtype=y.dtype)
+    if b is None:
+        np.copyto(res, yt)
+    else:
+        np.add(yt, b.reshape(f, 1).astype(y.dtype, copy=False), out=res)
+    return res.reshape((n, f) + tuple(out))
 
 
 def conv_backward(xp: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stride: Shape,
@@ -73,27 +90,23 @@ def conv_backward(xp: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, str
     """(gradient of the padded input or None, gradient of the weight) of
     :func:`conv_forward` for the output gradient ``g`` (N, F, *out).
 
-    Here the im2col buffer is rebuilt (keeping the forward's would hold K times the
-    input until backward) in the layout (G, C/G * K, N*P), so that the weight's gradient
-    is ONE product ``g (F, N*P) x cols^T`` summing over the batch inside BLAS (per-sample
-    products would each need an (F, CK) temporary and an addition), and the columns'
-    gradient ``w^T g`` is one product written into the same buffer, which is dead by
-    then. col2im then adds each offset's rows onto a strided slice of the result: K
-    vectorized additions, no scatter.
+    The im2col buffer is rebuilt (keeping the forward's would hold K times the input
+    until backward, as MXNet does not either). The weight's gradient is ONE product
+    ``g (F, N*P) x cols^T`` that sums over the batch inside BLAS (per-sample products
+    would each need an (F, CK) temporary and an addition); the columns' gradient
+    ``w^T g`` is one product written into the same buffer, dead by then. col2im then
+    adds each offset's rows onto a strided slice of the result: K vectorized additions,
+    no scatter.
     """
     n, c = xp.shape[:2]
     f, kernel = w.shape[0], tuple(w.shape[2:])
     out = tuple(g.shape[2:])
     fg = f // groups
-    cols = np.empty((c,) + kernel + (n,) + out, dtype=np.result_type(xp, w, g))
-    xt = xp.transpose((1, 0) + tuple(range(2, xp.ndim)))  # (C, N, *spatial), a view
-    lead = (slice(None),)
-    for k in offsets(kernel):
-        cols[lead + k] = tap(xt, k, stride, dilate, out)
+    cols = im2col(xp.astype(np.result_type(xp, g), copy=False), kernel, stride, dilate, out)
     cols2 = cols.reshape(groups, -1, n * math.prod(out))  # (G, C/G * K, N*P)
     # g as (G, F/G, N*P): one transposing copy of the (small) output gradient
     gt = g.reshape(n, f, -1).transpose(1, 0, 2).reshape(groups, fg, -1)
-    dw = (gt @ cols2.transpose(0, 2, 1)).reshape(w.shape)
+    dw = (gt @ cols2.transpose(0, 2, 1)).reshape(w.shape).astype(w.dtype, copy=False)
     if not need_dx:
         return None, dw
     dcols = np.matmul(w.reshape(groups, fg, -1).transpose(0, 2, 1), gt, out=cols2)
@@ -101,57 +114,55 @@ def conv_backward(xp: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, str
     dxp = np.zeros(xp.shape, dtype=dcols.dtype)
     dxt = dxp.transpose((1, 0) + tuple(range(2, xp.ndim)))
     for k in offsets(kernel):
-        tap(dxt, k, stride, dilate, out)[...] += dcols[lead + k]
+        tap(dxt, k, stride, dilate, out)[...] += dcols[(slice(None),) + k]
     return dxp, dw
 
 
 # ---- pooling ----------------------------------------------------------------------------
 
 
-def max_pool(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """(maximum of each window, the offset of its first maximum in row-major order).
+def max_pool(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape) -> np.ndarray:
+    """The maximum of each window: a running ``np.maximum`` over the K strided slices.
 
-    A running maximum over the K strided slices: K cheap elementwise passes. Reducing a
-    ``sliding_window_view`` over its window axes instead runs NumPy's reduction over tiny
-    strided axes and measured several times slower; the argmax (int8 for up to 127
-    offsets) is what backward needs, so it is kept rather than searched for again.
-    Strictly greater replaces, so ties keep the first maximum, as MXNet.
+    Reducing a ``sliding_window_view`` over its small strided window axes, or copying
+    the windows and taking ``argmax``, measured six times slower on LeNet's pooling;
+    also tracking the argmax here (for backward) measured four times slower than the
+    maximum alone, more than the equality test that backward does instead.
     """
     ks = offsets(kernel)
     one = (1,) * len(kernel)
     y = tap(xp, ks[0], stride, one, out).copy()
-    arg = np.zeros(y.shape, dtype=np.min_scalar_type(len(ks) - 1))
-    better = np.empty(y.shape, dtype=bool)
-    for i, k in enumerate(ks[1:], 1):
-        v = tap(xp, k, stride, one, out)
-        np.greater(v, y, out=better)
-        np.copyto(y, v, where=better)
-        np.copyto(arg, i, where=better)
-    return y, arg
+    for k in ks[1:]:
+        np.maximum(y, tap(xp, k, stride, one, out), out=y)
+    return y
 
 
-def max_pool_backward(padded: Shape, g: np.ndarray, arg: np.ndarray, kernel: Shape,
+def max_pool_backward(xp: np.ndarray, y: np.ndarray, g: np.ndarray, kernel: Shape,
                       stride: Shape) -> np.ndarray:
-    """The gradient of the padded input: each window's ``g`` goes to its argmax.
+    """The gradient of the padded input ``xp``: each window's ``g`` goes to the first
+    element (row-major, as MXNet) that equals the window's maximum ``y``.
 
-    An equality mask against the saved output (x == y) instead of the argmax measured
-    slower in backward (it needs the input kept, a comparison per offset, and a
-    running "already taken" mask so that ties still send g to the first maximum only).
+    The equality mask is recomputed here, with a "taken" mask so that a tie sends ``g``
+    once; this measured faster than keeping an argmax from the forward (see
+    :func:`max_pool`), and keeps nothing new alive: ``xp`` is usually the previous
+    layer's output, held anyway.
     """
     out = tuple(g.shape[2:])
     one = (1,) * len(kernel)
-    dxp = np.zeros(padded, dtype=g.dtype)
-    tmp = np.empty_like(g)
-    hit = np.empty(g.shape, dtype=bool)
+    dxp = np.zeros(xp.shape, dtype=g.dtype)
     overlap = any(k > s for k, s in zip(kernel, stride))
-    for i, k in enumerate(offsets(kernel)):
-        np.equal(arg, i, out=hit)
+    tmp = np.empty_like(g) if overlap else None
+    hit = np.empty(g.shape, dtype=bool)
+    taken = np.zeros(g.shape, dtype=bool)
+    for k in offsets(kernel):
+        np.equal(tap(xp, k, stride, one, out), y, out=hit)
+        np.greater(hit, taken, out=hit)  # equal, and no earlier offset took this window
+        taken |= hit
         dst = tap(dxp, k, stride, one, out)
         if overlap:  # windows share pixels: add
             np.multiply(g, hit, out=tmp)
             dst += tmp
-        else:  # each pixel belongs to one window: write straight in
+        else:  # each pixel belongs to at most one window: write straight in
             np.multiply(g, hit, out=dst)
     return dxp
 

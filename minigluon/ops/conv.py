@@ -76,13 +76,10 @@ class Convolution(Op):
                      zip(spatial, self.pad, self.kernel, self.dilate, self.stride))
 
     def forward(self, x, w, b=None):
-        f = w.shape[0]
         self._check(x, w, b)
         out = self.out_shape(x.shape[2:])
-        y = kern.conv_forward(_pad(x, self.pad, self.pad), w, self.num_group, self.stride,
-                              self.dilate, out)
-        if b is not None:
-            y += b.reshape((f,) + (1,) * len(out))
+        y = kern.conv_forward(_pad(x, self.pad, self.pad), w, b, self.num_group,
+                              self.stride, self.dilate, out)
         return y, (x, w, b is not None)
 
     def vjp(self, res, g):
@@ -211,8 +208,8 @@ class Pooling(Op):
         xp = self._padded(x, kernel, stride, pad, out)
         geo = (x.shape, xp.shape, kernel, stride, pad, out)
         if self.pool_type == "max":
-            y, arg = kern.max_pool(xp, kernel, stride, out)
-            return y, (geo, arg)
+            y = kern.max_pool(xp, kernel, stride, out)
+            return y, (geo, (xp, y))
         y = kern.sum_pool(xp, kernel, stride, out)
         if self.pool_type == "avg":
             div = self._divisor(x.shape[2:], kernel, stride, pad, out, x.dtype)
@@ -232,7 +229,8 @@ class Pooling(Op):
             return (np.broadcast_to(share, shape).astype(g.dtype),)
         (shape, padded, kernel, stride, pad, out), extra = res
         if self.pool_type == "max":
-            dxp = kern.max_pool_backward(shape[:2] + padded[2:], g, extra, kernel, stride)
+            xp, y = extra
+            dxp = kern.max_pool_backward(xp, y, g, kernel, stride)
         else:
             share = g if extra is None else \
                 np.divide(g, extra, out=np.zeros_like(g), where=extra > 0)
