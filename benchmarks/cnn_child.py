@@ -29,9 +29,8 @@ import json  # noqa: E402
 import resource  # noqa: E402
 import time  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 import cnn_models  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 def _rss() -> int:
