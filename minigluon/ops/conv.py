@@ -203,7 +203,7 @@ class Pooling(Op):
                 return y.reshape(x.shape[:2] + out), (x.shape, arg)
             y = x.sum(axis=axes, keepdims=True)
             if self.pool_type == "avg":
-                y /= math.prod(x.shape[2:])
+                y = (y / math.prod(x.shape[2:])).astype(x.dtype, copy=False)
             return y, (x.shape, None)
         xp = self._padded(x, kernel, stride, pad, out)
         geo = (x.shape, xp.shape, kernel, stride, pad, out)
