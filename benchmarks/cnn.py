@@ -56,14 +56,19 @@ def peers(wanted: tuple[str, ...] = ("mxnet", "torch")) -> dict[str, str | None]
             else None}
 
 
-def _child(python: str, framework: str, jobs: list[dict], memory: bool = False) -> list[dict]:
+def _start(python: str, framework: str, jobs: list[dict], memory: bool = False
+           ) -> subprocess.Popen:
     cmd = [python, CHILD, "--framework", framework, "--jobs", json.dumps(jobs)]
     if memory:
         cmd.append("--memory")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(proc: subprocess.Popen, framework: str) -> list[dict]:
+    out, err = proc.communicate(timeout=7200)
     if proc.returncode != 0:
-        raise RuntimeError(f"{framework} benchmark child failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])["results"]
+        raise RuntimeError(f"{framework} benchmark child failed:\n{err[-3000:]}")
+    return json.loads(out.strip().splitlines()[-1])["results"]
 
 
 def _stats(xs: list[float]) -> dict[str, float]:
@@ -72,7 +77,8 @@ def _stats(xs: list[float]) -> dict[str, float]:
 
 
 def run(workloads: list[str], smoke: bool, steps: int, warmup: int,
-        wanted: tuple[str, ...] = ("mxnet", "torch")) -> tuple[list[dict], dict]:
+        wanted: tuple[str, ...] = ("mxnet", "torch"), parallel: bool = False
+        ) -> tuple[list[dict], dict]:
     """Rows for the chosen CNN workloads against the ``wanted`` peers, and details
     (per-step times, peak memory)."""
     plan = [(w, *spec) for w in workloads for spec in FULL[w]]
@@ -82,28 +88,40 @@ def run(workloads: list[str], smoke: bool, steps: int, warmup: int,
                      "size": SMOKE_SIZE[model] if smoke else size, "steps": steps,
                      "warmup": warmup})
     where = peers(wanted)
-    results: dict[str, list[dict] | None] = {}
+    i_mem = [p[1] for p in plan].index("W6-train") if "W6" in workloads else None
+    # one process per framework (plus one per framework for the peak memory, a lifetime
+    # figure); with ``parallel`` they all run at once, which on a busy shared machine gets
+    # them more of it, and the CPU times they report stay comparable
+    procs: dict[tuple[str, bool], subprocess.Popen] = {}
+    order = [(fw, mem) for mem in (False, True) for fw in where
+             if where[fw] is not None and (not mem or i_mem is not None)]
+    results: dict[str, list[dict] | None] = {fw: None for fw in where}
+    memory: dict[str, int | None] = {fw: None for fw in where}
     errors: dict[str, str] = {}
-    for fw, python in where.items():
-        if python is None:
-            results[fw] = None
-            continue
-        print(f"  {fw} ...", flush=True)
+
+    def collect(fw: str, mem: bool) -> None:
         try:
-            results[fw] = _child(python, fw, jobs)
+            got = _finish(procs.pop((fw, mem)), fw)
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             if fw == "minigluon":
                 raise
-            results[fw], errors[fw] = None, str(e)
-    memory: dict[str, int | None] = {}
-    if "W6" in workloads:
-        i = [p[1] for p in plan].index("W6-train")
-        for fw, python in where.items():
-            if python is None or results.get(fw) is None:
-                memory[fw] = None
-                continue
-            job = dict(jobs[i], steps=2, warmup=1)
-            memory[fw] = _child(python, fw, [job], memory=True)[0]["peak_bytes"]
+            errors[fw] = str(e)
+            return
+        if mem:
+            memory[fw] = got[0]["peak_bytes"]
+        else:
+            results[fw] = got
+
+    for fw, mem in order:
+        python = where[fw]
+        assert python is not None
+        print(f"  {fw}{' (peak memory)' if mem else ''} ...", flush=True)
+        job = [dict(jobs[i_mem], steps=2, warmup=1)] if mem else jobs
+        procs[(fw, mem)] = _start(python, fw, job, memory=mem)
+        if not parallel:
+            collect(fw, mem)
+    for key in list(procs):
+        collect(*key)
     rows = []
     for k, (w, id_, model, mode, _, _) in enumerate(plan):
         job = jobs[k]
@@ -136,6 +154,7 @@ def run(workloads: list[str], smoke: bool, steps: int, warmup: int,
             else:
                 row[f"ratio_{peer}"] = row[f"wall_ratio_{peer}"] = None
         row["value"] = row["ratio_mxnet"]
+        row["parallel"] = parallel
         if errors:
             row["errors"] = errors
         rows.append(row)

@@ -55,7 +55,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 #: after warm-up steps; the CNN sizes are in cnn.py)
 SIZES = {
     "full": {"repeats": 21, "batch_seconds": 0.05, "w2": (256, 784, 256, 10),
-             "w4": (1024, 1024, 10), "import_runs": 11, "cnn_steps": 11, "cnn_warmup": 2},
+             "w4": (1024, 1024, 10), "import_runs": 11, "cnn_steps": 10, "cnn_warmup": 1},
     "smoke": {"repeats": 3, "batch_seconds": 0.002, "w2": (16, 32, 16, 10),
               "w4": (64, 64, 3), "import_runs": 1, "cnn_steps": 1, "cnn_warmup": 0},
 }
@@ -315,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default=None,
                     help="frameworks W5-W7 compare with, from mxnet,torch (default: both "
                          "when present; none with --smoke)")
+    ap.add_argument("--parallel", action="store_true",
+                    help="run the W5-W7 frameworks' processes at the same time (a busy "
+                         "shared machine: more of it; CPU times stay comparable)")
     ap.add_argument("--only", default=",".join(WORKLOADS),
                     help="comma-separated workloads to run (default: %(default)s)")
     args = ap.parse_args(argv)
@@ -361,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         peers = args.peers if args.peers is not None else "" if args.smoke else "mxnet,torch"
         cnn_rows, detail["cnn"] = cnn.run(wanted, args.smoke, cfg["cnn_steps"],
                                           cfg["cnn_warmup"],
-                                          tuple(p.strip() for p in peers.split(",") if p))
+                                          tuple(p.strip() for p in peers.split(",") if p),
+                                          parallel=args.parallel)
 
     md = markdown(rows, env, mode)
     if cnn_rows:
