@@ -209,7 +209,8 @@ class Pooling(Op):
         geo = (x.shape, xp.shape, kernel, stride, pad, out)
         if self.pool_type == "max":
             y = kern.max_pool(xp, kernel, stride, out)
-            return y, (geo, (xp, y))
+            # flat residuals: the tape counts the arrays among them
+            return y, (geo, xp, y)
         y = kern.sum_pool(xp, kernel, stride, out)
         if self.pool_type == "avg":
             div = self._divisor(x.shape[2:], kernel, stride, pad, out, x.dtype)
@@ -227,10 +228,9 @@ class Pooling(Op):
                 return (dx.reshape(shape),)
             share = g / math.prod(shape[2:]) if self.pool_type == "avg" else g
             return (np.broadcast_to(share, shape).astype(g.dtype),)
-        (shape, padded, kernel, stride, pad, out), extra = res
+        (shape, padded, kernel, stride, pad, out), extra = res[0], res[-1]
         if self.pool_type == "max":
-            xp, y = extra
-            dxp = kern.max_pool_backward(xp, y, g, kernel, stride)
+            dxp = kern.max_pool_backward(res[1], res[2], g, kernel, stride)
         else:
             share = g if extra is None else \
                 np.divide(g, extra, out=np.zeros_like(g), where=extra > 0)
