@@ -90,18 +90,22 @@ def run(workloads: list[str], smoke: bool, steps: int, warmup: int,
     where = peers(wanted)
     i_mem = [p[1] for p in plan].index("W6-train") if "W6" in workloads else None
     # one process per framework (plus one per framework for the peak memory, a lifetime
-    # figure); with ``parallel`` they all run at once, which on a busy shared machine gets
-    # them more of it, and the CPU times they report stay comparable
-    procs: dict[tuple[str, bool], subprocess.Popen] = {}
-    order = [(fw, mem) for mem in (False, True) for fw in where
-             if where[fw] is not None and (not mem or i_mem is not None)]
-    results: dict[str, list[dict] | None] = {fw: None for fw in where}
+    # figure); with ``parallel``, one process per framework and job, all at once: on a
+    # busy shared machine that gets them more of it, and the CPU times stay comparable
+    procs: dict[tuple[str, int | None, bool], subprocess.Popen] = {}
+    order = [(fw, None, False) for fw in where if where[fw] is not None]
+    if parallel:
+        order = [(fw, k, False) for fw, _, _ in order for k in range(len(jobs))]
+    if i_mem is not None:
+        order += [(fw, None, True) for fw in where if where[fw] is not None]
+    parts: dict[str, dict[int | None, list[dict]]] = {fw: {} for fw in where}
     memory: dict[str, int | None] = {fw: None for fw in where}
     errors: dict[str, str] = {}
 
-    def collect(fw: str, mem: bool) -> None:
+    def collect(key: tuple[str, int | None, bool]) -> None:
+        fw, k, mem = key
         try:
-            got = _finish(procs.pop((fw, mem)), fw)
+            got = _finish(procs.pop(key), fw)
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             if fw == "minigluon":
                 raise
@@ -110,18 +114,29 @@ def run(workloads: list[str], smoke: bool, steps: int, warmup: int,
         if mem:
             memory[fw] = got[0]["peak_bytes"]
         else:
-            results[fw] = got
+            parts[fw][k] = got
 
-    for fw, mem in order:
+    for key in order:
+        fw, k, mem = key
         python = where[fw]
         assert python is not None
         print(f"  {fw}{' (peak memory)' if mem else ''} ...", flush=True)
-        job = [dict(jobs[i_mem], steps=2, warmup=1)] if mem else jobs
-        procs[(fw, mem)] = _start(python, fw, job, memory=mem)
+        job = [dict(jobs[i_mem], steps=2, warmup=1)] if mem else \
+            jobs if k is None else [jobs[k]]
+        procs[key] = _start(python, fw, job, memory=mem)
         if not parallel:
-            collect(fw, mem)
+            collect(key)
     for key in list(procs):
-        collect(*key)
+        collect(key)
+    results: dict[str, list[dict] | None] = {}
+    for fw in where:
+        got = parts[fw]
+        if None in got:
+            results[fw] = got[None]
+        elif got and len(got) == len(jobs) and fw not in errors:
+            results[fw] = [got[k][0] for k in range(len(jobs))]
+        else:
+            results[fw] = None
     rows = []
     for k, (w, id_, model, mode, _, _) in enumerate(plan):
         job = jobs[k]

@@ -315,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default=None,
                     help="frameworks W5-W7 compare with, from mxnet,torch (default: both "
                          "when present; none with --smoke)")
+    ap.add_argument("--cnn-steps", type=int, help="timed steps per W5-W7 network")
     ap.add_argument("--parallel", action="store_true",
                     help="run the W5-W7 frameworks' processes at the same time (a busy "
                          "shared machine: more of it; CPU times stay comparable)")
@@ -325,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = dict(SIZES[mode])
     if args.repeats:
         cfg["repeats"] = args.repeats
+    if args.cnn_steps:
+        cfg["cnn_steps"] = args.cnn_steps
     only = [w.strip() for w in args.only.split(",") if w.strip()]
     unknown = set(only) - set(WORKLOADS)
     if unknown:

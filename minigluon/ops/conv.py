@@ -228,7 +228,7 @@ class Pooling(Op):
                 return (dx.reshape(shape),)
             share = g / math.prod(shape[2:]) if self.pool_type == "avg" else g
             return (np.broadcast_to(share, shape).astype(g.dtype),)
-        (shape, padded, kernel, stride, pad, out), extra = res[0], res[-1]
+        (shape, padded, kernel, stride, pad, _), extra = res[0], res[-1]
         if self.pool_type == "max":
             dxp = kern.max_pool_backward(res[1], res[2], g, kernel, stride)
         else:
