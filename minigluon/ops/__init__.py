@@ -199,6 +199,8 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
 def _load_builtin() -> None:
     from . import (  # noqa: F401
         conv,  # noqa: F401
+        deconv,
+        detection,
         elementwise,
         extra,
         linalg,
