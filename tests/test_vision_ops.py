@@ -92,3 +92,16 @@ def test_deconvolution_is_the_adjoint_of_convolution():
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(MinigluonError, match=match):
         call()
+
+
+
+
+def test_transposed_convolution_layers():
+    res = golden.layers(mx)
+    want = {k: GOLD[k] for k in GOLD.files if k.split("/")[0] in golden.LAYERS}
+    assert sorted(res) == sorted(want)
+    for key, value in res.items():
+        if value.dtype.kind == "U":
+            assert str(value) == str(want[key]), key
+        else:
+            np.testing.assert_allclose(value, want[key], rtol=1e-5, atol=1e-5, err_msg=key)

@@ -178,6 +178,48 @@ def run(mx, case, dtype="float32"):
     return res
 
 
+# transposed convolution layers: (class, kwargs, input shape)
+LAYERS = {
+    "conv1dt": ("Conv1DTranspose", dict(channels=3, kernel_size=3, strides=2, padding=1,
+                                        output_padding=1), (2, 2, 5)),
+    "conv2dt": ("Conv2DTranspose", dict(channels=4, kernel_size=(3, 2), strides=(2, 1),
+                                        padding=(1, 0), groups=2, activation="relu",
+                                        in_channels=2),
+                (1, 2, 3, 4)),
+    "conv2dt_fcn": ("Conv2DTranspose", dict(channels=2, kernel_size=4, padding=1, strides=2,
+                                            use_bias=False, weight_initializer="bilinear"),
+                    (1, 2, 3, 3)),
+    "conv3dt": ("Conv3DTranspose", dict(channels=2, kernel_size=2, strides=2, dilation=1),
+                (1, 1, 2, 2, 3)),
+}
+
+
+def layers(mx):
+    """Each layer's repr before and after a forward, parameter names and shapes, output
+    and gradients (parameters other than bilinear ones set from a pattern)."""
+    res = {}
+    for case, (cls, kwargs, shape) in LAYERS.items():
+        net = getattr(mx.gluon.nn, cls)(prefix="t_", **kwargs)
+        res[f"{case}/repr_new"] = np.array(repr(net))
+        net.initialize()
+        x = mx.nd.array(pattern(shape))
+        net(x)
+        res[f"{case}/repr"] = np.array(repr(net))
+        for j, (name, p) in enumerate(sorted(net.collect_params().items())):
+            if "weight_initializer" not in kwargs:
+                p.set_data(mx.nd.array(pattern(p.shape, j + 0.3)))
+            res[f"{case}/param_{name}"] = p.data().asnumpy()
+        x.attach_grad()
+        with mx.autograd.record():
+            y = net(x)
+        y.backward(mx.nd.array(pattern(y.shape, 0.4)))
+        res[f"{case}/y"] = y.asnumpy()
+        res[f"{case}/dx"] = x.grad.asnumpy()
+        for name, p in net.collect_params().items():
+            res[f"{case}/grad_{name}"] = p.grad().asnumpy()
+    return res
+
+
 def bilinear(mx):
     res = {}
     for shape in [(2, 2, 4, 4), (1, 3, 3, 5), (2, 1, 6, 3), (3, 3, 2, 2)]:
@@ -205,6 +247,7 @@ def main():
     import mxnet as mx
 
     arrays = bilinear(mx)
+    arrays.update(layers(mx))
     for case in cases():
         if case not in NATIVE:
             for key, value in run(mx, case).items():
