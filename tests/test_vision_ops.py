@@ -105,3 +105,11 @@ def test_transposed_convolution_layers():
             assert str(value) == str(want[key]), key
         else:
             np.testing.assert_allclose(value, want[key], rtol=1e-5, atol=1e-5, err_msg=key)
+
+
+def test_deconvolution_target_shape():
+    # golden values from MXNet's own CPU kernels (its oneDNN ones refuse target_shape)
+    res = golden.run(mx, "deconv2d_target")
+    np.testing.assert_allclose(res["out0"], GOLD["deconv2d_target/out0"], rtol=1e-5,
+                               atol=1e-5)
+    assert res["out0"].shape == (1, 2, 9, 10)

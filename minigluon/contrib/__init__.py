@@ -6,8 +6,10 @@ import importlib
 import sys
 from typing import Any
 
-from . import ndarray  # noqa: F401
-from . import ndarray as nd  # noqa: F401
+from . import (
+    ndarray,  # noqa: F401
+    ndarray as nd,  # noqa: F401
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -18,3 +20,12 @@ def __getattr__(name: str) -> Any:
             f"contrib.{name}" in compat._MXNET_MODULES:
         return importlib.import_module(f"mxnet.contrib.{name}")
     raise AttributeError(f"module 'minigluon.contrib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    names = set(globals())
+    compat = sys.modules.get("minigluon.compat")
+    if compat is not None and compat.is_installed():
+        names |= {m.split(".")[1] for m in compat._MXNET_MODULES
+                  if m.startswith("contrib.") and m.count(".") == 1}
+    return sorted(names)
