@@ -117,8 +117,7 @@ class BoxIoU(Op):
 @register_op
 @frozen_op
 class BoxNMS(Op):
-    """y = the boxes kept by non-maximum suppression, by descending score, then -1 rows.
-    VJP: dx[kept row] = g[its output row], 0 elsewhere
+    """y = kept boxes by score, then -1 rows.   VJP: dx[kept row] = g[its output row], 0 elsewhere
 
     Per batch (every axis but the last two), boxes with score > ``valid_thresh`` (and
     class != ``background_id`` when ``id_index`` is set) are sorted by score (stable,
@@ -306,8 +305,7 @@ class MultiBoxPrior(Op):
 @register_op
 @frozen_op
 class MultiBoxTarget(Op):
-    """y = [loc_target | loc_mask | cls_target] per batch (the three outputs side by side).
-    VJP: none
+    """y = [loc_target | loc_mask | cls_target] per batch, side by side.   VJP: none
 
     Every ground-truth box takes the free anchor it overlaps most (greedily, best pair
     first); then each other anchor whose best IoU exceeds ``overlap_threshold`` takes that
@@ -458,8 +456,7 @@ class MultiBoxTarget(Op):
 @register_op
 @frozen_op
 class MultiBoxDetection(Op):
-    """y = (class, score, xmin, ymin, xmax, ymax) per anchor after non-maximum suppression.
-    VJP: none
+    """y = (class, score, xmin, ymin, xmax, ymax) per anchor, after NMS.   VJP: none
 
     Each anchor's class is its most probable non-background class (background if below
     ``threshold``); its box is the anchor moved by the predicted offsets (the inverse of
@@ -576,8 +573,7 @@ def _check_rois(name: str, x: np.ndarray, rois: np.ndarray) -> None:
 @register_op
 @frozen_op
 class ROIPooling(Op):
-    """y[r, c, i, j] = max of x[batch_r, c] over bin (i, j) of region r.
-    VJP: dx[argmax of each bin] += g (none for rois)
+    """y[r, c, i, j] = max of x[b_r, c] over bin (i, j) of r.   VJP: dx[argmax of bin] += g
 
     A region [batch_index, x1, y1, x2, y2] is scaled by ``spatial_scale`` and rounded to
     whole pixels (ends included), then cut into ``pooled_size`` bins (floor of each start,
@@ -640,8 +636,7 @@ class ROIPooling(Op):
 @register_op
 @frozen_op
 class ROIAlign(Op):
-    """y[r, c, i, j] = mean of x[batch_r, c] bilinearly sampled on a grid in bin (i, j).
-    VJP: dx += g * each sample's bilinear weight / count (none for rois)
+    """y[r, c, i, j] = mean of bilinear samples in bin (i, j).   VJP: dx += g * weight / count
 
     A region is scaled by ``spatial_scale`` (minus 0.5 with ``aligned``); each bin is
     sampled at ``sample_ratio`` x ``sample_ratio`` points (or ceil(bin size) when -1).
