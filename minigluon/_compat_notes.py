@@ -59,9 +59,12 @@ class Difference:
                                  "'tests/test_x.py::test_name'")
 
 
-_AUTOGRAD = "tests/test_autograd.py::"
-_SEMANTICS = "tests/test_ndarray_semantics.py::"
-_IO = "tests/test_errors_and_io.py::"
+_AUTOGRAD = "tests/core/test_autograd.py::"
+_IO = "tests/core/test_errors_and_io.py::"
+_DTYPE = "tests/core/test_nd_dtype.py::"
+_INDEXING = "tests/core/test_nd_indexing.py::"
+_NAMESPACE = "tests/core/test_nd_namespace.py::"
+_SHAPES = "tests/core/test_nd_shapes.py::"
 
 DIFFERENCES: tuple[Difference, ...] = (
     Difference(
@@ -87,7 +90,7 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
         mxnet="``nn.SELU``'s gradient for negative inputs is λ·(y + α), which applies the "
               "scale λ twice.",
         minigluon="λ·α·exp(x), the derivative of λ·α·(exp(x) − 1).",
-        tests=("tests/test_layers_extra.py::test_selu_gradient",),
+        tests=("tests/gluon/test_layers_extra.py::test_selu_gradient",),
     ),
     Difference(
         topic="A head gradient of the wrong shape",
@@ -123,14 +126,14 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
         mxnet="``int32`` array ``+`` ``float32`` array raises \"Incompatible attr in node\" "
               "(hence the book's ``y.astype('float32')`` before comparing).",
         minigluon="promotes as NumPy does; the book's explicit casts still work.",
-        tests=(_SEMANTICS + "test_P1_int32_plus_float32_promotes_like_numpy_improve",),
+        tests=(_DTYPE + "test_P1_int32_plus_float32_promotes_like_numpy_improve",),
     ),
     Difference(
         topic="NumPy arrays and lists as operands",
         mxnet="``nd.ones(2) + np.ones(2)`` and ``[1, 2] + nd.ones(2)`` raise ``TypeError``.",
         minigluon="accepted, as if converted with ``nd.array`` first.",
-        tests=(_SEMANTICS + "test_P8_array_likes_accepted_improve",
-               _SEMANTICS + "test_P8_array_like_operand_matches_ndarray_operand"),
+        tests=(_DTYPE + "test_P8_array_likes_accepted_improve",
+               _DTYPE + "test_P8_array_like_operand_matches_ndarray_operand"),
     ),
     Difference(
         topic="Converting to NumPy and to Python numbers",
@@ -138,20 +141,20 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
               "``float(x)`` raises ``TypeError``.",
         minigluon="``np.asarray(x)`` is the array's values; ``float(x)`` and ``int(x)`` work "
                   "for one-element arrays.",
-        tests=(_SEMANTICS + "test_P9_numpy_conversion_improve",
-               _SEMANTICS + "test_P10_float_int_of_size1_improve"),
+        tests=(_DTYPE + "test_P9_numpy_conversion_improve",
+               _DTYPE + "test_P10_float_int_of_size1_improve"),
     ),
     Difference(
         topic="``asscalar()`` of a one-element array",
         mxnet="for a shape like ``(1, 1)`` it returns a NumPy *array*, not a scalar.",
         minigluon="returns a NumPy scalar for every one-element array.",
-        tests=(_SEMANTICS + "test_S3_asscalar_any_size1_improve",),
+        tests=(_SHAPES + "test_S3_asscalar_any_size1_improve",),
     ),
     Difference(
         topic="Empty arrays",
         mxnet="``nd.zeros((0, 3))`` raises: its shapes read 0 as \"unknown\".",
         minigluon="makes an empty array.",
-        tests=(_SEMANTICS + "test_N9_empty_arrays_improve",),
+        tests=(_DTYPE + "test_N9_empty_arrays_improve",),
         example="""\
 >>> nd.zeros((0, 3))
 <BLANKLINE>
@@ -165,7 +168,7 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
               "indices 1, 0, 1, 0.",
         minigluon="a boolean NumPy mask selects elements, as in NumPy. An NDArray of 0/1 "
                   "is still read as indices, as in MXNet.",
-        tests=(_SEMANTICS + "test_I8_ndarray_mask_is_indices_numpy_bool_mask_selects",),
+        tests=(_INDEXING + "test_I8_ndarray_mask_is_indices_numpy_bool_mask_selects",),
         example="""\
 >>> nd.arange(4)[np.array([True, False, True, False])]
 <BLANKLINE>
@@ -191,7 +194,7 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
               "printouts (MXNet itself needs NumPy < 1.24).",
         minigluon="``asnumpy()`` of a one-element array is still shape ``(1,)`` but converts "
                   "to a number, so ``'loss %f' % l.mean().asnumpy()`` keeps working.",
-        tests=(_SEMANTICS + "test_J2_percent_format_of_shape1_asnumpy",),
+        tests=(_INDEXING + "test_J2_percent_format_of_shape1_asnumpy",),
         example="""\
 >>> 'loss %f' % nd.ones(3).mean().asnumpy()
 'loss 1.000000'
@@ -209,7 +212,7 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
               "(\"basic_string::resize\").",
         minigluon="0-d arrays round-trip, and MXNet's file of one reads back as 0-d.",
         tests=(_IO + "test_save_load_roundtrip",
-               "tests/test_fileformat.py::test_mxnet_zero_d_file_reads_as_zero_d"),
+               "tests/core/test_fileformat.py::test_mxnet_zero_d_file_reads_as_zero_d"),
     ),
     Difference(
         topic="Random numbers",
@@ -219,7 +222,7 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
                   "still makes runs repeat, and still leaves NumPy's global generator "
                   "alone.",
         kind="limit",
-        tests=(_SEMANTICS + "test_2_1_random_seed_seeds_nd_random_only",),
+        tests=(_NAMESPACE + "test_2_1_random_seed_seeds_nd_random_only",),
         example="""\
 >>> mx.random.seed(1)
 >>> nd.random.uniform(shape=3)

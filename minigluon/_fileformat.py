@@ -44,7 +44,7 @@ import os
 import secrets
 import stat
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TypeAlias
 
 import numpy as np
@@ -272,7 +272,17 @@ def write_arrays(fname: str | os.PathLike[str], data: ArrayData) -> None:
         See `dump_arrays`.
     """
     # Validate before touching the file system.
-    chunks = _encode(data)
+    atomic_write(fname, _encode(data))
+
+
+def atomic_write(fname: str | os.PathLike[str],
+                 chunks: Iterable[bytes | np.ndarray]) -> None:
+    """Write ``chunks`` one after the other to ``fname``, atomically.
+
+    The bytes go to a temporary file in the target's directory, which is fsynced and then
+    renamed over ``fname`` (keeping the mode of the file it replaces); if anything fails,
+    ``fname`` is left as it was and the temporary file is removed. A symlink is followed.
+    """
     target = os.path.realpath(os.fspath(fname))
     directory, base = os.path.split(target)
     tmp, fd = _open_temp(directory, base)

@@ -12,7 +12,7 @@ import itertools
 import operator
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -248,28 +248,32 @@ def _accumulate(p: Node, gi: Any) -> None:
 
 
 def run_backward(roots: list[Node], seeds: list[Any], retain_graph: bool,
-                 collect: dict[Node, int] | None = None, create_graph: bool = False
-                 ) -> list[Any] | None:
+                 collect: dict[Node, int] | None = None,
+                 vjp_runner: Callable[[Node, Any], Any] | None = None) -> list[Any] | None:
     """Propagate ``seeds`` from ``roots`` to the leaves.
 
     Without ``collect`` leaf gradients are written into their buffers following each
     leaf's ``grad_req``; with it, the gradients of the listed leaves are returned instead.
     """
     found: list[Any] = [None] * len(collect) if collect is not None else []
-    for _ in backward_steps(roots, seeds, retain_graph, collect, create_graph, found):
+    for _ in backward_steps(roots, seeds, retain_graph, collect, vjp_runner, found):
         pass
     return found if collect is not None else None
 
 
 def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
-                   collect: dict[Node, int] | None = None, create_graph: bool = False,
+                   collect: dict[Node, int] | None = None,
+                   vjp_runner: Callable[[Node, Any], Any] | None = None,
                    found: list[Any] | None = None) -> Iterator[tuple[Node, Any, Any]]:
     """The backward pass, one node at a time.
 
     Yields ``(node, g, grads)`` after each node: ``g`` is the gradient that reached the
     node, ``grads`` what its VJP sent to each parent (``None`` for a leaf). Running it to
-    the end is exactly :func:`run_backward`.
+    the end is exactly :func:`run_backward`. ``vjp_runner(node, g)``, when given, runs
+    each VJP while recording (``autograd.grad(create_graph=True)`` passes one that works
+    on NDArrays, so the gradient has a graph of its own).
     """
+    create_graph = vjp_runner is not None
     order = _toposort(roots)
     if collect is None and not any(n.op is None and n.grad_req != "null" for n in order):
         raise MinigluonError(NO_GRAD_INPUTS)
@@ -293,7 +297,7 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                     _stale(node)
                 if create_graph:
                     STATE.recording = True
-                    grads = _vjp_recorded(node, g)
+                    grads = vjp_runner(node, g)  # type: ignore[misc]
                 elif node.needs is None:
                     grads = node.op.vjp(node.res, g)
                 else:  # some inputs are data: the operator may skip their gradients
@@ -330,26 +334,3 @@ def _deposit(leaf: Node, g: Any) -> None:
         buf += g
     bump(leaf.grad._vc)
     leaf.fresh = True
-
-
-def _vjp_recorded(node: Node, g: Any) -> Any:
-    """Run a VJP on NDArrays while recording, so the gradient itself has a graph."""
-    from .ndarray.ndarray import NDArray, _wrap
-
-    op = node.op
-    if op.saves is None:
-        raise MinigluonError(
-            f"operator '{op.name}' does not support create_graph=True: its VJP is written in "
-            "plain NumPy. Higher-order gradients need operators that declare `saves`.")
-    res = []
-    for r, kind in zip(node.res, op.saves):
-        if kind == "y":
-            res.append(_wrap(r, node))
-        elif kind[0] == "x":
-            p = node.parents[int(kind[1:])]
-            res.append(_wrap(r, p if p.__class__ is Node else None))
-        else:
-            res.append(r)
-    if not isinstance(g, NDArray):
-        g = _wrap(np.asarray(g), None)
-    return op.vjp(tuple(res), g)

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from . import debug as _debug
-from ._tape import NOT_RECORDED, STATE, Node, Tape, run_backward
+from . import _events
+from ._tape import STATE, Node, Tape, run_backward
 from .base import MinigluonError
-from .ndarray.ndarray import NDArray, _wrap, record_op
+from .ndarray.ndarray import NDArray, _as_list, _backward, _seeds, _wrap, record_op
 
 __all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
            "set_recording", "set_training", "backward", "grad", "mark_variables", "Function",
@@ -108,35 +108,6 @@ def set_training(train_mode: bool) -> bool:
     return prev
 
 
-def _as_list(x: Any) -> list:
-    return list(x) if isinstance(x, (list, tuple)) else [x]
-
-
-def _seeds(heads: list[NDArray], head_grads: Any) -> tuple[list[Node], list[Any]]:
-    roots, seeds = [], []
-    hgs = [None] * len(heads) if head_grads is None else _as_list(head_grads)
-    if len(hgs) != len(heads):
-        raise ValueError(f"got {len(hgs)} head gradients for {len(heads)} heads")
-    for i, (h, hg) in enumerate(zip(heads, hgs)):
-        if not isinstance(h, NDArray):
-            raise TypeError(f"head {i} is a {type(h).__name__}, not an NDArray")
-        if h._node is None:
-            raise MinigluonError(NOT_RECORDED)
-        if hg is None:
-            seed = np.ones_like(h._data)
-        else:
-            hgd = hg._data if isinstance(hg, NDArray) else np.asarray(hg)
-            if hgd.shape != h.shape:
-                raise ValueError(f"head gradient {i} has shape {hgd.shape} but the head has "
-                                 f"shape {h.shape}; they must be equal")
-            seed = hgd.astype(h._data.dtype, copy=False)
-            if STATE.recording and isinstance(hg, NDArray) and hg._node is not None:
-                seed = hg
-        roots.append(h._node)
-        seeds.append(seed)
-    return roots, seeds
-
-
 def backward(heads: NDArray | Sequence[NDArray], head_grads: Any = None,
              retain_graph: bool = False, train_mode: bool = True) -> None:
     """Accumulate the gradients of ``heads`` into the ``.grad`` of the variables.
@@ -145,15 +116,9 @@ def backward(heads: NDArray | Sequence[NDArray], head_grads: Any = None,
     weight them. Without ``retain_graph`` the graph is freed afterwards.
     """
     heads = _as_list(heads)
-    if _debug.ON:
-        _debug.check_backward(heads)
-    roots, seeds = _seeds(heads, head_grads)
-    prev = STATE.training
-    STATE.training = train_mode
-    try:
-        run_backward(roots, seeds, retain_graph)
-    finally:
-        STATE.training = prev
+    if _events.ACTIVE:
+        _events.emit("backward", heads)
+    _backward(heads, head_grads, retain_graph, train_mode)
 
 
 def grad(heads: NDArray | Sequence[NDArray], variables: NDArray | Sequence[NDArray],
@@ -178,8 +143,8 @@ def grad(heads: NDArray | Sequence[NDArray], variables: NDArray | Sequence[NDArr
     <NDArray 2 @cpu(0)>
     """
     heads = _as_list(heads)
-    if _debug.ON:
-        _debug.check_grad(heads)
+    if _events.ACTIVE:
+        _events.emit("grad", heads)
     variables = _as_list(variables)
     if retain_graph is None:
         retain_graph = create_graph
@@ -194,10 +159,12 @@ def grad(heads: NDArray | Sequence[NDArray], variables: NDArray | Sequence[NDArr
     prev = STATE.training
     STATE.training = train_mode
     try:
-        found = run_backward(roots, seeds, retain_graph, collect, create_graph)
+        found = run_backward(roots, seeds, retain_graph, collect,
+                             vjp_runner=_vjp_recorded if create_graph else None)
     finally:
         STATE.training = prev
-    assert found is not None
+    if found is None:  # run_backward returns a list whenever it is given `collect`
+        raise MinigluonError("internal error: autograd.grad collected no gradients")
     out = []
     for i, (v, g) in enumerate(zip(variables, found)):
         if g is None:
@@ -208,6 +175,28 @@ def grad(heads: NDArray | Sequence[NDArray], variables: NDArray | Sequence[NDArr
         else:
             out.append(_wrap(np.array(g, dtype=v._data.dtype), None))
     return out
+
+
+def _vjp_recorded(node: Node, g: Any) -> Any:
+    """Run a node's VJP on NDArrays while recording (``grad(create_graph=True)``), so that
+    the gradient itself has a graph. The tape calls it through ``vjp_runner``."""
+    op = node.op
+    if op.saves is None:
+        raise MinigluonError(
+            f"operator '{op.name}' does not support create_graph=True: its VJP is written in "
+            "plain NumPy. Higher-order gradients need operators that declare `saves`.")
+    res = []
+    for r, kind in zip(node.res, op.saves):
+        if kind == "y":
+            res.append(_wrap(r, node))
+        elif kind[0] == "x":
+            p = node.parents[int(kind[1:])]
+            res.append(_wrap(r, p if p.__class__ is Node else None))
+        else:
+            res.append(r)
+    if not isinstance(g, NDArray):
+        g = _wrap(np.asarray(g), None)
+    return op.vjp(tuple(res), g)
 
 
 def mark_variables(variables: NDArray | Sequence[NDArray],
@@ -258,6 +247,10 @@ class _FunctionOp:
     def params(self) -> dict:
         return {}
 
+    def slot_names(self, res: Any) -> list[str]:
+        # a Function's saved_tensors are its residuals
+        return [f"saved_tensors[{i}]" for i in range(len(res or ()))]
+
     def __str__(self) -> str:
         return self.name
 
@@ -289,6 +282,7 @@ class _Item:
 
     saves = None
     view = False
+    nout = 1
 
     def __init__(self, i: int, n: int) -> None:
         self.i, self.n = i, n
@@ -297,6 +291,9 @@ class _Item:
 
     def params(self) -> dict:
         return {"index": self.i}
+
+    def slot_names(self, res: Any) -> list[str]:
+        return []
 
     def vjp(self, res: Any, g: Any) -> Any:
         return [_ItemGrad(self.i, self.n, g)]
@@ -381,12 +378,3 @@ class Function:
             item = record_op(_Item(i, n), (), [anchor], o._data)
             o._node, o._vc = item._node, item._vc
         return outputs
-
-
-def __getattr__(name: str) -> Any:
-    # autograd.explain / explain_steps live in minigluon.explain (loaded on first use)
-    if name in ("explain", "explain_steps"):
-        from . import explain as _explain
-
-        return getattr(_explain, name)
-    raise AttributeError(f"module 'minigluon.autograd' has no attribute {name!r}")

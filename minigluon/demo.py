@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import autograd, nd, random, viz
+from ._fileformat import atomic_write
 from .base import MinigluonError
 from .explain import explain
 
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
     figure = viz.graph(J, names, collapse=True, ops={"h": "φ", "L": "ℓ", "s": "L2"})
     dot_path = outdir / "section_3_14_graph.dot"
-    viz._atomic_write(dot_path, figure.source.encode("utf-8"))
+    atomic_write(dot_path, [figure.source.encode("utf-8")])
     try:
         svg_path = outdir / "section_3_14_graph.svg"
         figure.render(svg_path)

@@ -1,43 +1,12 @@
-"""The random state behind ``nd.random`` and dropout; ``mx.random.seed`` resets it.
+"""``mx.random``: ``seed``, and the same sampling functions as ``mx.nd.random``.
 
-As in MXNet, seeding does not touch NumPy's global generator (which DataLoader shuffling
-uses). The stream differs from MXNet's: the same seed gives different numbers.
+A face: the generator lives in :mod:`minigluon._rng`, the samplers (``mx.random.normal``
+...) in :mod:`minigluon.ndarray.random`, where they are documented.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from ._rng import generator, seed
+from .ndarray.random import *  # noqa: F403
 
-import numpy as np
-
-_gen = np.random.default_rng()
-
-
-def seed(seed_state: int, ctx: Any = "all") -> None:
-    """Reset the generator so that later draws repeat.
-
-    Examples
-    --------
-    >>> import minigluon as mx
-    >>> mx.random.seed(42); a = mx.nd.random.uniform(shape=3).asnumpy()
-    >>> mx.random.seed(42); b = mx.nd.random.uniform(shape=3).asnumpy()
-    >>> bool((a == b).all())
-    True
-    """
-    global _gen
-    _gen = np.random.default_rng(int(seed_state))
-
-
-def generator() -> np.random.Generator:
-    """The current NumPy generator."""
-    return _gen
-
-
-def __getattr__(name: str) -> Any:
-    # mx.random.normal(...) etc. are the same functions as mx.nd.random.*
-    from .ndarray import random as ndrandom
-
-    try:
-        return getattr(ndrandom, name)
-    except AttributeError:
-        raise AttributeError(f"module 'minigluon.random' has no attribute {name!r}") from None
+__all__ = ["seed", "generator"]

@@ -36,9 +36,8 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 import warnings
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -47,82 +46,13 @@ import numpy as np
 from .. import ndarray as nd
 from ..base import MXNetError
 from ..ndarray.ndarray import NDArray
-from .parameter import (
-    DeferredInitializationError,
-    Parameter,
-    ParameterDict,
-    _brief_print_list,
-    _check_loadable,
-    _indent,
-    _load_file,
-)
+from . import _checkpoint
+from ._naming import _BlockScope, reset_name_counters
+from .parameter import DeferredInitializationError, Parameter, ParameterDict
+from .summary import summarize
+from .utils import _indent
 
 __all__ = ["Block", "HybridBlock", "reset_name_counters"]
-
-# ---- naming -------------------------------------------------------------------------------
-
-# hint -> how many blocks of that hint were created outside any name_scope
-_COUNTERS: dict[str, int] = {}
-
-
-def reset_name_counters() -> None:
-    """Restart the automatic block names from 0 (``dense0``, ``sequential0`` ...).
-
-    MXNet numbers blocks with process-global counters, so running the same notebook cells
-    twice names the layers ``dense2``, ``dense3`` ...; code that indexes parameters by name
-    then fails with KeyError. Call this at the top of a notebook or in a test fixture.
-    Blocks that already exist keep their names.
-    """
-    _COUNTERS.clear()
-
-
-class _BlockScope:
-    """What ``with block.name_scope():`` enters: children created inside are named relative
-    to the block, with counters of their own."""
-
-    _current = threading.local()
-
-    def __init__(self, block: Block) -> None:
-        self._block = block
-        self._counter: dict[str, int] = {}
-        self._old_scope: _BlockScope | None = None
-
-    @staticmethod
-    def create(prefix: str | None, params: ParameterDict | None, hint: str
-               ) -> tuple[str, ParameterDict]:
-        """The prefix and parameter dict of a new block."""
-        current = getattr(_BlockScope._current, "value", None)
-        if current is None:
-            if prefix is None:
-                count = _COUNTERS.get(hint, 0)
-                _COUNTERS[hint] = count + 1
-                prefix = f"{hint}{count}_"
-            params = ParameterDict(prefix) if params is None else \
-                ParameterDict(params.prefix, params)
-            return prefix, params
-        if prefix is None:
-            count = current._counter.get(hint, 0)
-            current._counter[hint] = count + 1
-            prefix = f"{hint}{count}_"
-        if params is None:
-            parent = current._block.params
-            params = ParameterDict(parent.prefix + prefix, parent._shared)
-        else:
-            params = ParameterDict(params.prefix, params)
-        return current._block.prefix + prefix, params
-
-    def __enter__(self) -> _BlockScope:
-        if self._block._empty_prefix:
-            return self
-        self._old_scope = getattr(_BlockScope._current, "value", None)
-        _BlockScope._current.value = self
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._block._empty_prefix:
-            return
-        _BlockScope._current.value = self._old_scope
-
 
 class HookHandle:
     """Returned by ``register_forward_hook``; ``detach()`` removes the hook."""
@@ -199,9 +129,10 @@ class Block:
         if isinstance(value, Block):
             self.register_child(value, name)
         elif isinstance(value, Parameter):
-            assert name not in self._reg_params, \
-                f"Overriding Parameter attribute {name} is not allowed. If you want to share " \
-                "parameters between blocks, please set 'params' at Block construction instead."
+            if name in self._reg_params:
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    f"Overriding Parameter attribute {name} is not allowed. If you want to share "
+                    "parameters between blocks, please set 'params' at Block construction instead.")
             self._reg_params[name] = value
         object.__setattr__(self, name, value)
 
@@ -288,16 +219,7 @@ class Block:
         deduplicate : bool
             Save a parameter shared by several children once instead of once per use.
         """
-        from .. import _fileformat
-
-        params = self._collect_params_with_prefix()
-        if deduplicate:
-            first: dict[Parameter, str] = {}
-            for k, v in params.items():
-                first.setdefault(v, k)
-            params = {k: v for v, k in first.items()}
-        arrays = {key: val._reduce()._data for key, val in params.items()}
-        _fileformat.write_arrays(filename, arrays)
+        _checkpoint.save_block(self, filename, deduplicate)
 
     def load_parameters(self, filename: str, ctx: Any = None, allow_missing: bool = False,
                         ignore_extra: bool = False, cast_dtype: bool = False,
@@ -322,40 +244,8 @@ class Block:
             Convert loaded values to the parameters' dtypes (``dtype_source='current'``)
             or the parameters to the saved dtypes (``'saved'``).
         """
-        loaded = _load_file(filename)
-        params = self._collect_params_with_prefix()
-        if not loaded and not params:
-            return
-        if not any("." in k for k in loaded):
-            # a file of full names (ParameterDict.save): match them with this block's prefix
-            del loaded
-            self.collect_params().load(filename, ctx, allow_missing, ignore_extra,
-                                       self.prefix, cast_dtype=cast_dtype,
-                                       dtype_source=dtype_source)
-            return
-        if not allow_missing:
-            # a shared parameter is present if any of its structural names is in the file
-            names_of: defaultdict[Parameter, list[str]] = defaultdict(list)
-            for k, v in params.items():
-                names_of[v].append(k)
-            for name, param in params.items():
-                assert any(n in loaded for n in names_of[param]), \
-                    f"Parameter '{name}' is missing in file '{filename}', which contains " \
-                    f"parameters: {_brief_print_list(loaded.keys())}. Set allow_missing=True " \
-                    "to ignore missing parameters."
-        for name in loaded:
-            if not ignore_extra and name not in params:
-                raise ValueError(
-                    f"Parameter '{name}' loaded from file '{filename}' is not present in "
-                    f"ParameterDict, which contains parameters "
-                    f"{_brief_print_list(self._params.keys())}. Set ignore_extra=True to "
-                    "ignore. ")
-            if name in params:
-                _check_loadable({name: (params[name], loaded[name])}, cast_dtype)
-        for name in loaded:
-            if name in params:
-                params[name]._load_init(loaded[name], ctx, cast_dtype=cast_dtype,
-                                        dtype_source=dtype_source)
+        _checkpoint.load_block(self, filename, ctx, allow_missing, ignore_extra, cast_dtype,
+                               dtype_source)
 
     def register_child(self, block: Block, name: str | None = None) -> None:
         """Add ``block`` as a child (attribute assignment does this automatically)."""
@@ -463,38 +353,7 @@ class Block:
         Unique parameters in model: 34
         --------------------------------------------------------------------
         """
-        from .. import autograd
-        from .nn.basic_layers import HybridSequential, Sequential
-
-        ran: list[tuple[Block, Any]] = []  # (block, output), as each forward finishes
-        fixed: dict[Parameter, str] = {}  # parameter -> how this pass fixed its shape
-        hooks: list[HookHandle] = []
-        patched: list[tuple[Block, Any]] = []
-
-        def record_output(block: Block, _args: Any, out: Any) -> None:
-            ran.append((block, out))
-
-        def watch(block: Block) -> None:
-            if not isinstance(block, (Sequential, HybridSequential)):
-                hooks.append(block.register_forward_hook(record_output))
-            if isinstance(block, HybridBlock):
-                # an instance attribute shadows the method until it is popped again
-                patched.append((block, block.__dict__.get("infer_shape")))
-                block.__dict__["infer_shape"] = _traced_infer_shape(block, fixed)
-
-        try:
-            self.apply(watch)
-            with autograd.pause(), autograd.predict_mode():
-                self(*inputs)
-        finally:
-            for handle in hooks:
-                handle.detach()
-            for block, before in patched:
-                if before is None:
-                    block.__dict__.pop("infer_shape", None)
-                else:
-                    block.__dict__["infer_shape"] = before
-        print(_summary_table(inputs, ran, fixed))
+        print(summarize(self, inputs))
 
 
 def _as_input(a: Any) -> Any:
@@ -570,155 +429,3 @@ class HybridBlock(Block):
 
         raise NotAvailableError("HybridBlock.export writes a symbolic graph, which minigluon "
                                 "does not have; use save_parameters instead")
-
-
-# ---- Block.summary: which input dimension fixed each deferred shape ----------------------
-
-class _Dims(tuple):
-    """An input's shape that logs which dimensions ``infer_shape`` reads
-    (``x.shape[1]``, ``x.shape[1:]``), into ``log`` as ``(input index, dims)``."""
-
-    def __new__(cls, shape: tuple[int, ...], log: list, arg: int) -> _Dims:
-        dims = super().__new__(cls, shape)
-        dims._log, dims._arg = log, arg
-        return dims
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, (int, slice)):
-            picked = range(len(self))[key]
-            dims = (picked,) if isinstance(picked, int) else tuple(picked)
-            if dims:
-                self._log.append((self._arg, dims))
-        return tuple.__getitem__(self, key)
-
-
-class _ShapeSpy(NDArray):
-    """The same array, whose ``shape`` is a :class:`_Dims`."""
-
-    __slots__ = ("_log", "_arg")
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return _Dims(self._data.shape, self._log, self._arg)
-
-
-def _spy(a: NDArray, arg: int, log: list) -> _ShapeSpy:
-    s = _ShapeSpy.__new__(_ShapeSpy)
-    s._data, s._node, s._vc = a._data, a._node, a._vc
-    s._log, s._arg = log, arg
-    return s
-
-
-def _traced_infer_shape(block: HybridBlock, fixed: dict[Parameter, str]) -> Callable:
-    """``block.infer_shape``, also writing into ``fixed`` how each parameter shape it
-    completes was obtained."""
-    infer = block.infer_shape
-
-    def traced(*args: Any) -> None:
-        log: list = []
-        before = {p: p.shape for p in block.params.values()}
-        infer(*[_spy(a, i, log) if isinstance(a, NDArray) else a
-                for i, a in enumerate(args)])
-        shapes = [a.shape if isinstance(a, NDArray) else None for a in args]
-        for p, old in before.items():
-            if old is not None and p.shape != old:
-                fixed[p] = _how_fixed(block, old, p.shape, log, shapes)
-
-    return traced
-
-
-def _how_fixed(block: Block, old: tuple[int, ...], new: tuple[int, ...], log: list,
-               shapes: list) -> str:
-    """``'(256, 0) -> (256, 20): in_units from input dim 1 of (2, 20)'``."""
-    unknown = [j for j, d in enumerate(old) if d <= 0]
-    # the layer's constructor argument for the missing size, when it has one
-    names = [n for n in ("in_units", "in_channels")
-             if block.__dict__.get(n, block.__dict__.get("_" + n)) == 0]
-    parts = []
-    for j in unknown:
-        read, source = _source(new[j], log, shapes, block)
-        # name the argument only when the size is exactly what was read (not channels //
-        # groups, say)
-        what = names[0] if names and len(unknown) == 1 and read else f"dim {j}"
-        parts.append(f"{what} {source}")
-    return f"{old} -> {new}: " + "; ".join(parts)
-
-
-def _source(size: int, log: list, shapes: list, block: Block) -> tuple[bool, str]:
-    """Where ``size`` came from, from the input dimensions ``infer_shape`` read; True if
-    it is one of them (or their product)."""
-    several = sum(s is not None for s in shapes) > 1
-
-    def where(arg: int, dims: tuple[int, ...]) -> str:
-        s = shapes[arg]
-        inp = f"input {arg}" if several else "input"
-        if len(dims) == 1:
-            return f"{inp} dim {dims[0]} of {s}"
-        return f"{inp} dims {dims[0]}-{dims[-1]} of {s}"
-
-    for arg, dims in log:
-        if int(np.prod([shapes[arg][d] for d in dims])) == size:
-            if len(dims) == 1:
-                return True, f"from {where(arg, dims)}"
-            product = "*".join(str(shapes[arg][d]) for d in dims)
-            return True, f"= {product} from {where(arg, dims)}"
-    if log:  # computed from what it read (e.g. channels // groups)
-        reads = ", ".join(dict.fromkeys(where(arg, dims) for arg, dims in log))
-        return False, f"= {size}, computed from {reads}"
-    return False, f"= {size}, set by {type(block).__name__}.infer_shape"
-
-
-def _shape_str(x: Any, top: bool = True) -> str:
-    """Shapes of an output as MXNet's summary prints them: ``(2, 3)``, several outputs
-    separated by commas, nested lists in brackets."""
-    if isinstance(x, (NDArray, np.ndarray)):
-        return str(tuple(x.shape))
-    if isinstance(x, (list, tuple)):
-        inner = ", ".join(_shape_str(i, False) for i in x)
-        return inner if top else f"[{inner}]"
-    return str(x)
-
-
-def _summary_table(inputs: tuple, ran: list[tuple[Block, Any]],
-                   fixed: dict[Parameter, str]) -> str:
-    rows: list[tuple[str, str, Any, str]] = [("Input", _shape_str(inputs), 0, "")]
-    notes: dict[int, str] = {}  # row index -> the deferred line under it
-    seen: set[Parameter] = set()
-    total = trainable = shared = 0
-    for block, out in ran:
-        params = list(block.params.values())
-        sizes = [int(np.prod(p.shape)) if p.shape and all(d > 0 for d in p.shape) else 0
-                 for p in params]
-        rows.append((f"{block.name} ({type(block).__name__})", _shape_str(out), sum(sizes),
-                     ""))
-        for p, size in zip(params, sizes):
-            total += size
-            trainable += size if p.grad_req != "null" else 0
-            again = p in seen
-            shared += size if again else 0
-            seen.add(p)
-            mult = "not trained" if p.grad_req == "null" else f"{p.lr_mult:g} / {p.wd_mult:g}"
-            rows.append((f"  {p.name}" + (" (shared)" if again else ""), str(p.shape), size,
-                         mult))
-            if p in fixed and not again:
-                notes[len(rows) - 1] = f"    deferred {fixed[p]}"
-    header = ("Layer (type)", "Output Shape", "Param #", "lr/wd mult")
-    # MXNet's columns; the widths adapt to the contents (MXNet's are fixed, 80 in all)
-    w = [max(20, *(len(r[0]) for r in rows)) + 2] + \
-        [max(len(header[c]), *(len(str(r[c])) for r in rows)) + 3 for c in (1, 2, 3)]
-    line = f"{{:<{w[0]}}}{{:>{w[1]}}}{{:>{w[2]}}}{{:>{w[3]}}}"
-    rule = sum(w)
-    out = ["-" * rule, line.format(*header), "=" * rule]
-    for i, row in enumerate(rows):
-        out.append(line.format(*row).rstrip())
-        if i in notes:
-            out.append(notes[i])
-    out += ["=" * rule,
-            "Parameters in forward computation graph, duplicate included",
-            f"   Total params: {total}",
-            f"   Trainable params: {trainable}",
-            f"   Non-trainable params: {total - trainable}",
-            f"Shared params in forward computation graph: {shared}",
-            f"Unique parameters in model: {total - shared}",
-            "-" * rule]
-    return "\n".join(out)

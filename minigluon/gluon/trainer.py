@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import numpy as np
-
-from .. import debug as _debug, optimizer as opt
+from .. import _events, optimizer as opt
 from ..base import MXNetError
-from ..ndarray.ndarray import NDArray, _wrap
+from . import _checkpoint
 from .parameter import Parameter, ParameterDict
 
 __all__ = ["Trainer", "StaleGradientError"]
@@ -21,8 +18,6 @@ class StaleGradientError(MXNetError, UserWarning):
     here (``except UserWarning`` in existing code keeps working)."""
 
 
-_STATES_FORMAT = "minigluon-trainer-states"
-_STATES_VERSION = 1
 
 
 class Trainer:
@@ -70,9 +65,10 @@ class Trainer:
     def _init_optimizer(self, optimizer: Any, optimizer_params: dict[str, Any]) -> None:
         param_dict = dict(enumerate(self._params))
         if isinstance(optimizer, opt.Optimizer):
-            assert not optimizer_params, \
-                "optimizer_params must be None if optimizer is an instance of Optimizer " \
-                "instead of str"
+            if optimizer_params:
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    "optimizer_params must be None if optimizer is an instance of Optimizer "
+                    "instead of str")
             self._optimizer = optimizer
             self._optimizer.param_dict = param_dict
         else:
@@ -105,8 +101,8 @@ class Trainer:
         DeferredInitializationError
             If a parameter still waits for its first forward pass.
         """
-        if _debug.ON:
-            _debug.check_step(self, batch_size, ignore_stale_grad)
+        if _events.ACTIVE:
+            _events.emit("step", self, batch_size, ignore_stale_grad)
         self._optimizer.rescale_grad = self._scale / batch_size
         self._update(ignore_stale_grad)
 
@@ -144,94 +140,9 @@ class Trainer:
         """Write the optimizer's state (momenta, moving averages, update counts, learning
         rate) to ``fname``, atomically, as an MXNet NDArray file: one array per state
         tensor, plus a JSON description under the name ``__meta__``."""
-        from .. import _fileformat
-
-        arrays: dict[str, np.ndarray] = {}
-        layout: dict[str, Any] = {}
-        for index, state in self._updater.states.items():
-            layout[str(index)] = _flatten_state(state, f"state:{index}", arrays)
-        o = self._optimizer
-        meta = {"format": _STATES_FORMAT, "version": _STATES_VERSION,
-                "optimizer": type(o).__name__.lower(), "states": layout,
-                "hyper": {k: v for k, v in vars(o).items()
-                          if isinstance(v, (int, float, bool, str)) or v is None},
-                "index_update_count": [[i, c] for i, c in o._index_update_count.items()
-                                       if isinstance(i, int)]}
-        arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8).copy()
-        _fileformat.write_arrays(fname, arrays)
+        _checkpoint.save_trainer_states(self._updater, self._optimizer, fname)
 
     def load_states(self, fname: str) -> None:
         """Restore what :meth:`save_states` wrote. The whole file is checked (format,
         optimizer type, state shapes) before anything changes."""
-        from .. import _fileformat
-
-        try:
-            arrays = _fileformat.load_arrays(fname)
-            if not isinstance(arrays, dict) or "__meta__" not in arrays:
-                raise ValueError("no '__meta__' entry")
-            meta = json.loads(arrays["__meta__"].tobytes().decode())
-            if not isinstance(meta, dict) or meta.get("format") != _STATES_FORMAT:
-                raise ValueError("its '__meta__' entry is not a minigluon trainer-state tag")
-            for field, kind in (("optimizer", str), ("states", dict), ("hyper", dict),
-                                ("index_update_count", list)):
-                if not isinstance(meta.get(field), kind):
-                    raise ValueError(f"'__meta__' lacks the {kind.__name__} field {field!r}")
-        except (ValueError, UnicodeDecodeError) as e:
-            raise MXNetError(f"cannot load trainer states from '{fname}': it is not a file "
-                             f"written by Trainer.save_states ({e})") from e
-        name = type(self._optimizer).__name__.lower()
-        if meta["optimizer"] != name:
-            raise MXNetError(f"cannot load trainer states from '{fname}': they were saved "
-                             f"for optimizer '{meta['optimizer']}', but this Trainer uses "
-                             f"'{name}'")
-        states: dict[int, Any] = {}
-        for key, layout in meta["states"].items():
-            index = int(key) if key.isdigit() else -1
-            if not 0 <= index < len(self._params):
-                raise MXNetError(f"cannot load trainer states from '{fname}': state index "
-                                 f"{index} does not exist (this Trainer has "
-                                 f"{len(self._params)} parameters)")
-            param = self._params[index]
-            states[index] = _unflatten_state(layout, arrays, param, fname, f"state:{index}")
-        o = self._optimizer
-        for k, v in meta["hyper"].items():
-            if hasattr(o, k) and k != "rescale_grad":
-                setattr(o, k, v)
-        o._index_update_count.clear()
-        o._index_update_count.update({i: c for i, c in meta["index_update_count"]})
-        self._updater.states = states
-
-
-def _flatten_state(state: Any, key: str, out: dict[str, np.ndarray]) -> Any:
-    """Describe a state (None, an NDArray, or a tuple/list of states) and collect its
-    arrays into ``out`` under keys derived from ``key``."""
-    if state is None:
-        return None
-    if isinstance(state, NDArray):
-        out[key] = state._data
-        return "array"
-    if isinstance(state, (tuple, list)):
-        return [_flatten_state(s, f"{key}:{j}", out) for j, s in enumerate(state)]
-    raise TypeError(f"cannot save an optimizer state of type {type(state).__name__}")
-
-
-def _unflatten_state(layout: Any, arrays: dict[str, np.ndarray], param: Parameter,
-                     fname: str, key: str) -> Any:
-    """Rebuild a state described by ``layout`` (see :func:`_flatten_state`), checking that
-    its arrays exist and have the parameter's shape."""
-    if layout is None:
-        return None
-    if layout == "array":
-        if key not in arrays:
-            raise MXNetError(f"cannot load trainer states from '{fname}': '{key}' is missing")
-        arr = arrays[key]
-        if param.shape is not None and tuple(arr.shape) != tuple(param.shape):
-            raise MXNetError(f"cannot load trainer states from '{fname}': state '{key}' has "
-                             f"shape {arr.shape} but Parameter '{param.name}' has shape "
-                             f"{param.shape}")
-        return _wrap(arr, None)
-    if isinstance(layout, list):
-        return tuple(_unflatten_state(sub, arrays, param, fname, f"{key}:{j}")
-                     for j, sub in enumerate(layout))
-    raise MXNetError(f"cannot load trainer states from '{fname}': unknown state layout "
-                     f"{layout!r}")
+        _checkpoint.load_trainer_states(self._updater, self._optimizer, self._params, fname)

@@ -14,12 +14,14 @@ from typing import Any
 import attrs
 import numpy as np
 
+from .. import _rng
 from .._tape import STATE
 from ..base import MinigluonError
 from ..context import Context, check_context
-from ..ops import OPS, Op, elementwise as ew, get_op
+from ..ops import OPS, Op, elementwise as ew, get_op, set_invoker
 from . import random
-from .ndarray import NDArray, _dtype, _scalar, _wrap, as_ndarray, invoke
+from .ndarray import NDArray, _dtype, _scalar, _wrap, _write_out, as_ndarray, invoke
+from .nn import BatchNorm, Convolution, Pooling  # noqa: F401 (nd.Convolution ...)
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "empty", "arange", "zeros_like",
            "ones_like", "full_like", "eye", "linspace", "random", "save", "load",
@@ -138,18 +140,6 @@ def waitall() -> None:
 
 # ---- functions generated from the operator registry ------------------------------------
 
-def _write_out(out: NDArray, result: NDArray) -> NDArray:
-    if not isinstance(out, NDArray):
-        raise TypeError(f"out= must be an NDArray, got {type(out).__name__}")
-    if out.shape != result.shape or out._data.dtype != result._data.dtype:
-        raise MinigluonError(
-            f"Incompatible attr for out=: the result has shape {result.shape} and dtype "
-            f"{result._data.dtype.name}, but out has shape {out.shape} and dtype "
-            f"{out._data.dtype.name}")
-    out[:] = result
-    return out
-
-
 def _op_function(cls: type[Op]) -> Any:
     """Build ``nd.<name>(*inputs, *params, out=None)`` for an operator class."""
     fields = [f.name for f in attrs.fields(cls)] if attrs.has(cls) else []
@@ -210,7 +200,7 @@ def _method(fn: Any) -> Any:
     return method
 
 
-_HANDWRITTEN_METHODS = set(vars(NDArray))
+_HANDWRITTEN_METHODS = set(vars(NDArray)) | {"split", "__matmul__"}  # set at the end
 
 
 def _on_register(name: str, cls: type[Op]) -> None:
@@ -341,12 +331,10 @@ def Dropout(data: NDArray, p: float = 0.5, mode: str = "training", axes: Any = (
     (MXNet gives NaN)."""
     if not (STATE.training or mode == "always") or p == 0:
         return data
-    from .. import random as _random
-
     shape = list(data.shape)
     for a in axes or ():
         shape[a] = 1  # one mask value shared along these axes
-    keep = _random.generator().uniform(size=shape) >= p
+    keep = _rng.generator().uniform(size=shape) >= p
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
     mask = (keep * scale).astype(data._data.dtype)
     return invoke(get_op("_dropout")(mask=mask), (data,))
@@ -439,6 +427,33 @@ for _name in ("exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "
               "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "floor", "ceil", "rint", "trunc",
               "degrees", "radians"):
     _UFUNCS[_name] = globals()[_name]
+
+
+# ---- NDArray methods that call the functions above (this module completes the class) -----
+
+def _split_method(self: NDArray, num_outputs: int, axis: int = 1, squeeze_axis: bool = False
+                  ) -> Any:
+    """See :func:`minigluon.nd.split`."""
+    return split(self, num_outputs, axis, squeeze_axis)
+
+
+def _matmul(self: NDArray, o: Any) -> NDArray:
+    return globals()["dot"](self, as_ndarray(o, self))
+
+
+NDArray.split = _split_method  # type: ignore[attr-defined]
+NDArray.__matmul__ = _matmul  # type: ignore[attr-defined]
+NDArray._ufuncs = _UFUNCS  # type: ignore[attr-defined]
+
+
+def _invoke_mixed(op: Op, xs: Any) -> NDArray:
+    """How ``ops.apply`` runs an operator when some input is an NDArray (a VJP under
+    ``create_graph=True``): NumPy inputs join as constants of the same dtype."""
+    ref = next(x for x in xs if isinstance(x, NDArray))
+    return invoke(op, [as_ndarray(x, ref) for x in xs])
+
+
+set_invoker(_invoke_mixed)
 
 
 # ---- files ----------------------------------------------------------------------------

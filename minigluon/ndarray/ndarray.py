@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import debug as _debug
-from .._tape import INPLACE_IN_GRAPH, STATE, Const, Node, bump
+from .. import _events
+from .._tape import INPLACE_IN_GRAPH, NOT_RECORDED, STATE, Const, Node, bump, run_backward
 from ..base import MinigluonError
 from ..context import Context, check_context, cpu
-from ..ops import elementwise as ew, get_op, shape as shp
+from ..ops import elementwise as ew, get_op, indexing as idx, shape as shp, unary as un
 
 _CPU = cpu()
 _DTYPES = {"float32", "float64", "float16", "uint8", "int8", "int32", "int64", "bool",
@@ -91,74 +91,97 @@ def _scalar_op(cls: type, s: Any) -> Any:
 
 
 def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
-    """Apply ``op`` to NDArrays, recording a node when autograd is recording and some
-    input is in the graph."""
-    if len(args) == 1:
-        a = args[0]
-        out, res = op.forward(a._data)
-        if STATE.recording and a._node is not None:
-            # the common recorded case, written out: one input, already in the graph
-            vc = a._vc if op.view else [0]
-            node = Node(op, res, (a._node,), out.shape, out.dtype,
-                        (a._vc, vc) if res else None)
-            tape = STATE.tape
-            if tape is not None:
-                tape.nodes.append(node)
-        else:
-            vc, node = (a._vc if op.view else [0]), None
-        y = NDArray.__new__(NDArray)
-        y._data, y._node, y._vc = out, node, vc
-        return y
-    if len(args) == 2:
-        a, b = args
-        out, res = op.forward(a._data, b._data)
-        na, nb = a._node, b._node
-        if STATE.recording and (na is not None or nb is not None) and not op.view:
-            # the common two-input case, written out; data inputs are marked as such
-            if na is None:
-                parents, needs = (_const(a), nb), (False, True)
-            elif nb is None:
-                parents, needs = (na, _const(b)), (True, False)
-            else:
-                parents, needs = (na, nb), None
-            vc = [0]
-            node = Node(op, res, parents, out.shape, out.dtype,
-                        (a._vc, b._vc, vc) if res else None, needs)
-            tape = STATE.tape
-            if tape is not None:
-                tape.nodes.append(node)
-            y = NDArray.__new__(NDArray)
-            y._data, y._node, y._vc = out, node, vc
-            return y
+    """Apply ``op`` to NDArrays: run its forward on their NumPy data and, when autograd is
+    recording and some input is in the graph, put a node on the tape (:func:`record_op`)."""
+    n = len(args)
+    if n == 1:
+        return _fast_path_1(op, args[0])
+    if n == 2 and not op.view:
+        return _fast_path_2(op, args[0], args[1])
+    out, res = op.forward(*[a._data for a in args])
+    if STATE.recording:
+        return record_op(op, res, args, out)
+    return _wrap(out, None, args[0]._vc if op.view else [0])
+
+
+# ---- fast paths -------------------------------------------------------------------------
+# invoke and record_op written out for one and for two inputs: the same result, with no
+# intermediate lists, tuples or calls. Most operators of a training loop have one or two
+# inputs, and benchmarks/run.py measured these paths 25-45% faster per operator (W1, W3).
+# tests/test_invoke.py checks that they record the same nodes as record_op.
+
+def _fast_path_1(op: Any, a: NDArray) -> NDArray:
+    out, res = op.forward(a._data)
+    vc = a._vc if op.view else [0]
+    node = a._node
+    if node is not None and STATE.recording:
+        node = Node(op, res, (node,), out.shape, out.dtype, (a._vc, vc) if res else None)
+        tape = STATE.tape
+        if tape is not None:
+            tape.nodes.append(node)
     else:
-        out, res = op.forward(*[a._data for a in args])
-    if not STATE.recording:
-        return _wrap(out, None, args[0]._vc if op.view else [0])
-    return record_op(op, res, args, out)
+        node = None
+    y = NDArray.__new__(NDArray)
+    y._data, y._node, y._vc = out, node, vc
+    return y
+
+
+def _fast_path_2(op: Any, a: NDArray, b: NDArray) -> NDArray:
+    out, res = op.forward(a._data, b._data)
+    na, nb = a._node, b._node
+    vc = [0]
+    node = None
+    if (na is not None or nb is not None) and STATE.recording:
+        if na is None:  # data inputs are recorded as such, and the VJP may skip them
+            parents, needs = (_const(a), nb), (False, True)
+        elif nb is None:
+            parents, needs = (na, _const(b)), (True, False)
+        else:
+            parents, needs = (na, nb), None
+        node = Node(op, res, parents, out.shape, out.dtype,
+                    (a._vc, b._vc, vc) if res else None, needs)
+        tape = STATE.tape
+        if tape is not None:
+            tape.nodes.append(node)
+    y = NDArray.__new__(NDArray)
+    y._data, y._node, y._vc = out, node, vc
+    return y
 
 
 def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> NDArray:
-    """Wrap ``out`` (computed by ``op`` from ``args``) and put its node on the tape."""
+    """Wrap ``out`` (computed by ``op`` from ``args``) and put its node on the tape.
+
+    Inputs outside the graph (data) become :class:`Const` parents, and the node says which
+    parents need a gradient, so the VJP can skip the others. The node also keeps the
+    version counters of its inputs and output: a VJP refuses residuals written in place
+    since they were recorded.
+    """
     vc = args[0]._vc if op.view else [0]
-    parents = []
-    needs = []
-    for a in args:
-        n = a._node
-        if n is None:  # data: recorded for pictures, never differentiated
-            parents.append(_const(a))
-            needs.append(False)
-        else:
-            parents.append(n)
-            needs.append(True)
-    if True not in needs:
+    nodes = [a._node for a in args]
+    if nodes.count(None) == len(nodes):  # data only: nothing to differentiate
         return _wrap(out, None, vc)
-    node = Node(op, res, tuple(parents), out.shape, out.dtype,
+    needs = tuple(n is not None for n in nodes)
+    parents = tuple(n if n is not None else _const(a) for a, n in zip(args, nodes))
+    node = Node(op, res, parents, out.shape, out.dtype,
                 (*[a._vc for a in args], vc) if res else None,
-                None if False not in needs else tuple(needs))
+                None if False not in needs else needs)
     tape = STATE.tape
     if tape is not None:
         tape.nodes.append(node)
     return _wrap(out, node, vc)
+
+
+def _write_out(out: NDArray, result: NDArray) -> NDArray:
+    """Copy ``result`` into ``out`` (an ``out=`` argument) and return ``out``."""
+    if not isinstance(out, NDArray):
+        raise TypeError(f"out= must be an NDArray, got {type(out).__name__}")
+    if out.shape != result.shape or out._data.dtype != result._data.dtype:
+        raise MinigluonError(
+            f"Incompatible attr for out=: the result has shape {result.shape} and dtype "
+            f"{result._data.dtype.name}, but out has shape {out.shape} and dtype "
+            f"{out._data.dtype.name}")
+    out[:] = result
+    return out
 
 
 def _const(a: NDArray) -> Const:
@@ -337,8 +360,8 @@ class NDArray:
         return bool(self._data.reshape(-1)[0])
 
     def __float__(self) -> float:
-        if _debug.ON:
-            _debug.check_to_numpy(self, "float(x)")
+        if _events.ACTIVE:
+            _events.emit("to_numpy", self, "float(x)")
         return float(self.asscalar())
 
     def __int__(self) -> int:
@@ -350,17 +373,15 @@ class NDArray:
         return int(self.asscalar())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if _debug.ON:
-            _debug.check_to_numpy(self, "np.asarray(x)")
+        if _events.ACTIVE:
+            _events.emit("to_numpy", self, "np.asarray(x)")
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         # np.exp(x) on an NDArray runs (and records) minigluon's operator
-        from . import _UFUNCS
-
-        fn = _UFUNCS.get(ufunc.__name__)
+        fn = self._ufuncs.get(ufunc.__name__)
         if method != "__call__" or fn is None or kwargs:
             plain = [i.asnumpy() if isinstance(i, NDArray) else i for i in inputs]
             return getattr(ufunc, method)(*plain, **kwargs)
@@ -369,8 +390,8 @@ class NDArray:
     # ---- conversion --------------------------------------------------------------------
     def asnumpy(self) -> np.ndarray:
         """A NumPy copy with the same shape and dtype."""
-        if _debug.ON:
-            _debug.check_to_numpy(self, "x.asnumpy()")
+        if _events.ACTIVE:
+            _events.emit("to_numpy", self, "x.asnumpy()")
         out = self._data.copy()
         if out.size == 1 and out.ndim:
             return out.view(_Size1Array)
@@ -394,11 +415,11 @@ class NDArray:
         dt = _dtype(dtype)
         if not copy and dt == self._data.dtype:
             return self
-        return invoke(shp.Cast(dtype=dt.name), (self,))
+        return invoke(un.Cast(dtype=dt.name), (self,))
 
     def copy(self) -> NDArray:
         """A copy (recorded: gradients flow through it)."""
-        return invoke(shp.Copy(), (self,))
+        return invoke(un.Copy(), (self,))
 
     def copyto(self, other: Context | NDArray) -> NDArray:
         """Copy into another NDArray (returned), or to a context (a new array)."""
@@ -449,12 +470,6 @@ class NDArray:
     def reshape_like(self, other: NDArray) -> NDArray:
         return self.reshape(other.shape)
 
-    def split(self, num_outputs: int, axis: int = 1, squeeze_axis: bool = False) -> Any:
-        """See :func:`minigluon.nd.split`."""
-        from . import split
-
-        return split(self, num_outputs, axis, squeeze_axis)
-
     def transpose(self, *axes: Any) -> NDArray:
         """Permute the axes (reverse them by default)."""
         if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
@@ -470,8 +485,8 @@ class NDArray:
         """
         if grad_req not in ("write", "add", "null"):
             raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {grad_req!r}")
-        if _debug.ON:
-            _debug.check_attach_grad(self)
+        if _events.ACTIVE:
+            _events.emit("attach_grad", self)
         leaf = Node(None, None, (), self._data.shape, self._data.dtype)
         leaf.grad = _wrap(np.zeros_like(self._data), None)
         leaf.grad_req = grad_req
@@ -490,18 +505,46 @@ class NDArray:
         A non-scalar head is treated as the sum of its elements (``out_grad`` of ones).
         Without ``retain_graph`` the graph is freed afterwards.
         """
-        _autograd().backward([self], None if out_grad is None else [out_grad], retain_graph,
-                             train_mode)
+        if _events.ACTIVE:
+            _events.emit("backward", [self])
+        _backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
 
     def detach(self) -> NDArray:
         """The same data (shared memory), cut from the graph."""
         return _wrap(self._data, None, self._vc)
 
+    @property
+    def _fresh_grad(self) -> bool:
+        """Whether a backward wrote ``.grad`` since the flag was last cleared (as MXNet's
+        ``NDArray._fresh_grad``); False for an array without a gradient."""
+        node = self._node
+        return node is not None and node.op is None and node.fresh
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, state: bool) -> None:
+        node = self._node
+        if node is not None and node.op is None:
+            node.fresh = bool(state)
+
+    def _assign_(self, ufunc: Any, value: Any) -> NDArray:
+        """Write ``ufunc(self, value)`` into this array's own buffer (``value`` itself when
+        ``ufunc`` is None), outside the recorded graph, and count the write in the array's
+        version as ``x[:] = value`` does, so a graph that saved the old values is refused.
+        For optimizers and layers that update state; returns the array."""
+        data = self._data
+        v = value._data if value.__class__ is NDArray else value
+        if ufunc is None:
+            np.copyto(data, v, casting="unsafe")
+        else:
+            ufunc(data, v, out=data, casting="unsafe")
+        bump(self._vc)
+        return self
+
     # ---- indexing ----------------------------------------------------------------------
     def __getitem__(self, key: Any) -> NDArray:
         key = _index_key(key)
-        basic = shp._is_basic(key)
-        op = shp.GetItem(key)
+        basic = idx._is_basic(key)
+        op = idx.GetItem(key)
         if basic:
             # a basic index is a view: writes through it reach this array
             y = invoke(op, (self,))
@@ -539,7 +582,7 @@ class NDArray:
                              f"x[{key!r}] of shape {np.shape(data[key])}: {e}") from None
         bump(self._vc)
         if rec and isinstance(value, NDArray) and value._node is not None:
-            node = Node(shp.SliceAssign(key, data.shape), (value._data.shape,),
+            node = Node(idx.SliceAssign(key, data.shape), (value._data.shape,),
                         (value._node,), data.shape, data.dtype)
             self._node = node
             if STATE.tape is not None:
@@ -602,11 +645,6 @@ class NDArray:
     def __rpow__(self, o: Any) -> NDArray:
         return _binary(self, o, _POW, ew.PowScalar, ew.RPowScalar, True)
 
-    def __matmul__(self, o: Any) -> NDArray:
-        from . import dot
-
-        return dot(self, as_ndarray(o, self))
-
     def __neg__(self) -> NDArray:
         return invoke(_NEG, (self,))
 
@@ -657,16 +695,48 @@ class NDArray:
 _ALL = slice(None)
 
 
-_AUTOGRAD: Any = None
+# ---- the engine call behind NDArray.backward and autograd.backward / grad ------------------
+
+def _as_list(x: Any) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def _autograd() -> Any:
-    global _AUTOGRAD
-    if _AUTOGRAD is None:
-        from .. import autograd  # autograd imports this module: bind on first use
+def _seeds(heads: list[NDArray], head_grads: Any) -> tuple[list[Node], list[Any]]:
+    """The heads' nodes and the gradients they start from (ones unless given)."""
+    roots, seeds = [], []
+    hgs = [None] * len(heads) if head_grads is None else _as_list(head_grads)
+    if len(hgs) != len(heads):
+        raise ValueError(f"got {len(hgs)} head gradients for {len(heads)} heads")
+    for i, (h, hg) in enumerate(zip(heads, hgs)):
+        if not isinstance(h, NDArray):
+            raise TypeError(f"head {i} is a {type(h).__name__}, not an NDArray")
+        if h._node is None:
+            raise MinigluonError(NOT_RECORDED)
+        if hg is None:
+            seed = np.ones_like(h._data)
+        else:
+            hgd = hg._data if isinstance(hg, NDArray) else np.asarray(hg)
+            if hgd.shape != h.shape:
+                raise ValueError(f"head gradient {i} has shape {hgd.shape} but the head has "
+                                 f"shape {h.shape}; they must be equal")
+            seed = hgd.astype(h._data.dtype, copy=False)
+            if STATE.recording and isinstance(hg, NDArray) and hg._node is not None:
+                seed = hg
+        roots.append(h._node)
+        seeds.append(seed)
+    return roots, seeds
 
-        _AUTOGRAD = autograd
-    return _AUTOGRAD
+
+def _backward(heads: list[NDArray], head_grads: Any, retain_graph: bool, train_mode: bool
+              ) -> None:
+    """Write the gradients of ``heads`` into the variables' ``.grad`` buffers."""
+    roots, seeds = _seeds(heads, head_grads)
+    prev = STATE.training
+    STATE.training = train_mode
+    try:
+        run_backward(roots, seeds, retain_graph)
+    finally:
+        STATE.training = prev
 
 
 def _index_key(key: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import random as _random
+from .. import _rng as _random
 from ..context import check_context
 from .ndarray import NDArray, _dtype, _wrap
 

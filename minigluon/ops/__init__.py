@@ -23,6 +23,14 @@ tape keeps alive until ``backward``, so the tape can count their bytes. Static p
 suite checks the VJP against finite differences: an operator without samples fails that
 test, so no operator goes unchecked.
 
+The built-in operators sit one theme per file: ``elementwise`` (arithmetic), ``unary``
+(math functions, one table), ``logic``, ``special``, ``reduce``, ``linalg``, ``shape``,
+``layout``, ``indexing``, ``sort``, ``nn``, ``conv``, ``norm``. Their common kinds (a
+``Binary`` base that adds broadcasting errors, ``vjp`` and ``samples``; tables of
+operators) are in ``ops/_kinds.py``; MXNet's numeric conventions in
+``ops/_mxnet_numerics.py``. Operators are NumPy only: a VJP that builds its gradient from
+other operators calls :func:`apply`, which also works on NDArrays.
+
 Registering an operator makes ``minigluon.nd.<name>`` (and, if ``method`` is set, the
 NDArray method) call it. Third-party packages register theirs through the ``minigluon.ops``
 entry-point group; see :doc:`the plugin tutorial </tutorials/plot_06_plugin>`.
@@ -31,15 +39,17 @@ entry-point group; see :doc:`the plugin tutorial </tutorials/plot_06_plugin>`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import attrs
 import numpy as np
 
 from .._registry import Registry
+from ..base import MinigluonError
 
-__all__ = ["Op", "frozen_op", "register_op", "get_op", "OPS", "unbroadcast", "normalize_axis"]
+__all__ = ["Op", "frozen_op", "register_op", "get_op", "OPS", "unbroadcast", "normalize_axis",
+           "apply", "set_invoker"]
 
 # MXNet computes inf and nan silently (log(0), 1/0); NumPy would warn from inside our ops
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minigluon\.ops\.")
@@ -66,10 +76,13 @@ class Op:
         What each residual is, for higher-order gradients: ``"x0"``, ``"x1"``... an input,
         ``"y"`` the output, ``"c"`` a constant (shapes, masks whose derivative is zero).
         ``None`` means the VJP cannot itself be differentiated (``create_graph=True``).
-        A VJP that supports it is written with operators and NumPy ufuncs only, so that
-        it runs on NDArrays too.
+        A VJP that supports it is written with NumPy ufuncs and :func:`apply` (another
+        operator) only, so that it runs on NDArrays too.
     view : bool
         The output is a view of the first input (shares memory, and so its version).
+    nout : int
+        Number of outputs (1 for every operator of the registry; a user ``Function`` may
+        have more, each picked by a node of its own).
     """
 
     name: ClassVar[str] = ""
@@ -78,6 +91,7 @@ class Op:
     expose: ClassVar[bool] = True
     saves: ClassVar[tuple[str, ...] | None] = None
     view: ClassVar[bool] = False
+    nout: ClassVar[int] = 1
 
     def forward(self, *xs: np.ndarray) -> tuple[np.ndarray, tuple[Any, ...]]:
         """Compute the output from NumPy inputs; return it with the residuals."""
@@ -97,6 +111,12 @@ class Op:
     def samples(cls, rng: np.random.Generator) -> list[tuple[Op, list[np.ndarray]]]:
         """Operator instances and float64 inputs on which the VJP is checked."""
         return []
+
+    def slot_names(self, res: tuple[Any, ...]) -> list[str]:
+        """A name for each residual in ``res`` (``saves``' entries, else ``res<i>``), for
+        tables of what the tape keeps."""
+        saves = self.saves or ()
+        return [saves[i] if i < len(saves) else f"res{i}" for i in range(len(res or ()))]
 
     @property
     def rule(self) -> str:
@@ -189,11 +209,32 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
     for a in axis:
         a = int(a)
         if not -ndim <= a < max(ndim, 1):
-            from ..base import MinigluonError
-
             raise MinigluonError(f"axis {a} is out of range for an array of {ndim} dimensions")
         out.append(a % max(ndim, 1))
     return tuple(out)
+
+
+#: runs an operator on inputs that are not all NumPy arrays; ``minigluon.ndarray`` installs
+#: it at import (dependency inversion: ops never import the array layer)
+_INVOKE: Callable[[Op, Sequence[Any]], Any] | None = None
+
+
+def set_invoker(fn: Callable[[Op, Sequence[Any]], Any]) -> None:
+    """Install how :func:`apply` runs an operator on arrays that are not NumPy arrays."""
+    global _INVOKE
+    _INVOKE = fn
+
+
+def apply(op: Op, *xs: Any) -> Any:
+    """``op`` applied to ``xs``: its forward output on NumPy arrays; the recorded result
+    when some input is an NDArray, as in a VJP run by ``autograd.grad(create_graph=True)``.
+    VJPs that build their gradient from other operators call this."""
+    if all(x.__class__ is np.ndarray for x in xs):
+        return op.forward(*xs)[0]
+    if _INVOKE is None:
+        raise MinigluonError("ops.apply on arrays that are not NumPy arrays needs an invoker: "
+                           "import minigluon.ndarray first")
+    return _INVOKE(op, xs)
 
 
 def _load_builtin() -> None:
@@ -202,11 +243,17 @@ def _load_builtin() -> None:
         deconv,
         detection,
         elementwise,
-        extra,
+        indexing,
+        layout,
         linalg,
+        logic,
         nn,
+        norm,
         reduce,
         shape,
+        sort,
+        special,
+        unary,
     )
 
 

@@ -1,4 +1,4 @@
-"""Convolution, pooling and batch normalization: the operators behind the book's CNN
+"""Convolution and pooling: the operators behind the book's CNN
 chapters (LeNet to DenseNet), for 1-, 2- and 3-D inputs laid out as (N, C, *spatial).
 
 Both convolution and pooling look at the input through *windows*: a strided NumPy view
@@ -8,21 +8,19 @@ over the window axes. Backward sends each window's gradient back to the pixels i
 from, one kernel offset at a time (:func:`_scatter_windows`): a loop over the few kernel
 positions, never over pixels.
 
-``nd.Convolution``, ``nd.Pooling`` and ``nd.BatchNorm`` are written by hand at the end of
-this file (optional bias, MXNet's parameter spellings, the moving statistics).
+``nd.Convolution`` and ``nd.Pooling`` are written by hand in :mod:`minigluon.ndarray.nn`
+(optional bias, MXNet's parameter spellings); batch normalization is in :mod:`.norm`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-import attrs
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .._tape import STATE
 from ..base import MinigluonError, NotAvailableError
 from . import Op, frozen_op, register_op
 
@@ -301,103 +299,7 @@ class Pooling(Op):
         ]
 
 
-# ---- batch normalization ----------------------------------------------------------------
-
-
-def _channel_shape(x: np.ndarray, axis: int) -> Shape:
-    return tuple(x.shape[axis] if i == axis else 1 for i in range(x.ndim))
-
-
-@register_op
-@frozen_op
-class BatchNorm(Op):
-    """y = gamma xhat + beta.   VJP: dx = gamma/std (g - mean g - xhat mean(g xhat)); dbeta = sum g
-
-    ``xhat = (x - mean) / std`` per channel, ``std = sqrt(var + eps)``, with the batch's
-    statistics (``batch_stats``) or the moving ones; dgamma = sum(g xhat). With the moving
-    statistics, dx = gamma g / std.
-    """
-
-    name = "BatchNorm"
-    inputs = ("data", "gamma", "beta", "moving_mean", "moving_var")
-    expose = False  # nd.BatchNorm is written by hand: it reads the autograd mode
-    eps: float = 1e-3
-    momentum: float = 0.9
-    fix_gamma: bool = True
-    batch_stats: bool = True  # False: normalize with moving_mean / moving_var (inputs 4, 5)
-    axis: int = 1
-    #: (moving_mean, moving_var) NDArrays that backward updates, as MXNet does
-    running: Any = attrs.field(default=None, eq=False, repr=False)
-
-    def params(self) -> dict[str, Any]:
-        return {k: v for k, v in super().params().items() if k != "running"}
-
-    def forward(self, x, gamma, beta, moving_mean=None, moving_var=None):
-        axis = self.axis % x.ndim
-        cshape = _channel_shape(x, axis)
-        for nm, v in (("gamma", gamma), ("beta", beta), ("moving_mean", moving_mean),
-                      ("moving_var", moving_var)):
-            if v is not None and v.shape != (x.shape[axis],):
-                raise MinigluonError(f"BatchNorm: {nm} has shape {v.shape}, expected "
-                                     f"({x.shape[axis]},) for {x.shape[axis]} channels on "
-                                     f"axis {self.axis} of input {x.shape}")
-        gam = np.ones_like(gamma) if self.fix_gamma else gamma
-        if self.batch_stats:
-            axes = tuple(i for i in range(x.ndim) if i != axis)
-            mean = x.mean(axis=axes)
-            var = x.var(axis=axes)  # biased (divides by m), also for the moving average
-        else:
-            if moving_mean is None or moving_var is None:
-                raise MinigluonError("BatchNorm without batch statistics needs moving_mean "
-                                     "and moving_var")
-            mean, var = moving_mean.astype(x.dtype), moving_var.astype(x.dtype)
-        invstd = 1 / np.sqrt(var + self.eps)
-        xhat = (x - mean.reshape(cshape)) * invstd.reshape(cshape)
-        y = xhat * gam.reshape(cshape) + beta.reshape(cshape)
-        return y.astype(x.dtype, copy=False), (xhat, invstd, gam, mean, var)
-
-    def vjp(self, res, g):
-        xhat, invstd, gam, mean, var = res
-        axis = self.axis % g.ndim
-        cshape = _channel_shape(g, axis)
-        axes = tuple(i for i in range(g.ndim) if i != axis)
-        dbeta = g.sum(axis=axes)
-        dgamma = (g * xhat).sum(axis=axes)
-        scale = (gam * invstd).reshape(cshape)
-        if self.batch_stats:
-            m = g.size // g.shape[axis]
-            dx = scale / m * (m * g - dbeta.reshape(cshape) - xhat * dgamma.reshape(cshape))
-            if self.running is not None and STATE.training:
-                self._update_running(mean, var)
-        else:
-            dx = g * scale
-        if self.fix_gamma:
-            dgamma = np.zeros_like(dgamma)
-        grads = [dx, dgamma, dbeta]
-        return grads if self.batch_stats else grads + [None, None]
-
-    def _update_running(self, mean, var):
-        # MXNet 1.x updates the moving statistics in the backward pass, not the forward:
-        # a forward without backward leaves them alone; each backward updates them once
-        mu = float(np.float32(self.momentum))  # MXNet stores momentum as a float32
-        for arr, batch in zip(self.running, (mean, var)):
-            np.copyto(arr._data, arr._data * mu + batch * (1 - mu), casting="unsafe")
-            arr._vc[0] += 1  # a version bump, as an in-place write through x[:] = v does
-
-    @classmethod
-    def samples(cls, rng):
-        n = rng.normal
-        c3 = [n(size=3), n(size=3)]
-        stats = [n(size=3), rng.uniform(0.5, 2, size=3)]
-        return [
-            (cls(fix_gamma=False), [n(size=(4, 3, 2, 2))] + c3),
-            (cls(fix_gamma=True, eps=1e-5), [n(size=(4, 3))] + c3),
-            (cls(fix_gamma=False, axis=-1), [n(size=(2, 2, 3))] + c3),
-            (cls(fix_gamma=False, batch_stats=False), [n(size=(2, 3, 2))] + c3 + stats),
-        ]
-
-
-# ---- nd functions -----------------------------------------------------------------------
+# ---- parameter spellings shared with the nd functions (minigluon.ndarray.nn) ----------
 
 
 def _tuple(name: str, v: Any, n: int, default: int) -> Shape:
@@ -421,164 +323,3 @@ def _check_layout(fn: str, layout: str | None, nsp: int) -> None:
     if layout is not None and layout != _LAYOUTS.get(nsp):
         raise NotAvailableError(f"{fn} layout={layout!r} is not available in minigluon: "
                                 f"only channel-first {_LAYOUTS.get(nsp, 'NC...')} is")
-
-
-def _api():
-    # nd is importing this module: its NDArray helpers are looked up at call time
-    from ..ndarray import ndarray as _ndarray
-
-    return _ndarray
-
-
-def convolution(data: Any, weight: Any = None, bias: Any = None, kernel: Any = None,
-                stride: Any = None, dilate: Any = None, pad: Any = None,
-                num_filter: int | None = None, num_group: int = 1, workspace: int = 1024,
-                no_bias: bool = False, cudnn_tune: Any = None, cudnn_off: bool = False,
-                layout: str | None = None, out: Any = None, name: str | None = None,
-                **kw: Any) -> Any:
-    """Convolution of ``data`` (N, C, *spatial) with ``weight`` (num_filter,
-    C/num_group, *kernel), plus ``bias`` unless ``no_bias``.
-
-    ``kernel`` and ``num_filter`` are checked against ``weight`` (and read from it when
-    omitted). ``stride``, ``dilate`` and ``pad`` are tuples, one value per spatial axis.
-
-    Examples
-    --------
-    >>> from minigluon import nd
-    >>> x = nd.arange(16).reshape((1, 1, 4, 4))
-    >>> nd.Convolution(x, nd.ones((1, 1, 2, 2)), kernel=(2, 2), num_filter=1, no_bias=True,
-    ...                stride=(2, 2))
-    <BLANKLINE>
-    [[[[10. 18.]
-       [42. 50.]]]]
-    <NDArray 1x1x2x2 @cpu(0)>
-    """
-    nda = _api()
-    if weight is None:
-        raise MinigluonError("Convolution needs a weight array")
-    kernel = tuple(weight.shape[2:]) if kernel is None else \
-        _tuple("kernel", kernel, weight.ndim - 2, 1)
-    nsp = len(kernel)
-    if kernel != tuple(weight.shape[2:]) or (num_filter is not None and
-                                              num_filter != weight.shape[0]):
-        raise MinigluonError(f"Convolution: weight has shape {weight.shape}, which does not "
-                             f"match kernel={kernel}, num_filter={num_filter}")
-    _check_layout("Convolution", layout, nsp)
-    op = Convolution(kernel=kernel, stride=_tuple("stride", stride, nsp, 1),
-                     dilate=_tuple("dilate", dilate, nsp, 1), pad=_tuple("pad", pad, nsp, 0),
-                     num_group=int(num_group))
-    args = [data, weight] if no_bias or bias is None else [data, weight, bias]
-    res = nda.invoke(op, [nda.as_ndarray(a, data) for a in args])
-    return _write_out(out, res)
-
-
-def pooling(data: Any, kernel: Any = None, pool_type: str = "max", global_pool: bool = False,
-            cudnn_off: bool = False, pooling_convention: str = "valid", stride: Any = None,
-            pad: Any = None, p_value: Any = None, count_include_pad: bool | None = None,
-            layout: str | None = None, out: Any = None, name: str | None = None,
-            **kw: Any) -> Any:
-    """Max, average or sum pooling of ``data`` (N, C, *spatial) over windows of size
-    ``kernel``; ``global_pool`` pools over all of each channel (``kernel`` is then ignored).
-
-    ``stride`` defaults to 1 and ``pad`` to 0 (the Gluon layers default the stride to the
-    pool size). ``pooling_convention='full'`` rounds the output size up instead of down.
-    ``count_include_pad`` (average only, default True) counts padding in the divisor.
-
-    Examples
-    --------
-    >>> from minigluon import nd
-    >>> x = nd.arange(16).reshape((1, 1, 4, 4))
-    >>> nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type='max')
-    <BLANKLINE>
-    [[[[ 5.  7.]
-       [13. 15.]]]]
-    <NDArray 1x1x2x2 @cpu(0)>
-    """
-    nda = _api()
-    nsp = data.ndim - 2
-    if not global_pool and (kernel is None or kernel == ()):
-        raise MinigluonError("Pooling needs kernel= unless global_pool=True")
-    if nsp not in _LAYOUTS:
-        raise MinigluonError(f"Pooling: the input has shape {data.shape}; it must be 3-, 4- "
-                             "or 5-D (batch, channel, 1 to 3 spatial axes)")
-    kern = _tuple("kernel", kernel, nsp, 1) if not global_pool else (1,) * nsp
-    if pooling_convention not in ("valid", "full"):
-        raise NotAvailableError(f"Pooling pooling_convention={pooling_convention!r} is not "
-                                "available in minigluon (use 'valid' or 'full')")
-    if pool_type not in ("max", "avg", "sum"):
-        raise NotAvailableError(f"Pooling pool_type={pool_type!r} is not available in "
-                                "minigluon (use 'max', 'avg' or 'sum')")
-    _check_layout("Pooling", layout, nsp)
-    op = Pooling(kernel=kern, pool_type=pool_type, stride=_tuple("stride", stride, nsp, 1),
-                 pad=_tuple("pad", pad, nsp, 0), global_pool=bool(global_pool),
-                 pooling_convention=pooling_convention,
-                 count_include_pad=True if count_include_pad is None else
-                 bool(count_include_pad))
-    return _write_out(out, nda.invoke(op, [data]))
-
-
-_EPS = float(np.float32(1e-3))  # MXNet's default: 1e-3 rounded to float32, kept as a double
-
-
-def batch_norm(data: Any, gamma: Any = None, beta: Any = None, moving_mean: Any = None,
-               moving_var: Any = None, eps: float = _EPS, momentum: float = 0.9,
-               fix_gamma: bool = True, use_global_stats: bool = False,
-               output_mean_var: bool = False, axis: int = 1, cudnn_off: bool = False,
-               out: Any = None, name: str | None = None, **kw: Any) -> Any:
-    """Batch normalization over every axis but ``axis`` (the channels).
-
-    In training mode (``autograd.is_training()``) the batch's mean and (biased) variance
-    are used, and the backward pass updates ``moving_mean`` and ``moving_var`` in place:
-    ``moving = moving * momentum + batch * (1 - momentum)``. Otherwise, or with
-    ``use_global_stats``, the moving statistics are used. ``fix_gamma`` takes gamma as 1
-    (and its gradient as 0). The default ``eps`` is 1e-3, MXNet's (Gluon passes 1e-5).
-
-    Examples
-    --------
-    >>> from minigluon import nd, autograd
-    >>> x = nd.array([[1.0], [3.0]])
-    >>> mean, var = nd.zeros(1), nd.ones(1)
-    >>> with autograd.train_mode():
-    ...     nd.BatchNorm(x, nd.ones(1), nd.zeros(1), mean, var, eps=0)
-    <BLANKLINE>
-    [[-1.]
-     [ 1.]]
-    <NDArray 2x1 @cpu(0)>
-    """
-    nda = _api()
-    if output_mean_var:
-        raise NotAvailableError("BatchNorm output_mean_var=True is not available in "
-                                "minigluon")
-    missing = [n for n, v in (("gamma", gamma), ("beta", beta), ("moving_mean", moving_mean),
-                              ("moving_var", moving_var)) if v is None]
-    if missing:
-        raise MinigluonError(f"BatchNorm needs {', '.join(missing)}")
-    if not -data.ndim <= axis < data.ndim:
-        raise MinigluonError(f"BatchNorm: axis {axis} is out of range for input of shape "
-                             f"{data.shape}")
-    batch_stats = STATE.training and not use_global_stats
-    op = BatchNorm(eps=float(eps), momentum=float(momentum), fix_gamma=bool(fix_gamma),
-                   batch_stats=batch_stats, axis=int(axis),
-                   running=(moving_mean, moving_var) if batch_stats else None)
-    args = [data, gamma, beta] + ([] if batch_stats else [moving_mean, moving_var])
-    return _write_out(out, nda.invoke(op, args))
-
-
-def _write_out(out: Any, res: Any) -> Any:
-    if out is None:
-        return res
-    from ..ndarray import _write_out as write
-
-    return write(out, res)
-
-
-def _attach(functions: Sequence[tuple[str, Callable[..., Any]]]) -> None:
-    import sys
-
-    nd = sys.modules["minigluon.ndarray"]  # still being imported: it imports the ops
-    for name, fn in functions:
-        fn.__name__ = fn.__qualname__ = name
-        setattr(nd, name, fn)
-
-
-_attach([("Convolution", convolution), ("Pooling", pooling), ("BatchNorm", batch_norm)])

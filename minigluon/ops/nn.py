@@ -6,7 +6,7 @@ import attrs
 import numpy as np
 
 from . import Op, frozen_op, register_op
-from .elementwise import _unary_samples
+from ._kinds import unary_samples as _unary_samples
 
 
 @register_op

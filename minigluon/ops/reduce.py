@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import Op, frozen_op, normalize_axis, register_op
+from ._mxnet_numerics import as_1d
 
 
 def _axes(axis: Any, ndim: int, exclude: bool) -> tuple[int, ...] | None:
@@ -16,11 +17,6 @@ def _axes(axis: Any, ndim: int, exclude: bool) -> tuple[int, ...] | None:
     if exclude:
         ax = tuple(i for i in range(ndim) if i not in (ax or ()))
     return ax
-
-
-def _as_mx(y: Any) -> np.ndarray:
-    y = np.asarray(y)
-    return y.reshape(1) if y.ndim == 0 else y
 
 
 def _expand(g: Any, shape: tuple[int, ...], axes: tuple[int, ...] | None) -> Any:
@@ -52,7 +48,7 @@ class _Reduce(Op):
     def _out(self, x, fn):
         # fn is an ndarray method (x.sum ...): NumPy's function forms add a dispatch layer
         axes = _axes(self.axis, x.ndim, self.exclude)
-        return _as_mx(fn(x, axis=axes, keepdims=self.keepdims)), axes
+        return as_1d(fn(x, axis=axes, keepdims=self.keepdims)), axes
 
 
 @register_op
@@ -184,7 +180,7 @@ class Norm(Op):
                 y = y.reshape(()) if axes is None else np.squeeze(y, axis=axes)
         else:
             raise ValueError(f"norm supports ord=1 or ord=2, got ord={self.ord}")
-        y = _as_mx(y).astype(x.dtype, copy=False)
+        y = as_1d(y).astype(x.dtype, copy=False)
         return y, (x, y, axes)
 
     def vjp(self, res, g):
@@ -214,7 +210,7 @@ class _ArgExtreme(Op):
         else:
             y = fn(x, axis=int(self.axis), keepdims=self.keepdims)
         # MXNet returns the indices in the input's dtype (float32 for a float32 input)
-        return _as_mx(y).astype(x.dtype), ()
+        return as_1d(y).astype(x.dtype), ()
 
     def vjp(self, res, g):
         return (None,)
@@ -240,3 +236,57 @@ class Argmin(_ArgExtreme):
 
     name = "argmin"
     method = "argmin"
+
+
+# ---- NaN-ignoring reductions ------------------------------------------------------------
+
+def _keep(g: Any, shape: tuple[int, ...], axes: tuple[int, ...] | None) -> Any:
+    return g.reshape(tuple(1 if axes is None or i in axes else s for i, s in enumerate(shape)))
+
+
+@register_op
+@frozen_op
+class NanSum(Op):
+    """y = sum of x over axis, NaN counted as 0.   VJP: dx = g where x is not NaN, else 0"""
+
+    name = "nansum"
+    axis: Any = None
+    keepdims: bool = False
+
+    def forward(self, x):
+        axes = normalize_axis(self.axis, x.ndim)
+        y = np.asarray(np.nansum(x, axis=axes, keepdims=self.keepdims)).astype(x.dtype)
+        return (y.reshape(1) if y.ndim == 0 else y), (x, axes)
+
+    def vjp(self, res, g):
+        x, axes = res
+        return (np.broadcast_to(_keep(g, x.shape, axes), x.shape) * ~np.isnan(x),)
+
+    @classmethod
+    def samples(cls, rng):
+        x = rng.normal(size=(3, 4))
+        return [(cls(), [x]), (cls(axis=1), [x])]
+
+
+@register_op
+@frozen_op
+class NanProd(Op):
+    """y = product of x over axis, NaN counted as 1.   VJP: dx = g y / x where x is not NaN"""
+
+    name = "nanprod"
+    axis: Any = None
+    keepdims: bool = False
+
+    def forward(self, x):
+        axes = normalize_axis(self.axis, x.ndim)
+        y = np.asarray(np.nanprod(x, axis=axes, keepdims=self.keepdims)).astype(x.dtype)
+        return (y.reshape(1) if y.ndim == 0 else y), (x, y, axes)
+
+    def vjp(self, res, g):
+        x, y, axes = res
+        return (np.where(np.isnan(x), 0, _keep(g * y, x.shape, axes) / x),)
+
+    @classmethod
+    def samples(cls, rng):
+        x = rng.uniform(0.5, 2, size=(3, 4))
+        return [(cls(), [x]), (cls(axis=0), [x])]

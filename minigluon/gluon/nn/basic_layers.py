@@ -13,7 +13,7 @@ from ... import autograd, ndarray as nd
 from ...base import MXNetError
 from ...ndarray.ndarray import NDArray
 from ..block import Block, HybridBlock
-from ..parameter import _indent
+from ..utils import _indent
 
 __all__ = ["Sequential", "HybridSequential", "Dense", "Dropout", "Activation", "LeakyReLU",
            "Flatten", "Lambda", "HybridLambda", "Embedding"]
@@ -22,6 +22,7 @@ __all__ = ["Sequential", "HybridSequential", "Dense", "Dropout", "Activation", "
 class _Stack:
     """What Sequential and HybridSequential share: children kept in order, by index."""
 
+    _listed_in_summary = False  # Block.summary lists their children, not the containers
     _children: Any
     _prefix: str
 

@@ -8,7 +8,7 @@ import pytest
 
 import minigluon as mx
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
+GOLDEN_DIR = Path(__file__).parents[1] / "golden"
 _spec = importlib.util.spec_from_file_location(
     "make_lr_scheduler_golden", GOLDEN_DIR / "make_lr_scheduler_golden.py")
 G = importlib.util.module_from_spec(_spec)

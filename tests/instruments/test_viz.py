@@ -3,6 +3,7 @@ and rendering (skipped when no dot renderer is installed)."""
 
 import os
 import re
+import sysconfig
 from collections import Counter
 
 import attrs
@@ -403,7 +404,7 @@ def test_render_svg_and_png_atomically(tmp_path):
 def test_missing_renderer_names_what_to_install(monkeypatch, tmp_path):
     monkeypatch.delenv("MINIGLUON_DOT", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(viz.sysconfig, "get_path", lambda name: str(tmp_path))
+    monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
     with pytest.raises(MinigluonError, match="pip install graphviz-pure"):
         viz.dot_command()
     a, b, c, _ = reused()

@@ -27,7 +27,7 @@ def test_demo_runs_as_a_module(tmp_path):
 def test_readme_quick_start_and_ci_agree():
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     readme = (root / "README.md").read_text(encoding="utf-8")
     block = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     demo, tests = block.strip().splitlines()

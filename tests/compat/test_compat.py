@@ -19,7 +19,7 @@ from minigluon import compat
 from minigluon.base import MXNetError, NotAvailableError
 
 EXAMPLE = Path(__file__).parent / "compat_example"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def _check_training_output(out: str, epochs: int) -> None:
 
 
 def test_script_runs_unchanged_from_the_command_line():
-    proc = _run_example("tests/compat_example/train.py", "--epochs", "2", "--lr", "0.03")
+    proc = _run_example("tests/compat/compat_example/train.py", "--epochs", "2", "--lr", "0.03")
     assert proc.returncode == 0, proc.stderr
     _check_training_output(proc.stdout, epochs=2)
 

@@ -15,6 +15,7 @@ from minigluon.base import MinigluonError
 from minigluon.debug import LintWarning
 from minigluon.gluon import nn
 from minigluon.gluon.trainer import StaleGradientError
+from minigluon.instruments import lint as lint_module
 
 
 @pytest.fixture(autouse=True)
@@ -392,7 +393,7 @@ def test_off_means_no_check_runs(monkeypatch):
 
     for name in ("check_attach_grad", "check_to_numpy", "check_backward", "check_grad",
                  "check_step"):
-        monkeypatch.setattr(debug, name, boom)
+        monkeypatch.setattr(lint_module, name, boom)
     assert lint(scratch_loop, False) == []
     assert lint(one_step, lambda l: l.mean(), 4) == []
 

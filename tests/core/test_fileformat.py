@@ -26,7 +26,7 @@ from minigluon._fileformat import (
     write_arrays,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 GOLDEN = ROOT / "tests" / "golden" / "files"
 FROM_MINIGLUON = GOLDEN / "from_minigluon"

@@ -13,10 +13,11 @@ from minigluon import autograd, nd
 from minigluon.base import MXNetError
 from minigluon.gluon import nn
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "golden"))
+GOLDEN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden")
+sys.path.insert(0, GOLDEN_DIR)
 import make_layers_extra_golden as golden  # noqa: E402
 
-GOLD = np.load(os.path.join(os.path.dirname(__file__), "golden", "layers_extra.npz"))
+GOLD = np.load(os.path.join(GOLDEN_DIR, "layers_extra.npz"))
 RTOL = {"float64": 1e-8, "float32": 1e-5}
 # MXNet computes GELU in float32 arithmetic even for float64 data, and PReLU rounds to
 # float32 on the way; minigluon does neither (see test_gelu_float64_is_exact)

@@ -19,7 +19,7 @@ import pytest
 from minigluon import autograd, nd
 from minigluon.gluon import nn
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 
 def _load_programs():

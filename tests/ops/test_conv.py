@@ -21,7 +21,7 @@ from minigluon.base import MXNetError, NotAvailableError
 from minigluon.gluon import nn
 from minigluon.testing import check_grad
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 RTOL, ATOL = 1e-6, 1e-9
 
 

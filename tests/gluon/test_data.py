@@ -25,7 +25,7 @@ from minigluon import nd
 from minigluon.gluon import data as gdata, utils as gutils
 from minigluon.gluon.data.vision import transforms
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
 def _load_golden_programs():

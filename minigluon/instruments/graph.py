@@ -1,0 +1,391 @@
+"""The picture of a recorded computation: DOT text and a plain listing.
+
+:func:`graph` builds both from what :mod:`._recorded` reads off the tape (boxes are
+variables, circles operators; the conventions are on :mod:`minigluon.viz`);
+:class:`~.render.Graph` turns the DOT text into SVG or PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from .._tape import Const, Node, Tape
+from ..base import MinigluonError
+from ..ndarray.ndarray import NDArray
+from ._recorded import (
+    _Comp,
+    _computation,
+    _is_item,
+    _is_multi,
+    _kind,
+    _Names,
+    _op_text,
+    _plural,
+    _replay,
+    _symbol,
+    _table,
+)
+from .render import Graph
+
+__all__ = ["graph", "to_dot", "print_tape"]
+
+PARAM_FILL = "#cfe2f3"
+GRAD_COLOR = "#b03a2e"
+
+# ---- the picture ---------------------------------------------------------------------------
+
+
+@attrs.define(eq=False)
+class _Var:
+    key: Any
+    label: str
+    kind: str
+    shape: tuple
+    ref: Node | Const
+    head: bool = False
+
+
+@attrs.define(eq=False)
+class _OpV:
+    members: list[Node]
+    inputs: list[_Var]
+    outputs: list[_Var]
+    symbol: str
+    names: str   # every operator with its parameters (the tooltip)
+    short: str   # the distinct operator names (the listing)
+
+
+def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str],
+           collapse: bool) -> tuple[list[_Var], list[_OpV]]:
+    inside = set(comp.ops)
+    heads = set(comp.heads)
+    consumers: dict[Node, list[Node]] = {n: [] for n in comp.ops}
+    for n in comp.ops:
+        for p in n.parents:
+            if p.__class__ is Node and p in inside:
+                consumers[p].append(n)
+    # with collapse, an unnamed result merges into the operator of its only consumer group
+    group: dict[Node, Node] = {}
+    for n in reversed(comp.ops):
+        keep = (not collapse or n in heads or nm.named(n) or _is_item(n) or _is_multi(n)
+                or not consumers[n])
+        gs = {group[c] for c in consumers[n]}
+        group[n] = n if keep or len(gs) != 1 else gs.pop()
+    vars_: dict[Any, _Var] = {}
+
+    def var(p: Node | Const) -> _Var:
+        k = nm.key(p)
+        if k not in vars_:
+            vars_[k] = _Var(k, nm(p), _kind(p, inside), tuple(p.shape), p, p in heads)
+        return vars_[k]
+
+    opvs: dict[Node, _OpV] = {}
+    members: dict[Node, list[Node]] = {}
+    for n in comp.ops:
+        members.setdefault(group[n], []).append(n)
+    for n in comp.ops:
+        if group[n] is not n:
+            continue
+        if _is_item(n):  # an output of a multi-output Function: drawn off its operator
+            anchor = n.parents[0]
+            if anchor in opvs:
+                opvs[anchor].outputs.append(var(n))
+                continue
+        mem = members[n]
+        ins: list[_Var] = []
+        for m in mem:
+            for p in m.parents:
+                if p.__class__ is Node and p in inside and group[p] is n and p is not n:
+                    continue
+                v = var(p)
+                if len(mem) == 1 or v not in ins:  # b = a + a draws two arrows from a
+                    ins.append(v)
+        out_var = [] if _is_multi(n) else [var(n)]
+        names = ", ".join(_op_text(m.op) for m in mem)
+        given = labels.get(nm(n)) if nm.named(n) else None
+        if given is None and len(mem) == 1:
+            given = labels.get(n.op.name)
+        if given is None:
+            syms = [labels.get(m.op.name) or _symbol(m.op) for m in mem]
+            given = "·".join(syms[:3]) + ("…" if len(syms) > 3 else "")
+        short = ", ".join(dict.fromkeys(m.op.name for m in mem))
+        opvs[n] = _OpV(mem, ins, out_var, given, names, short if len(mem) > 1 else names)
+    return list(vars_.values()), list(opvs.values())
+
+
+def _fmt(a: Any) -> str:
+    a = np.asarray(a)
+    if a.dtype.kind == "f":
+        a = a + 0.0  # prints -0.0 as 0.0
+    return np.array2string(a, precision=3, suppress_small=True, threshold=8, edgeitems=2,
+                           max_line_width=40, floatmode="maxprec")
+
+
+def _esc(s: str) -> str:
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _grad_values(comp: _Comp) -> dict[Any, np.ndarray]:
+    """∂(sum of heads)/∂v for every node, from a backward that keeps the graph and writes
+    no ``.grad``; after a backward that freed the graph, only the variables' ``.grad``."""
+    if comp.heads and not any(n.freed for n in comp.ops):
+        out: dict[Any, np.ndarray] = {}
+        for node, g, _ in _replay(comp.heads):
+            if isinstance(g, np.ndarray):
+                out[node] = g
+        return out
+    leaves = {p for n in comp.ops for p in n.parents
+              if p.__class__ is Node and p.op is None and p.grad is not None}
+    return {p: p.grad._data for p in leaves}
+
+
+
+def _head_label(comp: _Comp, nm: _Names) -> str:
+    if len(comp.heads) == 1:
+        return nm(comp.heads[0])
+    return "f"
+def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | None = None,
+          *, direction: str = "forward", shapes: bool = True, values: bool = False,
+          grads: bool = False, ops: Mapping[str, str] | None = None, collapse: bool = False,
+          rankdir: str = "LR", title: str | None = None) -> Graph:
+    """The computational graph of a recorded computation.
+
+    Parameters
+    ----------
+    what : Tape, NDArray or sequence of NDArray
+        The tape of a ``record()`` block, or the head(s) whose graph to draw.
+    names : mapping of str to NDArray, optional
+        Names for arrays, e.g. ``locals()``; matched by identity. Names starting with
+        ``_`` and values that are not arrays are ignored. Gluon Parameters work too.
+    direction : {'forward', 'backward'}
+        ``'backward'`` reverses the arrows (gradient flow) and labels boxes ``∂J/∂·``.
+    shapes, values, grads : bool
+        What to write in the boxes besides the name. Values (forward direction) are shown
+        for named arrays and heads (nodes do not keep their outputs). Gradients come from
+        a backward that keeps the graph and writes no ``.grad``; once a backward has freed
+        the graph, only the variables' ``.grad`` can be shown.
+    ops : mapping of str to str, optional
+        Operator labels, keyed by the name of the variable an operator produces or by the
+        operator's registry name: ``{'h': 'φ', 'L': 'ℓ'}``.
+    collapse : bool
+        Merge unnamed intermediate results into the operator that consumes them, so that
+        only named variables remain (e.g. the whole L2 penalty becomes one circle).
+    rankdir : {'LR', 'BT', 'TB', 'RL'}
+        Direction of the layout; 'BT' suits deep graphs.
+    title : str, optional
+        A caption drawn above the graph.
+
+    Examples
+    --------
+    The model of d2l section 3.14 (one example, no bias):
+
+    >>> import minigluon as mx
+    >>> from minigluon import nd, autograd
+    >>> x, y = nd.ones((3, 1)), nd.array([[1.0], [0.0]])
+    >>> W1, W2 = nd.ones((4, 3)) * 0.1, nd.ones((2, 4)) * 0.2
+    >>> W1.attach_grad(); W2.attach_grad()
+    >>> lam = 0.1
+    >>> with autograd.record():
+    ...     z = nd.dot(W1, x)
+    ...     h = nd.relu(z)
+    ...     o = nd.dot(W2, h)
+    ...     L = ((o - y) ** 2).sum() / 2
+    ...     s = lam / 2 * ((W1 ** 2).sum() + (W2 ** 2).sum())
+    ...     J = L + s
+    >>> ops = {"h": "φ", "L": "ℓ", "s": "L2"}  # operator symbols, by output name
+    >>> g = mx.viz.graph(J, locals(), collapse=True, ops=ops)
+    >>> g
+    forward graph: 4 inputs, 6 operators, head J
+      W1  (4, 3)  parameter
+      x   (3, 1)  data
+      z   (4, 1)  = ×(W1, x)    dot
+      h   (4, 1)  = φ(z)        relu
+      W2  (2, 4)  parameter
+      o   (2, 1)  = ×(W2, h)    dot
+      y   (2, 1)  data
+      L   (1,)    = ℓ(o, y)     broadcast_sub, _power_scalar, sum, _div_scalar
+      s   (1,)    = L2(W1, W2)  _power_scalar, sum, broadcast_add, _mul_scalar
+      J   (1,)    = +(L, s)     broadcast_add
+    >>> print(g.source)  # doctest: +ELLIPSIS
+    digraph minigluon {
+      graph [rankdir=LR, ...];
+      ...
+      v0 [label="W1\\n(4, 3)", shape=box, style=filled, fillcolor="#cfe2f3"];
+      ...
+      op0 [label="×", shape=circle, ...];
+      ...
+      v0 -> op0;
+      {rank=max; v9}
+    }
+
+    The backward graph: which operators send each gradient, and where two are summed.
+
+    >>> mx.viz.graph(J, locals(), direction="backward", collapse=True, ops=ops)
+    backward graph of J: gradients flow from J back to the variables
+      ∂J/∂J   (1,)    = 1 (head)
+      ∂J/∂s   (1,)    <- +(∂J/∂J)
+      ∂J/∂L   (1,)    <- +(∂J/∂J)
+      ∂J/∂o   (2, 1)  <- ℓ(∂J/∂L)
+      ∂J/∂W2  (2, 4)  <- ×(∂J/∂o) + L2(∂J/∂s)  sum of 2
+      ∂J/∂h   (4, 1)  <- ×(∂J/∂o)
+      ∂J/∂z   (4, 1)  <- φ(∂J/∂h)
+      ∂J/∂W1  (4, 3)  <- ×(∂J/∂z) + L2(∂J/∂s)  sum of 2
+      no gradient: x, y (data)
+
+    Without ``collapse`` every operator gets its circle; an operator without a symbol in
+    ``ops`` shows its own (``−·^2·Σ…`` would stand for the chain inside ``ℓ``).
+    """
+    if direction not in ("forward", "backward"):
+        raise ValueError(f"direction must be 'forward' or 'backward', got {direction!r}")
+    if rankdir not in ("LR", "BT", "TB", "RL"):
+        raise ValueError(f"rankdir must be one of 'LR', 'BT', 'TB', 'RL', got {rankdir!r}")
+    comp = _computation(what)
+    if not comp.ops:
+        raise MinigluonError(
+            "nothing was recorded: compute the head inside `with autograd.record():` from "
+            "arrays on which attach_grad() was called (or pass the tape of that block)")
+    nm = _Names(comp, names)
+    vars_, opvs = _build(comp, nm, dict(ops or {}), collapse)
+    gvals = _grad_values(comp) if grads else {}
+    back = direction == "backward"
+    head = _head_label(comp, nm)
+    source = _dot(vars_, opvs, nm, back, head, shapes, values, gvals, rankdir, title)
+    text = (_text_backward(vars_, opvs, head, gvals) if back else
+            _text_forward(vars_, opvs, comp, nm, values, gvals))
+    return Graph(source, text)
+
+
+def to_dot(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | None = None,
+           **kwargs: Any) -> str:
+    """The DOT text of :func:`graph` (same arguments)."""
+    return graph(what, names, **kwargs).source
+
+
+def print_tape(what: Tape | NDArray | Sequence[NDArray],
+               names: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    """Print the plain listing of :func:`graph` (same arguments)."""
+    print(graph(what, names, **kwargs).text)
+
+
+def _box_label(v: _Var, nm: _Names, back: bool, head: str, shapes: bool, values: bool,
+               gvals: Mapping[Any, np.ndarray]) -> str:
+    grad = v.kind != "data" and back
+    lines = [f"∂{head}/∂{v.label}" if grad else v.label]
+    if shapes:
+        lines.append(str(v.shape))
+    a = nm.array(v.ref)
+    if values and a is not None and not back:
+        lines.append(_fmt(a._data))
+    if v.ref.__class__ is Node and v.ref in gvals:
+        lines.append(("" if back else "grad ") + _fmt(gvals[v.ref]))
+    return "\n".join(lines)
+
+
+def _dot(vars_: list[_Var], opvs: list[_OpV], nm: _Names, back: bool, head: str,
+         shapes: bool, values: bool, gvals: Mapping[Any, np.ndarray], rankdir: str,
+         title: str | None) -> str:
+    ids = {id(v): f"v{i}" for i, v in enumerate(vars_)}
+    graph_attrs = [f"rankdir={rankdir}", "nodesep=0.3", "ranksep=0.35"]
+    if title:
+        graph_attrs += [f'label="{_esc(title)}"', "labelloc=t"]
+    out = ["digraph minigluon {",
+           f"  graph [{', '.join(graph_attrs)}];",
+           '  node [fontname="Helvetica,Arial,sans-serif", fontsize=12];',
+           "  edge [arrowsize=0.7];",
+           "  // listed from the head back to the inputs: dot then puts the inputs",
+           "  // bottom-left and the head top-right",
+           "  // variables: boxes (parameters filled)"]
+    for v in reversed(vars_):
+        a = [f'label="{_esc(_box_label(v, nm, back, head, shapes, values, gvals))}"',
+             "shape=box"]
+        if v.kind == "parameter":
+            a += ["style=filled", f'fillcolor="{PARAM_FILL}"']
+        elif back and v.kind == "data":
+            a += ["style=dashed", "color=gray60", "fontcolor=gray45"]
+        if v.head:
+            a.append("penwidth=2")
+        out.append(f"  {ids[id(v)]} [{', '.join(a)}];")
+    out.append("  // operators: circles")
+    for i, o in reversed(list(enumerate(opvs))):
+        rule = o.members[-1].op.rule if len(o.members) == 1 else o.names
+        out.append(f'  op{i} [label="{_esc(o.symbol)}", shape=circle, margin=0.02, '
+                   f'tooltip="{_esc(rule)}"];')
+    out.append("  // edges: " + ("gradients flow against the forward arrows"
+                                 if back else "inputs to operators to results"))
+    for i, o in reversed(list(enumerate(opvs))):
+        for w in reversed(o.outputs):
+            out.append(f"  op{i} -> {ids[id(w)]}" + (
+                f' [dir=back, color="{GRAD_COLOR}"]' if back else "") + ";")
+        for w in reversed(o.inputs):
+            if back:
+                style = (" [dir=none, style=dashed, color=gray60]" if w.kind == "data"
+                         else f' [dir=back, color="{GRAD_COLOR}"]')
+            else:
+                style = ""
+            out.append(f"  {ids[id(w)]} -> op{i}{style};")
+    heads = [ids[id(v)] for v in vars_ if v.head]
+    if heads:
+        out.append(f"  {{rank=max; {'; '.join(heads)}}}")
+    out.append("}")
+    return "\n".join(out)
+
+
+
+def _text_forward(vars_: list[_Var], opvs: list[_OpV], comp: _Comp, nm: _Names,
+                  values: bool, gvals: Mapping[Any, np.ndarray]) -> str:
+    made = {}
+    for o in opvs:
+        for k, w in enumerate(o.outputs):
+            args = ", ".join(v.label for v in o.inputs)
+            made[id(w)] = (f"= {o.symbol}({args})" + (f"[{k}]" if len(o.outputs) > 1 else ""),
+                           o.short if o.short != o.symbol else "")
+    rows = []
+    for v in vars_:
+        how, names = made.get(id(v), (v.kind, ""))
+        row = [v.label, str(v.shape), how, names]
+        a = nm.array(v.ref)
+        if values:
+            row.append("" if a is None else "value " + _fmt(a._data).replace("\n", ""))
+        if gvals:
+            g = gvals.get(v.ref) if v.ref.__class__ is Node else None
+            row.append("" if g is None else "grad " + _fmt(g).replace("\n", ""))
+        rows.append(row)
+    n_in = sum(1 for v in vars_ if id(v) not in made)
+    heads = ", ".join(nm(h) for h in comp.heads)
+    first = (f"forward graph: {_plural(n_in, 'input')}, {_plural(len(opvs), 'operator')}, "
+             f"head{'s' if len(comp.heads) > 1 else ''} {heads}")
+    return "\n".join([first] + _table(rows))
+
+
+def _text_backward(vars_: list[_Var], opvs: list[_OpV], head: str,
+                   gvals: Mapping[Any, np.ndarray]) -> str:
+    sends: dict[int, list[str]] = {}
+    for o in opvs:
+        src = ", ".join(f"∂{head}/∂{w.label}" for w in o.outputs)
+        for w in o.inputs:
+            if w.kind != "data":
+                sends.setdefault(id(w), []).append(f"{o.symbol}({src})")
+    rows = []
+    for v in reversed(vars_):
+        if v.kind == "data":
+            continue
+        parts = sends.get(id(v), [])
+        how = " + ".join(f"{p}" for p in parts)
+        how = ("= 1 (head)" + (" + " + how if how else "")) if v.head else f"<- {how}"
+        row = [f"∂{head}/∂{v.label}", str(v.shape), how,
+               f"sum of {len(parts) + v.head}" if len(parts) + v.head > 1 else ""]
+        if gvals:
+            g = gvals.get(v.ref) if v.ref.__class__ is Node else None
+            row.append("" if g is None else _fmt(g).replace("\n", ""))
+        rows.append(row)
+    first = (f"backward graph of {head}: gradients flow from {head} back to the variables")
+    lines = [first] + _table(rows)
+    data = [v.label for v in vars_ if v.kind == "data"]
+    if data:
+        lines.append(f"  no gradient: {', '.join(data)} (data)")
+    return "\n".join(lines)
+
