@@ -263,8 +263,8 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
                   "the address MXNet publishes it at, a damaged one an error giving both "
                   "hashes.",
         kind="limit",
-        tests=("tests/test_model_zoo.py::test_missing_weights_name_the_file_and_the_address",
-               "tests/test_model_zoo.py::test_wrong_hash_is_refused"),
+        tests=("tests/gluon/test_model_zoo.py::test_missing_weights_name_the_file_and_the_address",
+               "tests/gluon/test_model_zoo.py::test_wrong_hash_is_refused"),
     ),
     Difference(
         topic="Deconvolution with target_shape",
@@ -274,6 +274,6 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
               "compute it.",
         minigluon="computes it, with the padding and adjustment MXNet derives from the "
                   "target shape (the values of MXNet's own CPU kernels).",
-        tests=("tests/test_vision_ops.py::test_deconvolution_target_shape",),
+        tests=("tests/ops/test_vision_ops.py::test_deconvolution_target_shape",),
     ),
 )

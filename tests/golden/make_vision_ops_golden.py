@@ -9,7 +9,7 @@ Run from the repository root with the MXNet venv:
 Made with Apache MXNet 1.9.1 (CPU pip wheel), numpy 1.23.5, Python 3.11, Linux x86_64.
 
 :func:`run` takes the framework module ``mx`` (``mxnet`` here, ``minigluon`` in
-tests/test_vision_ops.py) and a case name, and returns the output(s) and, for the
+tests/ops/test_vision_ops.py) and a case name, and returns the output(s) and, for the
 differentiable inputs, the gradients of ``sum(out * ograd)``. Inputs are made from sines
 and cosines, the same under any NumPy. Keys are ``"<case>/<result>"``; the file is
 written atomically.

@@ -16,11 +16,12 @@ from minigluon import autograd, nd
 from minigluon.base import MXNetError
 from minigluon.gluon.model_zoo import model_store, vision
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "golden"))
+GOLDEN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden")
+sys.path.insert(0, GOLDEN_DIR)
 import make_model_zoo_golden as golden  # noqa: E402
 
-GOLD = np.load(os.path.join(os.path.dirname(__file__), "golden", "model_zoo.npz"))
-FILES = os.path.join(os.path.dirname(__file__), "golden", "files", "model_zoo")
+GOLD = np.load(os.path.join(GOLDEN_DIR, "model_zoo.npz"))
+FILES = os.path.join(GOLDEN_DIR, "files", "model_zoo")
 
 
 @pytest.mark.parametrize("name", golden.ALL)

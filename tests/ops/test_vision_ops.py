@@ -12,10 +12,11 @@ import minigluon as mx
 from minigluon import autograd, contrib, nd
 from minigluon.base import MinigluonError
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "golden"))
+GOLDEN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden")
+sys.path.insert(0, GOLDEN_DIR)
 import make_vision_ops_golden as golden  # noqa: E402
 
-GOLD = np.load(os.path.join(os.path.dirname(__file__), "golden", "vision_ops.npz"))
+GOLD = np.load(os.path.join(GOLDEN_DIR, "vision_ops.npz"))
 
 
 @pytest.mark.parametrize("case", sorted(golden.cases()))
