@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 _LAZY = {"gluon": "gluon", "init": "initializer", "initializer": "initializer",
          "optimizer": "optimizer", "viz": "viz", "testing": "testing", "compat": "compat",
          "explain": "explain", "lr_scheduler": "lr_scheduler",
+         "image": "image", "img": "image", "recordio": "recordio", "io": "io",
          "contrib": "contrib"}
 
 
@@ -34,4 +35,4 @@ def __getattr__(name: str) -> Any:
 __all__ = ["nd", "ndarray", "autograd", "random", "context", "base", "ops", "Context", "cpu",
            "gpu", "cpu_pinned", "num_gpus", "current_context", "MinigluonError", "MXNetError",
            "gluon", "init", "initializer", "optimizer", "viz", "testing", "explain", "debug",
-           "lr_scheduler", "contrib"]
+           "lr_scheduler", "image", "img", "recordio", "io", "contrib"]
