@@ -77,6 +77,12 @@ def test_cpu_ids_mix_as_mxnet_and_copies_are_recorded():
     assert y.context == mx.cpu(1) and z.context == mx.cpu(1)
     assert x.grad.context == mx.cpu(0)
     np.testing.assert_allclose(x.grad.asnumpy(), [6.0, 12.0])
+    x1 = nd.array([1.0, 2.0], ctx=mx.cpu(1))
+    x1.attach_grad()
+    with autograd.record():
+        z1 = (x1 * x1).sum()
+    (g1,) = autograd.grad(z1, [x1])
+    assert g1.context == mx.cpu(1) and g1.asnumpy().tolist() == [2.0, 4.0]
     target = nd.zeros(2, ctx=mx.cpu(1))
     assert x.copyto(target) is target and target.context == mx.cpu(1)
 
