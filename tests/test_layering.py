@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("ndarray", 2, ("ndarray", "ndarray.*", "random")),
     ("autograd", 3, ("autograd",)),
     ("initializers and optimizers", 4, ("initializer", "optimizer", "optimizer.*",
-                                        "lr_scheduler")),
+                                        "lr_scheduler", "kvstore")),
     ("gluon", 5, ("gluon", "gluon.*", "recordio", "image", "image.*", "io", "io.*")),
     ("instruments", 5, ("instruments", "instruments.*", "viz", "explain", "debug",
                         "testing")),

@@ -376,7 +376,8 @@ class HybridBlock(Block):
         """Finish deferred initialization if needed, then call :meth:`hybrid_forward`."""
         if x.__class__ is NDArray and not args:  # the common case, without the checks
             try:
-                params = {k: v.data() for k, v in self._reg_params.items()}
+                ctx = x.context  # each device's copy of the parameters
+                params = {k: v.data(ctx) for k, v in self._reg_params.items()}
             except DeferredInitializationError:
                 pass
             else:
@@ -386,13 +387,14 @@ class HybridBlock(Block):
         if not any(isinstance(a, NDArray) for a in (x, *args)):
             raise ValueError("In HybridBlock, there must be one NDArray or one Symbol in the "
                              "input. Please check the type of the args.\n")
+        ctx = next((a.context for a in (x, *args) if isinstance(a, NDArray)), None)
         try:
-            params = {k: v.data() for k, v in self._reg_params.items()}
+            params = {k: v.data(ctx) for k, v in self._reg_params.items()}
         except DeferredInitializationError:
             self._deferred_infer_shape(x, *args)
             for p in self.params.values():
                 p._finish_deferred_init()
-            params = {k: v.data() for k, v in self._reg_params.items()}
+            params = {k: v.data(ctx) for k, v in self._reg_params.items()}
         return self.hybrid_forward(nd, x, *args, **params)
 
     def _deferred_infer_shape(self, *args: Any) -> None:
