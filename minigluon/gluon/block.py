@@ -21,8 +21,8 @@ looks parameters up by name (``net[0].params['dense0_weight']``) only works in a
 process; tests and notebooks can call :func:`reset_name_counters` to start again from 0.
 
 A :class:`HybridBlock` writes ``hybrid_forward(self, F, x, ...)`` instead of ``forward``;
-``F`` is always :mod:`minigluon.nd` (minigluon has no symbolic graphs, so ``hybridize()``
-changes nothing), and the block's own parameters arrive as keyword arguments named after
+``F`` is :mod:`minigluon.nd`, or :mod:`minigluon.symbol` when a hybridized block traces
+its graph (``hybridize()``), and the block's own parameters arrive as keyword arguments named after
 their attributes (``weight=``, ``bias=``), already initialized.
 
 Deferred shapes: a HybridBlock may create parameters with unknown dimensions (0) and
@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import ndarray as nd
+from .. import autograd, ndarray as nd, symbol
 from ..base import MXNetError
 from ..ndarray.ndarray import NDArray
 from . import _checkpoint
@@ -356,6 +356,18 @@ class Block:
         print(summarize(self, inputs))
 
 
+_IMPERATIVE = [False]   # set while a hybridized block finishes deferred shapes imperatively
+
+
+class _imperative:
+    def __enter__(self) -> None:
+        self._old = _IMPERATIVE[0]
+        _IMPERATIVE[0] = True
+
+    def __exit__(self, *exc: object) -> None:
+        _IMPERATIVE[0] = self._old
+
+
 def _as_input(a: Any) -> Any:
     """NumPy arrays and lists become NDArrays (MXNet refuses them; we convert)."""
     if isinstance(a, (np.ndarray, list)):
@@ -372,8 +384,77 @@ class HybridBlock(Block):
     Layers with parameters of unknown shape override :meth:`infer_shape`.
     """
 
+    _active = False
+    _cached: Any = None   # (input signature, Plan, parameters by name, output structure)
+
+    def hybridize(self, active: bool = True, static_alloc: bool = False,
+                  static_shape: bool = False, **kwargs: Any) -> None:
+        """Run this block (and its HybridBlock children) as a graph: the next call traces
+        :meth:`hybrid_forward` with symbols (``F`` is :mod:`minigluon.symbol`); later
+        calls with inputs of the same shapes and dtypes run that graph's operator list,
+        fixed once (a new input shape traces again, as in MXNet). The operators still run
+        one by one through ``nd`` and are recorded on the tape one node each, so values
+        and gradients are those of the imperative path. ``static_alloc`` and
+        ``static_shape`` are accepted; they change nothing here."""
+        self._active = active
+        self._cached = None
+        super().hybridize(active, static_alloc=static_alloc, static_shape=static_shape,
+                          **kwargs)
+
+    def _trace(self, args: tuple[Any, ...]) -> Any:
+        """Build the graph of this block for inputs like ``args`` (NDArrays)."""
+        try:
+            for p in self.collect_params().values():
+                p.data()
+        except DeferredInitializationError:
+            # shapes unknown until data is seen: one imperative pass in predict mode (no
+            # dropout draw, no statistics update, nothing recorded) finishes them
+            with autograd.pause(train_mode=False), _imperative():
+                self.forward(*args)
+        names = ["data"] if len(args) == 1 else [f"data{i}" for i in range(len(args))]
+        inputs = [symbol.var(n) for n in names]
+        out = self.forward(*inputs)
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        if not all(isinstance(o, symbol.Symbol) for o in outs):
+            raise MXNetError(f"{self.name}: hybrid_forward must return Symbols (or a list "
+                             f"of them) when traced, got {[type(o).__name__ for o in outs]}")
+        graph = symbol.Group(outs)
+        byname = {p.name: p for p in self.collect_params().values()}
+        params = [(n, byname[n]) for n in graph.list_inputs() if n not in names]
+        return graph, symbol.Plan(graph), names, params, \
+            None if not isinstance(out, (list, tuple)) else type(out)
+
+    def _call_cached(self, args: tuple[Any, ...]) -> Any:
+        args = tuple(_as_input(a) for a in args)
+        key = tuple((a.shape, a.dtype) if isinstance(a, NDArray) else a for a in args)
+        cached = self._cached
+        if cached is None or cached[0] != key:
+            cached = self._cached = (key, *self._trace(args))
+        _, _graph, plan, names, params, kind = cached
+        values = dict(zip(names, args))
+        for n, p in params:
+            values[n] = p.data()
+        outs = plan.run(values)
+        return outs[0] if kind is None else kind(outs)
+
+    def __call__(self, *args: Any) -> Any:
+        if self._active and not _IMPERATIVE[0] and args and \
+                not isinstance(args[0], symbol.Symbol):
+            for hook in list(self._forward_pre_hooks.values()):
+                hook(self, args)
+            out = self._call_cached(args)
+            for hook in list(self._forward_hooks.values()):
+                hook(self, args, out)
+            return out
+        return super().__call__(*args)
+
     def forward(self, x: Any, *args: Any) -> Any:
-        """Finish deferred initialization if needed, then call :meth:`hybrid_forward`."""
+        """Finish deferred initialization if needed, then call :meth:`hybrid_forward`
+        (with ``F = symbol`` when the inputs are symbols; through the cached graph when
+        hybridized)."""
+        if isinstance(x, symbol.Symbol):
+            params = {k: v.var() for k, v in self._reg_params.items()}
+            return self.hybrid_forward(symbol, x, *args, **params)
         if x.__class__ is NDArray and not args:  # the common case, without the checks
             try:
                 params = {k: v.data() for k, v in self._reg_params.items()}
@@ -427,5 +508,5 @@ class HybridBlock(Block):
     def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> None:
         from ..base import NotAvailableError
 
-        raise NotAvailableError("HybridBlock.export writes a symbolic graph, which minigluon "
-                                "does not have; use save_parameters instead")
+        raise NotAvailableError("HybridBlock.export is not available in minigluon yet; use "
+                                "save_parameters instead")

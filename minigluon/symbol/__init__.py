@@ -20,6 +20,7 @@ from .symbol import (
     _METHODS,
     SPECS,
     Group,
+    Plan,  # noqa: F401 (for gluon.block)
     Symbol,
     Variable,
     _handwritten,
@@ -86,3 +87,47 @@ def __getattr__(name: str) -> Any:
         if cls.expose:
             return globals()[cls.name]
     raise AttributeError(f"module 'minigluon.symbol' has no attribute {name!r}")
+
+
+def _arith(op: str, scalar_op: str, rscalar_op: str, name: str) -> Any:
+    """``sym.<name>(lhs, rhs)``: MXNet's ``_<op>`` on two symbols, its scalar forms when
+    one side is a number."""
+    from .symbol import _compose
+
+    def fn(lhs: Any, rhs: Any, name: str | None = None) -> Symbol:
+        if isinstance(lhs, Symbol) and isinstance(rhs, Symbol):
+            return _compose(SPECS[op], op.replace("elemwise_", "_"), (lhs, rhs), {}, name)
+        if isinstance(lhs, Symbol):
+            return _compose(SPECS[scalar_op], scalar_op.replace("_scalar", "scalar"),
+                            (lhs,), {"scalar": rhs}, name)
+        if isinstance(rhs, Symbol):
+            return _compose(SPECS[rscalar_op], rscalar_op.replace("_scalar", "scalar"),
+                            (rhs,), {"scalar": lhs}, name)
+        raise TypeError(f"{fn.__name__}: one of the arguments must be a Symbol")
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+for _name, _ops in {
+        "add": ("elemwise_add", "_plus_scalar", "_plus_scalar"),
+        "subtract": ("elemwise_sub", "_minus_scalar", "_rminus_scalar"),
+        "multiply": ("elemwise_mul", "_mul_scalar", "_mul_scalar"),
+        "divide": ("elemwise_div", "_div_scalar", "_rdiv_scalar"),
+        "power": ("_power", "_power_scalar", "_rpower_scalar"),
+        "modulo": ("_mod", "_mod_scalar", "_rmod_scalar"),
+        "maximum": ("_maximum", "_maximum_scalar", "_maximum_scalar"),
+        "minimum": ("_minimum", "_minimum_scalar", "_minimum_scalar"),
+        "equal": ("_equal", "_equal_scalar", "_equal_scalar"),
+        "not_equal": ("_not_equal", "_not_equal_scalar", "_not_equal_scalar"),
+        "greater": ("_greater", "_greater_scalar", "_lesser_scalar"),
+        "greater_equal": ("_greater_equal", "_greater_equal_scalar",
+                          "_lesser_equal_scalar"),
+        "lesser": ("_lesser", "_lesser_scalar", "_greater_scalar"),
+        "lesser_equal": ("_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"),
+}.items():
+    globals()[_name] = _arith(*_ops, _name)
+plus, minus, mod = globals()["add"], globals()["subtract"], globals()["modulo"]
+broadcast_plus = globals()["broadcast_add"]
+broadcast_minus = globals()["broadcast_sub"]
+stop_gradient = globals()["BlockGrad"]

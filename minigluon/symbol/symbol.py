@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -195,6 +197,7 @@ def _compose(spec: OpSpec, hint: str, args: Sequence[Any], kwargs: dict[str, Any
     name = name if name is not None else _auto_name(hint)
     inputs: list[tuple[_Node, int]] = []
     varargs = spec.inputs[:1] == ("*data",)
+    args = tuple(a for a in args if a is not None)   # F.FullyConnected(x, w, None, ...)
     for a in args:
         if not isinstance(a, Symbol):
             raise TypeError(f"{spec.op}: positional inputs must be Symbols, got "
@@ -458,9 +461,10 @@ class Symbol:
     # ---- things a symbol has no value for
     def _no_value(self, what: str) -> Any:
         raise MinigluonError(
-            f"{what} needs a value, and Symbol {self.name or self.list_outputs()} has none: "
-            "a symbol is a graph built before any data exists (in hybrid_forward, write "
-            "the computation with F.<op> only)")
+            f"{_user_line()}{what} needs a value, and Symbol "
+            f"{self.name or self.list_outputs()} has none: a symbol is a graph built before "
+            "any data exists (in hybrid_forward, compute with F.<op> only; Python control "
+            "flow and NumPy conversions cannot be hybridized)")
 
     def __bool__(self) -> bool:
         return self._no_value("bool() (an `if` or `while` on a symbol)")
@@ -577,8 +581,52 @@ class Symbol:
     def __getattr__(self, name: str) -> Any:
         fn = _METHODS.get(name)
         if fn is None:
+            if name in ("shape", "ndim", "size", "dtype", "context", "grad"):
+                raise AttributeError(
+                    f"{_user_line()}'Symbol' object has no attribute {name!r}: a symbol is "
+                    "a graph built before any data exists, its shapes are known only "
+                    "through infer_shape (this code cannot be hybridized)")
             raise AttributeError(f"'Symbol' object has no attribute {name!r}")
         return lambda *a, **k: fn(self, *a, **k)
+
+
+def _user_line() -> str:
+    """``file:line: code`` of the innermost caller outside minigluon's symbol package
+    (the line of hybrid_forward that asked a symbol for a value)."""
+    for fr in reversed(traceback.extract_stack()):
+        if f"minigluon{os.sep}symbol{os.sep}" not in fr.filename:
+            return f"{fr.filename}:{fr.lineno}: `{(fr.line or '').strip()}`: "
+    return ""
+
+
+class Plan:
+    """A symbol prepared to run many times: the operator list in order, fixed once, and
+    the slots of each input (what a hybridized block calls on every forward)."""
+
+    __slots__ = ("steps", "heads", "inputs", "size")
+
+    def __init__(self, sym: Symbol) -> None:
+        order = sym._nodes()
+        slot = {}
+        for n in order:
+            for i in range(n.nout):
+                slot[(id(n), i)] = len(slot)
+        self.inputs = [(n.name, slot[(id(n), 0)]) for n in order if n.op == "null"]
+        self.steps = [(n, [slot[(id(c), i)] for c, i in n.inputs], slot[(id(n), 0)])
+                      for n in order if n.op != "null"]
+        self.heads = [slot[(id(n), i)] for n, i in sym._outputs]
+        self.size = len(slot)
+
+    def run(self, values: dict[str, Any]) -> list[Any]:
+        """The outputs, computed from the input arrays given by name."""
+        vals: list[Any] = [None] * self.size
+        for name, s in self.inputs:
+            vals[s] = values[name]
+        for node, ins, first in self.steps:
+            outs = _run_node(node, [vals[i] for i in ins])
+            for k, o in enumerate(outs):
+                vals[first + k] = o
+        return [vals[i] for i in self.heads]
 
 
 #: Symbol methods generated from operators' ``method`` names (``x.sum()``, ``x.exp()``)

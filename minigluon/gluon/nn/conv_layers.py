@@ -51,8 +51,8 @@ def _check_layout(layout: str, n: int) -> None:
 
 
 def _check_dtype(block: HybridBlock, x: NDArray, param: NDArray) -> None:
-    # MXNet does not convert between float types; say how to fix it
-    if x.dtype != param.dtype:
+    # MXNet does not convert between float types; say how to fix it (symbols: no dtype)
+    if isinstance(x, NDArray) and x.dtype != param.dtype:
         have, want = np.dtype(x.dtype).name, np.dtype(param.dtype).name
         raise MXNetError(
             f"Incompatible attr in node {block.name} at 1-th input: expected {have}, got "
@@ -61,7 +61,7 @@ def _check_dtype(block: HybridBlock, x: NDArray, param: NDArray) -> None:
 
 
 def _check_rank(block: HybridBlock, x: NDArray, n: int) -> None:
-    if x.ndim != n + 2:
+    if isinstance(x, NDArray) and x.ndim != n + 2:
         raise MXNetError(f"{type(block).__name__} expects {n + 2}-D input in layout "
                          f"{_LAYOUTS[n]}, got shape {x.shape}")
 
