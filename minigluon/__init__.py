@@ -19,8 +19,9 @@ __version__ = "0.1.0"
 # loaded on first use, so that `import minigluon` stays fast
 _LAZY = {"gluon": "gluon", "init": "initializer", "initializer": "initializer",
          "optimizer": "optimizer", "viz": "viz", "testing": "testing", "compat": "compat",
-         "explain": "explain", "lr_scheduler": "lr_scheduler", "sym": "symbol",
-         "symbol": "symbol"}
+         "explain": "explain", "lr_scheduler": "lr_scheduler",
+         "image": "image", "img": "image", "recordio": "recordio", "io": "io",
+         "sym": "symbol", "symbol": "symbol"}
 
 
 def __getattr__(name: str) -> Any:
@@ -34,4 +35,4 @@ def __getattr__(name: str) -> Any:
 __all__ = ["nd", "ndarray", "autograd", "random", "context", "base", "ops", "Context", "cpu",
            "gpu", "cpu_pinned", "num_gpus", "current_context", "MinigluonError", "MXNetError",
            "gluon", "init", "initializer", "optimizer", "viz", "testing", "explain", "debug",
-           "lr_scheduler", "sym", "symbol"]
+           "lr_scheduler", "image", "img", "recordio", "io", "sym", "symbol"]

@@ -232,6 +232,45 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
 """,
     ),
     Difference(
+        topic="Writing RecordIO files",
+        mxnet="``MXRecordIO(path, 'w')`` truncates ``path`` at once and writes into it, so an "
+              "interrupted writer leaves a half-written ``.rec`` (and ``.idx``).",
+        minigluon="the records go to a temporary file beside ``path``, renamed over it by "
+                  "``close()`` (or when the writer is garbage collected): the file appears "
+                  "complete or not at all. The bytes are MXNet's.",
+        tests=("tests/gluon/test_recordio.py::test_writer_is_atomic",),
+    ),
+    Difference(
+        topic="Damaged RecordIO files",
+        mxnet="stops with ``Invalid RecordIO File`` without saying which file or where, and "
+              "trusts a record's length field.",
+        minigluon="raises ``recordio.RecordIOError`` (an ``MXNetError``) naming the file "
+                  "and the byte offset of the bad chunk; a length past the end of the file "
+                  "is refused before anything is read.",
+        tests=("tests/gluon/test_recordio.py::test_truncated_file_names_file_and_offset",
+               "tests/gluon/test_recordio.py::test_fuzz_reader"),
+    ),
+    Difference(
+        topic="Unknown interpolation codes",
+        mxnet="``image.imresize(x, w, h, interp=7)`` returns an array and fails later "
+              "(when the value is read) inside OpenCV: ``Unknown interpolation method``.",
+        minigluon="raises at the call, naming the argument and the valid codes.",
+        tests=("tests/gluon/test_image.py::test_bad_input_is_named",),
+    ),
+    Difference(
+        topic="A class folder without images",
+        mxnet="``ImageFolderDataset`` silently keeps the folder as a class with no samples.",
+        minigluon="the same labels and samples, plus a warning naming the folder.",
+        tests=("tests/gluon/test_vision_datasets.py::test_image_folder_dataset",),
+    ),
+    Difference(
+        topic="Hue and lighting on one-channel images",
+        mxnet="``RandomHue``, ``RandomLighting`` (and the hue step of "
+              "``RandomColorJitter``) return uninitialised memory for a (H, W, 1) image.",
+        minigluon="return the image unchanged.",
+        tests=("tests/gluon/test_vision_transforms.py::test_gray_images_keep_their_values",),
+    ),
+    Difference(
         topic="GPUs",
         mxnet="``ctx=mx.gpu()`` puts arrays on a GPU.",
         minigluon="CPU only: ``mx.gpu()`` exists and ``mx.context.num_gpus()`` is 0, so the "

@@ -13,7 +13,7 @@ How it works: :func:`install` puts an import hook (a "meta-path finder") first i
 ``sys.meta_path``. It answers every ``import mxnet...`` with the matching minigluon module
 itself: ``mxnet`` is ``minigluon``, ``mxnet.nd`` is ``minigluon.ndarray``, ``mxnet.gluon.nn``
 is ``minigluon.gluon.nn``, and so on. Parts of MXNet that minigluon does not implement
-(``mxnet.image``, ``mxnet.contrib.text``, ``mxnet.symbol``, ``mxnet.gluon.rnn`` ...) are
+(``mxnet.module``, ``mxnet.contrib.text``, ``mxnet.symbol``, ``mxnet.gluon.rnn`` ...) are
 *placeholder* modules: importing them works, so a helper package that imports them at the
 top (like the book's ``d2lzh``) still loads, but using anything in them raises
 :class:`~minigluon.base.NotAvailableError` naming what was used. :func:`uninstall` removes
@@ -24,13 +24,13 @@ Examples
 >>> import minigluon, minigluon.compat
 >>> minigluon.compat.install()
 >>> import mxnet as mx
->>> from mxnet import image, nd
+>>> from mxnet import module, nd
 >>> mx is minigluon and nd is minigluon.nd
 True
->>> image.imread('cat.jpg')
+>>> module.Module('net')
 Traceback (most recent call last):
 ...
-minigluon.base.NotAvailableError: mxnet.image.imread is not available in minigluon ...
+minigluon.base.NotAvailableError: mxnet.module.Module is not available in minigluon ...
 >>> minigluon.compat.uninstall()
 """
 

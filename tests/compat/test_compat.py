@@ -97,29 +97,33 @@ def test_module_mapping(shim):
 
 def test_placeholders_import_but_refuse_use(shim):
     import mxnet as mx
-    from mxnet import image
+    from mxnet import module
     from mxnet.contrib import text
     from mxnet.gluon import rnn
 
-    assert repr(image) == "<module 'mxnet.image' (not available in minigluon)>"
+    assert repr(module) == "<module 'mxnet.module' (not available in minigluon)>"
     with pytest.raises(NotAvailableError) as e:
-        image.imread("cat.jpg")
+        module.Module("net")
     assert str(e.value) == (
-        "mxnet.image.imread is not available in minigluon, which implements mx.nd, "
-        "mx.autograd and Gluon; mxnet.image is only a placeholder so that code importing "
+        "mxnet.module.Module is not available in minigluon, which implements mx.nd, "
+        "mx.autograd and Gluon; mxnet.module is only a placeholder so that code importing "
         "it still loads")
     assert isinstance(e.value, MXNetError)  # `except mx.base.MXNetError` catches it
     with pytest.raises(NotAvailableError, match=r"^mxnet\.contrib\.text\.embedding\.create "):
         text.embedding.create("glove")
     with pytest.raises(NotAvailableError, match=r"^mxnet\.gluon\.rnn\.LSTM "):
         rnn.LSTM(10)
-    with pytest.raises(NotAvailableError, match=r"^mxnet\.image\.imresize "):
-        from mxnet.image import imresize  # noqa: F401
+    with pytest.raises(NotAvailableError, match=r"^mxnet\.module\.BucketingModule "):
+        from mxnet.module import BucketingModule  # noqa: F401
+    from mxnet.image import imresize  # mx.image is implemented
+
+    assert imresize is minigluon.image.imresize
     # without an import, as MXNet's __init__ imports them; aliases are the same module
-    assert mx.sym is mx.symbol and mx.img is image and mx.gluon.model_zoo is not None
+    assert mx.sym is mx.symbol and mx.img is minigluon.image and mx.mod is module
+    assert mx.gluon.model_zoo is not None
     assert mx.sym.var("x").name == "x"  # mx.sym is minigluon's (issue 13)
     # introspection still sees an ordinary module
-    assert not hasattr(image, "__wrapped__") and "text" in dir(mx.contrib)
+    assert not hasattr(module, "__wrapped__") and "text" in dir(mx.contrib)
     # a module MXNet keeps apart and minigluon in the package: its names are handed out
     from mxnet.gluon.nn.activations import Activation
     assert Activation is minigluon.gluon.nn.Activation
@@ -145,9 +149,9 @@ def test_install_is_idempotent_and_uninstall_restores(shim):
     assert sys.meta_path.count(compat._FINDER) == 1
     import mxnet  # noqa: F401
 
-    assert "image" in vars(minigluon)
+    assert "module" in vars(minigluon)
     compat.uninstall()
-    assert "image" not in vars(minigluon) and "rnn" not in vars(minigluon.gluon)
+    assert "module" not in vars(minigluon) and "rnn" not in vars(minigluon.gluon)
     with pytest.raises(ModuleNotFoundError, match="No module named 'mxnet'"):
         import mxnet  # noqa: F401,F811
     compat.uninstall()  # twice is fine
@@ -171,10 +175,10 @@ def test_command_line_errors_and_exit_codes(tmp_path):
                       "raise SystemExit(3)\n")
     proc = _run_example(str(script), "a", "-b")
     assert proc.returncode == 3 and proc.stdout == "minigluon ['a', '-b']\n"
-    script.write_text("import mxnet\nmxnet.image.imread('x')\n")
+    script.write_text("import mxnet\nmxnet.module.Module('x')\n")
     proc = _run_example(str(script))
     assert proc.returncode == 1
-    assert "NotAvailableError: mxnet.image.imread is not available" in proc.stderr
+    assert "NotAvailableError: mxnet.module.Module is not available" in proc.stderr
 
 
 def test_module_mode(tmp_path):

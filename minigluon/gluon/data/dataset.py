@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
-from ...base import NotAvailableError
 from ...ndarray.ndarray import NDArray
 from .sampler import FilterSampler, Sampler, SequentialSampler
 
@@ -184,9 +184,18 @@ class ArrayDataset(Dataset):
 
 
 class RecordFileDataset(Dataset):
-    """Not available: minigluon does not read RecordIO (``.rec``) files."""
+    """The raw records of a RecordIO file (``filename``, with its index ``<name>.idx``
+    beside it): sample ``i`` is the bytes of the ``i``-th record in the index."""
 
     def __init__(self, filename: str) -> None:
-        raise NotAvailableError(
-            "RecordFileDataset is not available in minigluon: it has no RecordIO reader. "
-            "Load the data into arrays and use ArrayDataset instead.")
+        from ... import recordio
+
+        self.idx_file = os.path.splitext(filename)[0] + ".idx"
+        self.filename = filename
+        self._record = recordio.MXIndexedRecordIO(self.idx_file, self.filename, "r")
+
+    def __getitem__(self, idx: int) -> Any:
+        return self._record.read_idx(self._record.keys[idx])
+
+    def __len__(self) -> int:
+        return len(self._record.keys)

@@ -220,3 +220,15 @@ class FashionMNIST(MNIST):
     _train_label = ("train-labels-idx1-ubyte.gz", "236021d52f1e40852b06a4c3008d8de8aef1e40b")
     _test_data = ("t10k-images-idx3-ubyte.gz", "626ed6a7c06dd17c0eec72fa3be1740f146a2863")
     _test_label = ("t10k-labels-idx1-ubyte.gz", "17f9ab60e7257a1620f4ad76bbbaf857c3920701")
+
+
+# MXNet keeps every vision data set in gluon.data.vision.datasets; the image ones live in
+# image_datasets.py (imported last: it builds on the classes above)
+from .image_datasets import (  # noqa: E402
+    CIFAR10,
+    CIFAR100,
+    ImageFolderDataset,
+    ImageRecordDataset,
+)
+
+__all__ += ["CIFAR10", "CIFAR100", "ImageFolderDataset", "ImageRecordDataset"]
