@@ -3,8 +3,10 @@
 from . import data, loss, nn, utils  # noqa: F401
 from .block import Block, HybridBlock, reset_name_counters
 from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
+from .symbol_block import SymbolBlock
 from .trainer import Trainer
 
 __all__ = ["Block", "HybridBlock", "Parameter", "ParameterDict", "Constant",
            "DeferredInitializationError", "Trainer", "reset_name_counters", "nn", "loss",
+           "SymbolBlock",
            "data", "utils"]

@@ -506,7 +506,17 @@ class HybridBlock(Block):
         raise NotImplementedError
 
     def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> None:
-        from ..base import NotAvailableError
-
-        raise NotAvailableError("HybridBlock.export is not available in minigluon yet; use "
-                                "save_parameters instead")
+        """Write the traced graph to ``<path>-symbol.json`` and the parameters to
+        ``<path>-<epoch:04d>.params`` (``arg:<name>`` / ``aux:<name>``), MXNet's files;
+        each is written atomically. Hybridize and run the block once first."""
+        if self._cached is None:
+            raise RuntimeError("Please first call block.hybridize() and then run forward "
+                               "with this block at least once before calling export.")
+        graph = self._cached[1]
+        sym_file, param_file = f"{path}-symbol.json", f"{path}-{epoch:04d}.params"
+        aux = set(graph.list_auxiliary_states())
+        arrays = {}
+        for name, p in self._cached[4]:
+            arrays[("aux:" if name in aux else "arg:") + name] = p._reduce()
+        graph.save(sym_file)
+        nd.save(param_file, arrays)

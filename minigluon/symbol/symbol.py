@@ -623,7 +623,11 @@ class Plan:
         for name, s in self.inputs:
             vals[s] = values[name]
         for node, ins, first in self.steps:
-            outs = _run_node(node, [vals[i] for i in ins])
+            try:
+                outs = _run_node(node, [vals[i] for i in ins])
+            except MinigluonError as e:
+                raise MinigluonError(f"Error in operator {node.name} ({node.op}): {e}"
+                                     ) from e
             for k, o in enumerate(outs):
                 vals[first + k] = o
         return [vals[i] for i in self.heads]

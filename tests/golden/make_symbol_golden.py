@@ -112,8 +112,38 @@ def main():
     fd, tmp = tempfile.mkstemp(dir=HERE, suffix=".tmp")
     with os.fdopen(fd, "w") as f:
         json.dump(out, f)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, OUT)
     print("wrote", OUT, file=sys.stderr)
+    export_round_trip(mx)
+
+
+def export_round_trip(mx):
+    """MXNet exports the models of symbol_models.py (mx_<model> files, with its outputs);
+    MXNet imports the models minigluon exported (mg_<model> files, written first by
+    make_symbol_from_minigluon.py) and records what it computes with them."""
+    sys.path.insert(0, HERE)
+    import symbol_models
+
+    files = os.path.join(HERE, "files", "symbol")
+    res = {}
+    for name in symbol_models.MODELS:
+        net, x = symbol_models.build(mx, name)
+        net.hybridize()
+        res[f"{name}/x"] = x.asnumpy()
+        res[f"{name}/mx_out"] = net(x).asnumpy()
+        net.export(os.path.join(files, f"mx_{name}"))
+        mg = mx.gluon.SymbolBlock.imports(os.path.join(files, f"mg_{name}-symbol.json"),
+                                          ["data"],
+                                          os.path.join(files, f"mg_{name}-0000.params"))
+        res[f"{name}/mg_in_mx_out"] = mg(x).asnumpy()
+    out = os.path.join(HERE, "symbol_io.npz")
+    fd, tmp = tempfile.mkstemp(dir=HERE, suffix=".npz")
+    with os.fdopen(fd, "wb") as f:
+        np.savez(f, **res)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out)
+    print("wrote", out, file=sys.stderr)
 
 
 if __name__ == "__main__":
