@@ -99,6 +99,7 @@ class OpSpec:
     nvisible: Any = 1
     optional: Callable[[dict[str, Any]], tuple[str, ...]] = lambda p: ()
     var_attrs: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    cls: Any = None   # the registry's operator class, when run straight from it
 
     def counts(self, params: dict[str, Any]) -> tuple[int, int]:
         n = self.nout(params) if callable(self.nout) else self.nout
@@ -131,7 +132,7 @@ _MXNET_NAMES = {"flatten": "Flatten", "reshape": "Reshape", "concat": "Concat",
 
 def _spec_from_registry(cls: type[Op]) -> OpSpec:
     return OpSpec(op=_MXNET_NAMES.get(cls.name.lower(), cls.name), inputs=cls.inputs,
-                  run=_registry_runner(cls))
+                  run=_registry_runner(cls), cls=cls)
 
 
 def _no_bias(p: dict[str, Any]) -> tuple[str, ...]:
@@ -171,7 +172,8 @@ def _handwritten() -> None:
                         ("_greater_equal", "broadcast_greater_equal"),
                         ("_lesser", "broadcast_lesser"),
                         ("_lesser_equal", "broadcast_lesser_equal")):
-        specs.append(OpSpec(sym_op, ("lhs", "rhs"), _registry_runner(OPS.get(reg))))
+        specs.append(OpSpec(sym_op, ("lhs", "rhs"), _registry_runner(OPS.get(reg)),
+                            cls=OPS.get(reg)))
     for s in specs:
         SPECS[s.op] = s
 
@@ -612,8 +614,8 @@ class Plan:
             for i in range(n.nout):
                 slot[(id(n), i)] = len(slot)
         self.inputs = [(n.name, slot[(id(n), 0)]) for n in order if n.op == "null"]
-        self.steps = [(n, [slot[(id(c), i)] for c, i in n.inputs], slot[(id(n), 0)])
-                      for n in order if n.op != "null"]
+        self.steps = [(n, _compiled(n), [slot[(id(c), i)] for c, i in n.inputs],
+                       slot[(id(n), 0)]) for n in order if n.op != "null"]
         self.heads = [slot[(id(n), i)] for n, i in sym._outputs]
         self.size = len(slot)
 
@@ -622,9 +624,9 @@ class Plan:
         vals: list[Any] = [None] * self.size
         for name, s in self.inputs:
             vals[s] = values[name]
-        for node, ins, first in self.steps:
+        for node, fn, ins, first in self.steps:
             try:
-                outs = _run_node(node, [vals[i] for i in ins])
+                outs = fn([vals[i] for i in ins])
             except MinigluonError as e:
                 raise MinigluonError(f"Error in operator {node.name} ({node.op}): {e}"
                                      ) from e
@@ -764,6 +766,40 @@ def _infer_types(order: Sequence[_Node], types: dict) -> dict:
         for i in range(n.nout):
             types[(id(n), i)] = t
     return types
+
+
+def _compiled(node: _Node) -> Callable[[list[Any]], list[Any]]:
+    """``node`` as a function of its input arrays, its parameters parsed once: an
+    operator of the registry is instantiated once (what makes a plan cheaper per call than
+    the imperative path); the layer operators that read the autograd mode at run time
+    (BatchNorm, Dropout) stay calls of their ``nd`` function."""
+    if node.params is None:
+        node.params = {k: _attr_value(v) for k, v in node.attrs.items()
+                       if not (k.startswith("__") and k.endswith("__"))}
+    spec = spec_of(node.op)
+    kw = {k: v for k, v in node.params.items() if k != "num_args"}
+    if spec.cls is not None:
+        fields = {f.name for f in attrs.fields(spec.cls)} if attrs.has(spec.cls) else set()
+        okw = {k: v for k, v in kw.items() if k in fields}
+        if "scalar" in okw:
+            okw["scalar"] = float(okw["scalar"])
+        op = spec.cls(**okw)
+        invoke, as_nd, arr = nd.invoke, nd.ndarray.as_ndarray, nd.NDArray
+
+        def run_op(xs: list[Any]) -> list[Any]:
+            if all(x.__class__ is arr for x in xs):
+                return [invoke(op, xs)]
+            ref = next((x for x in xs if isinstance(x, arr)), None)
+            return [invoke(op, [as_nd(x, ref) for x in xs])]
+
+        return run_op
+    run = spec.run
+
+    def run_fn(xs: list[Any]) -> list[Any]:
+        res = run(*xs, **kw)
+        return list(res) if isinstance(res, (list, tuple)) else [res]
+
+    return run_fn
 
 
 def _run_node(node: _Node, arrays: Sequence[Any]) -> list[Any]:
