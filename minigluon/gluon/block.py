@@ -454,7 +454,8 @@ class HybridBlock(Block):
         hybridized)."""
         if isinstance(x, symbol.Symbol):
             params = {k: v.var() for k, v in self._reg_params.items()}
-            return self.hybrid_forward(symbol, x, *args, **params)
+            with symbol.symbol.prefix_scope(self.prefix):
+                return self.hybrid_forward(symbol, x, *args, **params)
         if x.__class__ is NDArray and not args:  # the common case, without the checks
             try:
                 params = {k: v.data() for k, v in self._reg_params.items()}

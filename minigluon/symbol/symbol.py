@@ -70,13 +70,30 @@ class _Node:
 # ---- naming ---------------------------------------------------------------------------
 
 _COUNTERS: dict[str, int] = {}
+#: the name scopes entered (MXNet's ``Prefix`` name managers): prefix and own counters
+_SCOPES: list[tuple[str, dict[str, int]]] = []
 
 
 def _auto_name(hint: str) -> str:
-    """MXNet's NameManager: ``<hint><n>`` with one counter per hint."""
-    n = _COUNTERS.get(hint, 0)
-    _COUNTERS[hint] = n + 1
-    return f"{hint}{n}"
+    """MXNet's NameManager: ``<hint><n>`` with one counter per hint (per scope)."""
+    prefix, counters = _SCOPES[-1] if _SCOPES else ("", _COUNTERS)
+    n = counters.get(hint, 0)
+    counters[hint] = n + 1
+    return f"{prefix}{hint}{n}"
+
+
+class prefix_scope:
+    """Names made inside start with ``prefix`` (an explicit ``name=`` too), with counters
+    of their own: what a Gluon block's name scope does to the symbols it creates."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def __enter__(self) -> None:
+        _SCOPES.append((self.prefix, {}))
+
+    def __exit__(self, *exc: object) -> None:
+        _SCOPES.pop()
 
 
 # ---- the operator table -----------------------------------------------------------------
@@ -196,7 +213,10 @@ def _compose(spec: OpSpec, hint: str, args: Sequence[Any], kwargs: dict[str, Any
              name: str | None = None, attr: dict[str, str] | None = None) -> Symbol:
     """An application of ``spec`` to symbols ``args`` / named inputs in ``kwargs``; the
     inputs not given become variables ``<name>_<input>`` (MXNet's weights and biases)."""
-    name = name if name is not None else _auto_name(hint)
+    if name is None:
+        name = _auto_name(hint)
+    elif _SCOPES:
+        name = _SCOPES[-1][0] + name
     inputs: list[tuple[_Node, int]] = []
     varargs = spec.inputs[:1] == ("*data",)
     args = tuple(a for a in args if a is not None)   # F.FullyConnected(x, w, None, ...)

@@ -168,7 +168,7 @@ class Dense(HybridBlock):
                 f"x.astype('{np.dtype(weight.dtype).name}') or the network with "
                 f"net.cast('{np.dtype(x.dtype).name}').")
         out = F.FullyConnected(x, weight, bias, no_bias=bias is None, num_hidden=self._units,
-                               flatten=self._flatten)
+                               flatten=self._flatten, name="fwd")
         act = self.act
         if act is not None:
             if (F is nd and act._act_type == "relu" and not autograd.is_recording()
@@ -200,7 +200,7 @@ class Dropout(HybridBlock):
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
         if self._rate > 0:
-            return F.Dropout(x, p=self._rate, axes=self._axes)
+            return F.Dropout(x, p=self._rate, axes=self._axes, name="fwd", cudnn_off=False)
         return x
 
     def __repr__(self) -> str:
@@ -219,7 +219,7 @@ class Activation(HybridBlock):
         return self._act_type  # so the blocks are named relu0, sigmoid0 ...
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
-        return F.Activation(x, act_type=self._act_type)
+        return F.Activation(x, act_type=self._act_type, name="fwd")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._act_type})"
@@ -234,7 +234,7 @@ class LeakyReLU(HybridBlock):
         self._alpha = alpha
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
-        return F.LeakyReLU(x, act_type="leaky", slope=self._alpha)
+        return F.LeakyReLU(x, act_type="leaky", slope=self._alpha, name="fwd")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._alpha})"

@@ -119,7 +119,7 @@ class _Conv(HybridBlock):
                        ) -> NDArray:
         _check_rank(self, x, len(self._kwargs["kernel"]))
         _check_dtype(self, x, weight)
-        out = F.Convolution(x, weight, bias, **self._kwargs)
+        out = F.Convolution(x, weight, bias, name="fwd", **self._kwargs)
         return self.act(out) if self.act is not None else out
 
     def __repr__(self) -> str:
@@ -235,7 +235,7 @@ class _Pooling(HybridBlock):
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
         _check_rank(self, x, len(self._kwargs["kernel"]))
-        return F.Pooling(x, **self._kwargs)
+        return F.Pooling(x, name="fwd", **self._kwargs)
 
     def __repr__(self) -> str:
         k = self._kwargs
@@ -456,7 +456,8 @@ class BatchNorm(HybridBlock):
     def hybrid_forward(self, F: Any, x: NDArray, gamma: NDArray, beta: NDArray,
                        running_mean: NDArray, running_var: NDArray) -> NDArray:
         _check_dtype(self, x, gamma)
-        return F.BatchNorm(x, gamma, beta, running_mean, running_var, **self._kwargs)
+        return F.BatchNorm(x, gamma, beta, running_mean, running_var, name="fwd",
+                           **self._kwargs)
 
     def __repr__(self) -> str:
         content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
