@@ -425,8 +425,11 @@ class HybridBlock(Block):
             None if not isinstance(out, (list, tuple)) else type(out)
 
     def _call_cached(self, args: tuple[Any, ...]) -> Any:
-        args = tuple(_as_input(a) for a in args)
-        key = tuple((a.shape, a.dtype) if isinstance(a, NDArray) else a for a in args)
+        if not all(a.__class__ is NDArray for a in args):
+            args = tuple(_as_input(a) for a in args)
+        # the input signature: the graph is traced again when it changes
+        key = tuple((a._data.shape, a._data.dtype) if isinstance(a, NDArray) else a
+                    for a in args)
         cached = self._cached
         if cached is None or cached[0] != key:
             cached = self._cached = (key, *self._trace(args))
