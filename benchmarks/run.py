@@ -10,6 +10,9 @@ time other processes held the core; import time on the wall clock.
 Workloads: W1 the book's linear-regression step; W2 the d2l 3.14 MLP in Gluon form (train
 step and prediction); W3 per-operation overhead on a chain of 100 small elementwise
 operations; W4 the memory the tape keeps for backward; and the time to import minigluon.
+W5-W7 (cnn.py) time the book's convolutional networks against real MXNet 1.9.1 and, when
+installed, PyTorch, each in a process of its own: W5 LeNet, W6 ResNet-18 (training,
+prediction, peak memory), W7 AlexNet, VGG, NiN, GoogLeNet and DenseNet.
 
 OpenBLAS kernels: on some processors this machine sets OPENBLAS_CORETYPE (and
 OPENBLAS_L2_SIZE) because old OpenBLAS builds misbehave there; they slow a current NumPy.
@@ -40,6 +43,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
+import cnn  # noqa: E402
 import harness  # noqa: E402
 import memory  # noqa: E402
 import workloads  # noqa: E402
@@ -47,12 +51,13 @@ from harness import fmt, quartiles  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-#: (repeats, seconds per timed batch, W2 sizes, W4 sizes, import runs)
+#: (repeats, seconds per timed batch, W2 sizes, W4 sizes, import runs, CNN steps timed
+#: after warm-up steps; the CNN sizes are in cnn.py)
 SIZES = {
     "full": {"repeats": 21, "batch_seconds": 0.05, "w2": (256, 784, 256, 10),
-             "w4": (1024, 1024, 10), "import_runs": 11},
+             "w4": (1024, 1024, 10), "import_runs": 11, "cnn_steps": 10, "cnn_warmup": 1},
     "smoke": {"repeats": 3, "batch_seconds": 0.002, "w2": (16, 32, 16, 10),
-              "w4": (64, 64, 3), "import_runs": 1},
+              "w4": (64, 64, 3), "import_runs": 1, "cnn_steps": 1, "cnn_warmup": 0},
 }
 
 
@@ -295,7 +300,8 @@ def _finite(x: Any) -> Any:
     return x
 
 
-WORKLOADS = ("W1", "W2", "W3", "W4", "import")
+WORKLOADS = ("W1", "W2", "W3", "W4", "import", "W5", "W6", "W7")
+CNN = ("W5", "W6", "W7")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,6 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=os.path.join(HERE, "results"),
                     help="folder for results.json and results.md (default: %(default)s)")
     ap.add_argument("--repeats", type=int, help="interleaved repeats per workload")
+    ap.add_argument("--peers", default=None,
+                    help="frameworks W5-W7 compare with, from mxnet,torch (default: both "
+                         "when present; none with --smoke)")
+    ap.add_argument("--cnn-steps", type=int, help="timed steps per W5-W7 network")
+    ap.add_argument("--parallel", action="store_true",
+                    help="run the W5-W7 frameworks' processes at the same time (a busy "
+                         "shared machine: more of it; CPU times stay comparable)")
     ap.add_argument("--only", default=",".join(WORKLOADS),
                     help="comma-separated workloads to run (default: %(default)s)")
     args = ap.parse_args(argv)
@@ -313,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = dict(SIZES[mode])
     if args.repeats:
         cfg["repeats"] = args.repeats
+    if args.cnn_steps:
+        cfg["cnn_steps"] = args.cnn_steps
     only = [w.strip() for w in args.only.split(",") if w.strip()]
     unknown = set(only) - set(WORKLOADS)
     if unknown:
@@ -330,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     detail: dict[str, Any] = {}
     for w in WORKLOADS:
-        if w not in only:
+        if w not in only or w in CNN:
             continue
         print(f"running {w} ...", flush=True)
         if w == "W1":
@@ -345,11 +360,24 @@ def main(argv: list[str] | None = None) -> int:
         else:
             rows += run_import(cfg)
 
+    cnn_rows: list[dict] = []
+    wanted = [w for w in CNN if w in only]
+    if wanted:
+        print(f"running {', '.join(wanted)} (one process per framework) ...", flush=True)
+        peers = args.peers if args.peers is not None else "" if args.smoke else "mxnet,torch"
+        cnn_rows, detail["cnn"] = cnn.run(wanted, args.smoke, cfg["cnn_steps"],
+                                          cfg["cnn_warmup"],
+                                          tuple(p.strip() for p in peers.split(",") if p),
+                                          parallel=args.parallel)
+
     md = markdown(rows, env, mode)
+    if cnn_rows:
+        md += "\n" + cnn.markdown(cnn_rows, detail["cnn"])
     print()
     print(md)
     os.makedirs(args.out, exist_ok=True)
-    result = {"mode": mode, "config": cfg, "env": env, "rows": rows, "detail": detail,
+    result = {"mode": mode, "config": cfg, "env": env, "rows": rows, "cnn_rows": cnn_rows,
+              "detail": detail,
               "seconds": time.perf_counter() - t0}
     _write(os.path.join(args.out, "results.json"),
            json.dumps(_finite(result), indent=1, default=str) + "\n")

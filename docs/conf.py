@@ -63,6 +63,7 @@ minigluon_api_modules = [
     "minigluon.gluon",
     "minigluon.gluon.nn",
     "minigluon.gluon.loss",
+    "minigluon.gluon.rnn",
     "minigluon.gluon.data",
     "minigluon.gluon.data.vision",
     "minigluon.gluon.utils",

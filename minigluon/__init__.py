@@ -21,6 +21,7 @@ _LAZY = {"gluon": "gluon", "init": "initializer", "initializer": "initializer",
          "optimizer": "optimizer", "viz": "viz", "testing": "testing", "compat": "compat",
          "explain": "explain", "lr_scheduler": "lr_scheduler",
          "image": "image", "img": "image", "recordio": "recordio", "io": "io",
+         "test_utils": "test_utils", "util": "util", "name": "name", "runtime": "runtime",
          "sym": "symbol", "symbol": "symbol"}
 
 
@@ -35,4 +36,5 @@ def __getattr__(name: str) -> Any:
 __all__ = ["nd", "ndarray", "autograd", "random", "context", "base", "ops", "Context", "cpu",
            "gpu", "cpu_pinned", "num_gpus", "current_context", "MinigluonError", "MXNetError",
            "gluon", "init", "initializer", "optimizer", "viz", "testing", "explain", "debug",
-           "lr_scheduler", "image", "img", "recordio", "io", "sym", "symbol"]
+           "lr_scheduler", "image", "img", "recordio", "io",
+           "test_utils", "util", "name", "runtime", "sym", "symbol"]

@@ -298,4 +298,72 @@ Traceback (most recent call last):
 minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigluon...
 """,
     ),
+    Difference(
+        topic="Sequence lengths outside the sequence",
+        mxnet="``SequenceLast`` with a length of 0 or above T, and ``SequenceReverse`` with "
+              "a length above T, read outside the array and return memory garbage.",
+        minigluon="raise ``MXNetError`` naming the sequence and its length.",
+        tests=("tests/ops/test_sequence_ops.py::"
+               "test_lengths_outside_the_sequence_are_refused",),
+    ),
+    Difference(
+        topic="The gradient of SequenceLast without lengths",
+        mxnet="``SequenceLast(x)`` (no ``sequence_length``) gives a zero gradient, then the "
+              "process aborts (\"double free or corruption\").",
+        minigluon="the gradient lands on the last step.",
+        tests=("tests/ops/test_sequence_ops.py::test_last_gradient_without_lengths",),
+    ),
+    Difference(
+        topic="A malformed line in an embedding file",
+        mxnet="a token without a vector or of another dimension is an ``AssertionError`` "
+              "naming the line; a field that is not a number is a bare ``ValueError`` from "
+              "``float()``.",
+        minigluon="every such error names the file and the line (and the offending field).",
+        tests=("tests/gluon/test_contrib_text.py::"
+               "test_malformed_line_names_file_and_line",),
+    ),
+    Difference(
+        topic="Pre-trained embedding files are never downloaded",
+        mxnet="``contrib.text.embedding.create('glove', ...)`` downloads the archive when the "
+              "file is missing or its SHA-1 differs from the published one.",
+        minigluon="reads ``$MXNET_HOME/embeddings/<name>/<file>`` (or extracts it from the "
+                  "archive put beside it); a missing file is an error naming where to put "
+                  "it and where MXNet publishes it; a different SHA-1 is an error unless "
+                  "``MINIGLUON_EMBEDDING_ANY_HASH=1``.",
+        kind="limit",
+        tests=("tests/gluon/test_contrib_text.py::test_missing_file_names_path_and_source",
+               "tests/gluon/test_contrib_text.py::"
+               "test_wrong_hash_is_refused_unless_allowed"),
+    ),
+    Difference(
+        topic="begin_state of modifier cells",
+        mxnet="``ZoneoutCell``/``ResidualCell.begin_state()`` makes Symbols unless "
+              "``func=mx.nd.zeros`` is given.",
+        minigluon="makes NDArrays (``nd.zeros``), like every other cell.",
+        kind="limit",
+        example="""\
+>>> from minigluon.gluon import rnn
+>>> rnn.ResidualCell(rnn.GRUCell(2)).begin_state(batch_size=1)[0].shape
+(1, 2)
+""",
+    ),
+    Difference(
+        topic="A head built on a graph freed by the backward of another head",
+        mxnet="``y1.backward()`` frees the part ``y2`` shares with ``y1``; ``y2.backward()`` "
+              "then fails with an internal error (\"The any container is empty\") when "
+              "``y2`` also uses a live variable.",
+        minigluon="the freed part is a constant, as every array of a freed graph is: "
+                  "``y2.backward()`` gives the live variables their gradients "
+                  "(see :doc:`mxnet-semantics`).",
+        tests=("tests/core/test_freeing.py::test_matches_mxnet",),
+    ),
+    Difference(
+        topic="Projection, state clipping and sequence lengths of recurrent layers",
+        mxnet="``nd.RNN`` and ``gluon.rnn.LSTM`` accept ``projection_size``, LSTM state "
+              "clipping and ``use_sequence_length``.",
+        minigluon="not implemented (the book uses none of them): they raise "
+                  "``NotAvailableError``.",
+        kind="limit",
+        tests=("tests/gluon/test_gluon_rnn.py::test_unsupported_options_are_refused",),
+    ),
 )

@@ -49,6 +49,8 @@ from typing import TypeAlias
 
 import numpy as np
 
+from .base import MinigluonError
+
 __all__ = [
     "DTYPE_FLAGS",
     "FileFormatError",
@@ -107,8 +109,11 @@ _KNOWN_SIGNATURES = (
 )
 
 
-class FileFormatError(ValueError):
+class FileFormatError(MinigluonError, ValueError):
     """A buffer or file is not a valid MXNet NDArray file.
+
+    It is an ``MXNetError`` (what MXNet raises for a bad file, and what code written for
+    MXNet catches) and, as before, a ``ValueError``.
 
     Attributes
     ----------
@@ -230,14 +235,55 @@ def _open_temp(directory: str, base: str) -> tuple[str, int]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     flags |= getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
-        path = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+        # the pid in the name lets a later save remove what a killed process left
+        path = os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
         try:
             return path, os.open(path, flags, 0o666)
         except FileExistsError:
             continue
+        except FileNotFoundError:
+            target = os.path.join(directory, base)
+            raise FileNotFoundError(
+                errno.ENOENT, f"cannot write {target!r}: its directory {directory!r} does "
+                "not exist", target) from None
     raise FileExistsError(
         errno.EEXIST, "could not create a unique temporary file", directory
     )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process, or we cannot tell: leave its file alone
+    return True
+
+
+def remove_stale_temp_files(directory: str, base: str) -> list[str]:
+    """Remove the temporary files that saves of ``base`` by processes no longer running
+    left in ``directory`` (a process killed mid-save cannot clean up); return their
+    paths. Files of running processes and of other targets are kept."""
+    removed = []
+    prefix = f".{base}."
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid, _, token = name[len(prefix):-len(".tmp")].partition(".")
+        if not (pid.isdigit() and len(token) == 12) or _pid_alive(int(pid)):
+            continue
+        path = os.path.join(directory, name)
+        try:
+            os.unlink(path)
+            removed.append(path)
+        except OSError:
+            pass
+    return removed
 
 
 def _fsync_directory(directory: str) -> None:
@@ -306,6 +352,7 @@ def atomic_write(fname: str | os.PathLike[str],
             pass
         raise
     _fsync_directory(directory)
+    remove_stale_temp_files(directory, base)
 
 
 # --------------------------------------------------------------------------
@@ -576,6 +623,15 @@ def load_arrays(fname: str | os.PathLike[str]) -> ArrayData:
         If it is not a complete, valid file of dense arrays.
     """
     path = os.fspath(fname)
+    source = f"file {path!r}"
     with open(path, "rb") as f:
-        buf = f.read()
-    return _parse(buf, f"file {path!r}")
+        # the magic first: a foreign or endless file (/dev/zero) is refused after 8 bytes
+        head = f.read(8)
+        _check_file_magic(_Reader(head, source))
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise FileFormatError(f"cannot load {source}: it is not a regular file, so its "
+                                  "size is unknown", source, 8)
+        # a regular file is read up to its size, never more
+        buf = head + f.read(max(info.st_size - 8, 0))
+    return _parse(buf, source)

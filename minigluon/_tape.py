@@ -72,6 +72,23 @@ class _Freed:
 _FREED: Any = _Freed()
 
 
+def live(a: Any) -> bool:
+    """False when array ``a`` was produced by a graph that backward freed (which it then
+    forgets: it becomes data); True otherwise.
+
+    MXNet's backward without ``retain_graph`` frees the graph, and the arrays that graph
+    produced lose their autograd history: later recordings use them as constants, and the
+    gradient stops there without an error (the book's ``train_and_predict_rnn`` carries
+    such a hidden state from batch to batch). Forgetting the node here, when the array is
+    next used, also keeps a new graph from holding the freed one alive.
+    """
+    n = a._node
+    if n is not None and n.res is _FREED:
+        a._node = None
+        return False
+    return True
+
+
 class Const:
     """An input that was not part of the graph (data, labels, constants)."""
 
@@ -205,15 +222,27 @@ class Tape:
 
 
 def _toposort(roots: list[Node], check: bool = True) -> list[Node]:
-    """Nodes reachable from ``roots``, each after all of its parents."""
+    """Nodes reachable from ``roots``, each after all of its parents.
+
+    With ``check``, a freed root is an error, and a freed node reached from a live one is
+    where the graph ends (as in MXNet, whose backward stops at nodes an earlier backward
+    cleared): the edge to it is replaced by a constant, so the new graph neither sends it
+    gradients nor keeps the old graph alive. That happens when a node outlived the backward
+    that freed its parent, e.g. the final state that ``nd.RNN`` cuts out of its packed
+    output, which the previous batch's loss did not use."""
     seen = set(roots)
     stack = list(seen)
+    if check:
+        for node in stack:
+            if node.res is _FREED:
+                raise MinigluonError(FREED)
     while stack:
         node = stack.pop()
-        if check and node.res is _FREED:
-            raise MinigluonError(FREED)
         for p in node.parents:
             if p.__class__ is Node and p not in seen:
+                if check and p.res is _FREED:
+                    _cut(node, p)
+                    continue
                 seen.add(p)
                 stack.append(p)
     # a node is always created after its parents, so creation order is a topological order
@@ -221,6 +250,18 @@ def _toposort(roots: list[Node], check: bool = True) -> list[Node]:
 
 
 _SEQ_KEY = operator.attrgetter("seq")
+
+
+def _cut(node: Node, freed: Node) -> None:
+    """Make the freed parent ``freed`` of ``node`` a constant input of ``node``."""
+    parents = list(node.parents)
+    needs = list(node.needs or (True,) * len(parents))
+    for i, p in enumerate(parents):
+        if p is freed:
+            parents[i] = Const(0, p.shape, p.dtype)
+            needs[i] = False
+    node.parents = tuple(parents)
+    node.needs = tuple(needs)
 
 
 def _stale(node: Node) -> None:

@@ -13,7 +13,7 @@ How it works: :func:`install` puts an import hook (a "meta-path finder") first i
 ``sys.meta_path``. It answers every ``import mxnet...`` with the matching minigluon module
 itself: ``mxnet`` is ``minigluon``, ``mxnet.nd`` is ``minigluon.ndarray``, ``mxnet.gluon.nn``
 is ``minigluon.gluon.nn``, and so on. Parts of MXNet that minigluon does not implement
-(``mxnet.module``, ``mxnet.contrib.text``, ``mxnet.symbol``, ``mxnet.gluon.rnn`` ...) are
+(``mxnet.module``, ``mxnet.symbol``, ``mxnet.contrib.onnx`` ...) are
 *placeholder* modules: importing them works, so a helper package that imports them at the
 top (like the book's ``d2lzh``) still loads, but using anything in them raises
 :class:`~minigluon.base.NotAvailableError` naming what was used. :func:`uninstall` removes
@@ -109,7 +109,7 @@ symbol.symbol symbol_doc torch tvmop util visualization
 """.split())
 # packages whose missing MXNet submodules become attributes at install time, as MXNet's
 # own __init__ files import them (``mx.image``, ``mx.gluon.rnn`` work without an import)
-_EAGER_PARENTS = ("", "gluon", "ndarray")
+_EAGER_PARENTS = ("", "contrib", "gluon", "ndarray")
 
 
 def _canonical(fullname: str) -> str:

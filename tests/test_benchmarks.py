@@ -19,13 +19,15 @@ RUN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 EXPECTED = ["W1", "W2-train", "W2-predict", "W3-train", "W3-forward", "W3-record",
             "W4-kept-tape", "W4-kept-traced", "W4-kept-predict", "W4-freed", "W4-peak-train",
             "W4-peak-lean", "W4-peak-predict", "import", "import-nocache"]
+CNN_EXPECTED = ["W5", "W6-train", "W6-predict", "W7-alexnet", "W7-vgg", "W7-nin",
+                "W7-googlenet", "W7-densenet", "W6-memory"]
 
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     proc = subprocess.run([sys.executable, RUN, "--smoke", "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     with open(out / "results.json", encoding="utf-8") as f:
         result = json.load(f)
@@ -84,8 +86,52 @@ def test_reports_written(smoke):
     stdout, result, md = smoke
     assert "BLAS:" in stdout
     assert result["env"]["env"]["OMP_NUM_THREADS"] == "1"
-    table = [line for line in md.splitlines() if line.startswith("| ")]
+    first, _, second = md.partition("## CNN workloads")
+    table = [line for line in first.splitlines() if line.startswith("| ")]
     assert table[0].startswith("| workload | minigluon | NumPy | ratio")
     assert len(table) == 1 + len(EXPECTED)
     for row in result["rows"]:
         assert any(line.startswith(f"| {row['name']} |") for line in table), row["name"]
+    cnn = [line for line in second.splitlines() if line.startswith("| ")]
+    assert cnn[0].startswith("| CNN workload | minigluon | MXNet 1.9.1 | PyTorch")
+    assert len(cnn) == 1 + len(CNN_EXPECTED)
+
+
+def test_cnn_rows(smoke):
+    """Each CNN workload ran once at a tiny size: a finite loss (training) or output sum
+    (prediction) from the first step, a positive time, and a peak memory for W6."""
+    _, result, _ = smoke
+    rows = {r["id"]: r for r in result["cnn_rows"]}
+    assert list(rows) == CNN_EXPECTED
+    for id_, row in rows.items():
+        if id_ == "W6-memory":
+            assert _number(row["minigluon"]) and row["minigluon"] > 0, row
+            continue
+        assert _number(row["minigluon"]) and row["minigluon"] >= 0, row
+        assert _number(row["minigluon_first_value"]), row
+        assert row["minigluon_wall"]["q1"] <= row["minigluon_wall"]["median"], row
+        if id_ != "W6-predict":  # a sum of cross-entropies of 10 classes: about log(10)
+            assert 0 < row["minigluon_first_value"] < 50, row
+    assert result["config"]["cnn_steps"] == 1
+
+
+MXNET = os.path.expanduser("~/mxnet-oracle/bin/python")
+
+
+@pytest.mark.skipif(not os.path.exists(MXNET), reason="the MXNet oracle is not installed")
+def test_cnn_child_runs_mxnet_and_minigluon_alike():
+    """The same Gluon LeNet code runs under real MXNet and minigluon (one tiny step each);
+    both give a loss near log(10) for 10 classes at initialization."""
+    job = json.dumps([{"model": "lenet", "mode": "train", "batch": 2, "size": 28,
+                       "steps": 1, "warmup": 0}])
+    child = os.path.join(os.path.dirname(RUN), "cnn_child.py")
+    losses = {}
+    for fw, py in (("mxnet", MXNET), ("minigluon", sys.executable)):
+        proc = subprocess.run([py, child, "--framework", fw, "--jobs", job],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        (res,) = json.loads(proc.stdout.strip().splitlines()[-1])["results"]
+        assert res["framework"] == fw and len(res["cpu"]) == 1
+        losses[fw] = res["first_value"] / 2  # per example
+    for fw, l in losses.items():
+        assert 1.5 < l < 3.5, (fw, l)

@@ -31,7 +31,7 @@ ROOT = os.path.dirname(os.path.abspath(minigluon.__file__))
 #: Layers on the same rank are siblings and may not import each other.
 LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("base", 0, ("base", "_registry", "context", "_rng", "_events", "_fileformat",
-                 "_compat_notes", "util", "name", "runtime", "libinfo")),
+                 "_compat_notes", "util", "name", "runtime", "libinfo", "_dmlc")),
     ("tape", 1, ("_tape",)),
     ("ops", 1, ("ops", "ops.*")),
     ("ndarray", 2, ("ndarray", "ndarray.*", "random")),

@@ -68,8 +68,8 @@ print("swish(x) =", y)
 print("dy/dx =", x.grad)
 
 # %%
-# >>> nd.swish(nd.array([0.0])).asscalar()
-# np.float32(0.0)
+# >>> float(nd.swish(nd.array([0.0])).asscalar())
+# 0.0
 # >>> bool(abs(x.swish().sum() - total).asscalar() < 1e-6)
 # True
 #

@@ -1,6 +1,6 @@
 """Gluon: parameters, blocks and layers, losses, the trainer, data."""
 
-from . import data, loss, nn, utils  # noqa: F401
+from . import data, loss, nn, rnn, utils  # noqa: F401
 from .block import Block, HybridBlock, reset_name_counters
 from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
 from .symbol_block import SymbolBlock
@@ -8,5 +8,4 @@ from .trainer import Trainer
 
 __all__ = ["Block", "HybridBlock", "Parameter", "ParameterDict", "Constant",
            "DeferredInitializationError", "Trainer", "reset_name_counters", "nn", "loss",
-           "SymbolBlock",
-           "data", "utils"]
+           "data", "utils", "rnn", "SymbolBlock"]

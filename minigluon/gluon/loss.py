@@ -22,7 +22,8 @@ from .parameter import Parameter, ParameterDict
 
 __all__ = ["Loss", "L2Loss", "L1Loss", "SigmoidBinaryCrossEntropyLoss", "SigmoidBCELoss",
            "SoftmaxCrossEntropyLoss", "SoftmaxCELoss", "KLDivLoss", "HuberLoss", "HingeLoss",
-           "SquaredHingeLoss", "LogisticLoss", "L2Regularizer", "L2Penalty"]
+           "SquaredHingeLoss", "LogisticLoss", "L2Regularizer", "L2Penalty", "PoissonNLLLoss",
+           "CosineEmbeddingLoss"]
 
 
 def _apply_weighting(F: Any, loss: NDArray, weight: Any = None,
@@ -301,6 +302,58 @@ class LogisticLoss(Loss):
 
 
 # ---- the L2 penalty of d2l 3.14 ------------------------------------------------------------
+
+class PoissonNLLLoss(Loss):
+    """Negative log-likelihood of ``target`` under a Poisson distribution of mean ``pred``:
+    ``exp(pred) − target·pred`` (``from_logits``, pred is the log of the mean) or
+    ``pred − target·log(pred + epsilon)``; with ``compute_full`` the Stirling term
+    ``target·log(target) − target + ½·log(2π·target)`` is added where target > 1. As in
+    MXNet, the result is the mean over *all* elements, shape (1,)."""
+
+    def __init__(self, weight: float | None = None, from_logits: bool = True,
+                 batch_axis: int = 0, compute_full: bool = False, **kwargs: Any) -> None:
+        super().__init__(weight, batch_axis, **kwargs)
+        self._from_logits = from_logits
+        self._compute_full = compute_full
+
+    def hybrid_forward(self, F: Any, pred: NDArray, target: NDArray,
+                       sample_weight: Any = None, epsilon: float = 1e-08) -> NDArray:
+        target = _reshape_like(target, pred)
+        if self._from_logits:
+            loss = F.exp(pred) - target * pred
+        else:
+            loss = pred - target * F.log(pred + epsilon)
+        if self._compute_full:
+            stirling = target * F.log(target) - target + 0.5 * F.log(2 * target * np.pi)
+            loss = loss + stirling * (target > 1)
+        loss = _apply_weighting(F, loss, self._weight, sample_weight)
+        return F.mean(loss)
+
+
+class CosineEmbeddingLoss(Loss):
+    """``1 − cos(input1, input2)`` for label 1 and ``max(0, cos(input1, input2) − margin)``
+    for label −1, one value per example, shape (batch, 1); the cosine is taken along the
+    last axis, its denominator at least 1e-12."""
+
+    def __init__(self, weight: float | None = None, batch_axis: int = 0, margin: float = 0,
+                 **kwargs: Any) -> None:
+        super().__init__(weight, batch_axis, **kwargs)
+        self._margin = margin
+
+    def hybrid_forward(self, F: Any, input1: NDArray, input2: NDArray, label: NDArray,
+                       sample_weight: Any = None) -> NDArray:
+        input1 = _reshape_like(input1, input2)
+        label = label.reshape((-1, 1))
+        norms = F.norm(input1, axis=-1).reshape((-1, 1)) * \
+            F.norm(input2, axis=-1).reshape((-1, 1))
+        dot = F.sum(input1 * input2, axis=-1).reshape((-1, 1))
+        cos_sim = dot / F.broadcast_maximum(norms, F.full((1, 1), 1e-12))
+        similar = (1 - cos_sim) * (label == 1)
+        dissimilar = F.broadcast_maximum(F.zeros((1, 1)),
+                                         (label == -1) * (cos_sim - self._margin))
+        loss = _apply_weighting(F, similar + dissimilar, self._weight, sample_weight)
+        return loss
+
 
 class L2Regularizer:
     """The L2 penalty ``s = lam/2 · Σ ||W||²_F`` over chosen parameters (d2l 3.14).

@@ -22,6 +22,8 @@ from ..ops import OPS, Op, elementwise as ew, get_op, set_invoker
 from . import random
 from .ndarray import NDArray, _dtype, _scalar, _wrap, _write_out, as_ndarray, invoke
 from .nn import BatchNorm, Convolution, Pooling  # noqa: F401 (nd.Convolution ...)
+from .rnn import RNN  # noqa: F401  (nd.RNN: several arrays in and out)
+from .sequence import SequenceLast, SequenceMask, SequenceReverse  # noqa: F401
 
 __all__ = ["NDArray", "array", "zeros", "ones", "full", "empty", "arange", "zeros_like",
            "ones_like", "full_like", "eye", "linspace", "random", "save", "load",
@@ -68,15 +70,21 @@ def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
 
 
 def zeros(shape: Any, ctx: Context | None = None, dtype: Any = None, **kw: Any) -> NDArray:
-    """An array of zeros; ``shape`` is an int or a tuple."""
+    """An array of zeros; ``shape`` is an int or a tuple. With ``out=`` the zeros are
+    written into that array, which is returned."""
     check_context(ctx)
-    return _wrap(np.zeros(_shape(shape), dtype=_dtype(dtype or "float32")), None)
+    res = _wrap(np.zeros(_shape(shape), dtype=_dtype(dtype or "float32")), None)
+    out = kw.pop("out", None)
+    return _write_out(out, res) if out is not None else res
 
 
 def ones(shape: Any, ctx: Context | None = None, dtype: Any = None, **kw: Any) -> NDArray:
-    """An array of ones; ``shape`` is an int or a tuple."""
+    """An array of ones; ``shape`` is an int or a tuple. With ``out=`` the ones are
+    written into that array, which is returned."""
     check_context(ctx)
-    return _wrap(np.ones(_shape(shape), dtype=_dtype(dtype or "float32")), None)
+    res = _wrap(np.ones(_shape(shape), dtype=_dtype(dtype or "float32")), None)
+    out = kw.pop("out", None)
+    return _write_out(out, res) if out is not None else res
 
 
 def full(shape: Any, val: float, ctx: Context | None = None, dtype: Any = None,
@@ -498,3 +506,11 @@ def load_frombuffer(buf: bytes) -> Any:
     from .. import _fileformat
 
     return _from_loaded(_fileformat.parse_arrays(buf))
+
+
+# MXNet's aliases, helpers, update operators and extra NDArray methods (issue 16)
+from . import extras as _extras  # noqa: E402
+from .extras import *  # noqa: E402,F403
+from .updates import *  # noqa: E402,F403
+
+_extras._install_methods(globals())

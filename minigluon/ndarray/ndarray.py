@@ -12,7 +12,17 @@ from typing import Any
 import numpy as np
 
 from .. import _events
-from .._tape import INPLACE_IN_GRAPH, NOT_RECORDED, STATE, Const, Node, bump, run_backward
+from .._tape import (
+    _FREED,
+    INPLACE_IN_GRAPH,
+    NOT_RECORDED,
+    STATE,
+    Const,
+    Node,
+    bump,
+    live,
+    run_backward,
+)
 from ..base import MinigluonError
 from ..context import Context, check_context, cpu
 from ..ops import elementwise as ew, get_op, indexing as idx, shape as shp, unary as un
@@ -114,7 +124,8 @@ def _fast_path_1(op: Any, a: NDArray) -> NDArray:
     out, res = op.forward(a._data)
     vc = a._vc if op.view else [0]
     node = a._node
-    if node is not None and STATE.recording:
+    if node is not None and STATE.recording and node.res is not _FREED:
+        # (an array of a graph that backward freed is data: see _tape.live)
         node = Node(op, res, (node,), out.shape, out.dtype, (a._vc, vc) if res else None)
         tape = STATE.tape
         if tape is not None:
@@ -131,6 +142,11 @@ def _fast_path_2(op: Any, a: NDArray, b: NDArray) -> NDArray:
     na, nb = a._node, b._node
     vc = [0]
     node = None
+    if (na is not None or nb is not None) and STATE.recording:
+        if na is not None and na.res is _FREED:  # freed graph: data now (_tape.live)
+            na = a._node = None
+        if nb is not None and nb.res is _FREED:
+            nb = b._node = None
     if (na is not None or nb is not None) and STATE.recording:
         if na is None:  # data inputs are recorded as such, and the VJP may skip them
             parents, needs = (_const(a), nb), (False, True)
@@ -157,7 +173,8 @@ def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> ND
     since they were recorded.
     """
     vc = args[0]._vc if op.view else [0]
-    nodes = [a._node for a in args]
+    # an array of a graph that backward freed is data (_tape.live)
+    nodes = [a._node if live(a) else None for a in args]
     if nodes.count(None) == len(nodes):  # data only: nothing to differentiate
         return _wrap(out, None, vc)
     needs = tuple(n is not None for n in nodes)
@@ -354,6 +371,8 @@ class NDArray:
         return id(self)
 
     def __bool__(self) -> bool:
+        if self._data.size == 0:  # as MXNet: an empty array is false
+            return False
         if self._data.size != 1:
             raise ValueError("The truth value of an NDArray with multiple elements is "
                              "ambiguous.")
@@ -565,7 +584,7 @@ class NDArray:
             return
         key = _index_key(key)
         rec = STATE.recording
-        if rec and self._node is not None:
+        if rec and self._node is not None and live(self):
             raise MinigluonError(INPLACE_IN_GRAPH)
         data = self._data
         if isinstance(value, NDArray):
@@ -581,7 +600,7 @@ class NDArray:
             raise ValueError(f"cannot assign a value of shape {np.shape(v)} to "
                              f"x[{key!r}] of shape {np.shape(data[key])}: {e}") from None
         bump(self._vc)
-        if rec and isinstance(value, NDArray) and value._node is not None:
+        if rec and isinstance(value, NDArray) and value._node is not None and live(value):
             node = Node(idx.SliceAssign(key, data.shape), (value._data.shape,),
                         (value._node,), data.shape, data.dtype)
             self._node = node
@@ -589,7 +608,7 @@ class NDArray:
                 STATE.tape.nodes.append(node)
 
     def _inplace(self, result: NDArray) -> NDArray:
-        if STATE.recording and self._node is not None:
+        if STATE.recording and self._node is not None and live(self):
             raise MinigluonError(INPLACE_IN_GRAPH)
         data = self._data
         r = result._data

@@ -248,6 +248,8 @@ def _load_builtin() -> None:
         nn,
         norm,
         reduce,
+        rnn,
+        sequence,
         shape,
         sort,
         special,

@@ -1,12 +1,12 @@
 """Convolution and pooling: the operators behind the book's CNN
 chapters (LeNet to DenseNet), for 1-, 2- and 3-D inputs laid out as (N, C, *spatial).
 
-Both convolution and pooling look at the input through *windows*: a strided NumPy view
-of shape (N, C, *out, *kernel) built by :func:`_windows` without copying. Convolution
-then is one matrix product per group (the "im2col" method); pooling is a max or a sum
-over the window axes. Backward sends each window's gradient back to the pixels it came
-from, one kernel offset at a time (:func:`_scatter_windows`): a loop over the few kernel
-positions, never over pixels.
+Both convolution and pooling look at the input through *windows*: for each kernel
+offset, a strided NumPy view of shape (N, C, *out), taken without copying. Convolution
+then is one matrix product per layer (the "im2col" method); pooling is a running max or
+a sum over the offsets. Backward sends each window's gradient back to the pixels it came
+from, one kernel offset at a time: a loop over the few kernel positions, never over
+pixels. The numerical kernels live in :mod:`minigluon.ops._windows`.
 
 ``nd.Convolution`` and ``nd.Pooling`` are written by hand in :mod:`minigluon.ndarray.nn`
 (optional bias, MXNet's parameter spellings); batch normalization is in :mod:`.norm`.
@@ -15,18 +15,16 @@ positions, never over pixels.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..base import MinigluonError, NotAvailableError
-from . import Op, frozen_op, register_op
+from . import Op, _windows as kern, frozen_op, register_op
 
 Shape = tuple[int, ...]
 
-# ---- windows ----------------------------------------------------------------------------
+# ---- padding ----------------------------------------------------------------------------
 
 
 def _pad(x: np.ndarray, lo: Shape, hi: Shape, value: float = 0) -> np.ndarray:
@@ -34,31 +32,6 @@ def _pad(x: np.ndarray, lo: Shape, hi: Shape, value: float = 0) -> np.ndarray:
     if not any(lo) and not any(hi):
         return x
     return np.pad(x, [(0, 0), (0, 0)] + list(zip(lo, hi)), constant_values=value)
-
-
-def _windows(xp: np.ndarray, kernel: Shape, stride: Shape, dilate: Shape, out: Shape
-             ) -> np.ndarray:
-    """A read-only view of shape (N, C, *out, *kernel): ``[..., o, k]`` is the input at
-    ``o * stride + k * dilate``."""
-    span = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilate))
-    axes = tuple(range(2, 2 + len(kernel)))
-    win = sliding_window_view(xp, span, axis=axes)  # every start position, dense
-    keep = tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, stride))
-    taps = tuple(slice(None, None, d) for d in dilate)
-    return win[(slice(None), slice(None)) + keep + taps]
-
-
-def _scatter_windows(shape: Shape, dtype: Any, kernel: Shape, stride: Shape, dilate: Shape,
-                     out: Shape, piece: Callable[[Shape], np.ndarray]) -> np.ndarray:
-    """The adjoint of :func:`_windows`: an array of ``shape`` (the padded input) where
-    ``piece(k)``, of shape (N, C, *out), is added at the pixels that kernel offset ``k``
-    reads. Overlapping windows add up."""
-    dx = np.zeros(shape, dtype=dtype)
-    for k in np.ndindex(*kernel):
-        at = tuple(slice(ki * d, ki * d + (o - 1) * s + 1, s)
-                   for ki, d, s, o in zip(k, dilate, stride, out))
-        dx[(slice(None), slice(None)) + at] += piece(k)
-    return dx
 
 
 def _crop(xp: np.ndarray, lo: Shape, size: Shape) -> np.ndarray:
@@ -99,50 +72,23 @@ class Convolution(Op):
         return tuple((n + 2 * p - (k - 1) * d - 1) // s + 1 for n, p, k, d, s in
                      zip(spatial, self.pad, self.kernel, self.dilate, self.stride))
 
-    def _cols(self, x: np.ndarray, out: Shape) -> np.ndarray:
-        """im2col: one row per (group, sample, output pixel), one column per (input
-        channel of the group, kernel offset); shape (G, N*P, C/G * K)."""
-        n, c = x.shape[:2]
-        g, nsp = self.num_group, len(self.kernel)
-        win = _windows(_pad(x, self.pad, self.pad), self.kernel, self.stride, self.dilate, out)
-        win = win.reshape((n, g, c // g) + win.shape[2:])  # split channels into groups
-        # (G, N, *out, C/G, *kernel): the copy made here is the im2col matrix
-        order = (1, 0) + tuple(range(3, 3 + nsp)) + (2,) + tuple(range(3 + nsp, 3 + 2 * nsp))
-        return win.transpose(order).reshape(g, n * math.prod(out), -1)
-
     def forward(self, x, w, b=None):
-        n, c = x.shape[:2]
-        f, g = w.shape[0], self.num_group
         self._check(x, w, b)
         out = self.out_shape(x.shape[2:])
-        cols = self._cols(x, out)
-        y = cols @ w.reshape(g, f // g, -1).transpose(0, 2, 1)  # (G, N*P, F/G)
-        y = y.reshape((g, n, math.prod(out), f // g)).transpose(1, 0, 3, 2).reshape(
-            (n, f) + out)
-        if b is not None:
-            y += b.reshape((f,) + (1,) * len(out))
+        y = kern.conv_forward(_pad(x, self.pad, self.pad), w, b, self.num_group,
+                              self.stride, self.dilate, out)
         return y, (x, w, b is not None)
 
     def vjp(self, res, g):
+        return self.vjp_some(res, g, (True, True, True))
+
+    def vjp_some(self, res, g, needs):
         x, w, has_bias = res
-        n, c = x.shape[:2]
-        f, grp = w.shape[0], self.num_group
-        out = g.shape[2:]
-        nsp = len(out)
-        # g as rows matching the im2col matrix: (G, N*P, F/G)
-        gm = g.reshape(n, grp, f // grp, -1).transpose(1, 0, 3, 2).reshape(grp, -1, f // grp)
-        cols = self._cols(x, out)  # recomputed: cheaper to keep x than the K-times-larger cols
-        dw = (gm.transpose(0, 2, 1) @ cols).reshape(w.shape)
-        dcols = gm @ w.reshape(grp, f // grp, -1)  # (G, N*P, C/G * K)
-        # back to windows (N, C, *out, *kernel), then each offset's share to its pixels
-        dcols = dcols.reshape((grp, n) + out + (c // grp,) + self.kernel)
-        order = (1, 0, 2 + nsp) + tuple(range(2, 2 + nsp)) + tuple(
-            range(3 + nsp, 3 + 2 * nsp))
-        dwin = dcols.transpose(order).reshape((n, c) + out + self.kernel)
-        padded = tuple(s + 2 * p for s, p in zip(x.shape[2:], self.pad))
-        dxp = _scatter_windows((n, c) + padded, x.dtype, self.kernel, self.stride,
-                               self.dilate, out, lambda k: dwin[(Ellipsis,) + k])
-        dx = _crop(dxp, self.pad, x.shape[2:])
+        # the padded input again: keeping the forward's K-times-larger im2col buffer
+        # until backward would cost more memory than the copy costs time
+        dxp, dw = kern.conv_backward(_pad(x, self.pad, self.pad), w, g, self.num_group,
+                                     self.stride, self.dilate, need_dx=needs[0])
+        dx = None if dxp is None else _crop(dxp, self.pad, x.shape[2:])
         db = g.sum(axis=(0,) + tuple(range(2, g.ndim))) if has_bias else None
         return (dx, dw, db) if has_bias else (dx, dw)
 
@@ -241,20 +187,28 @@ class Pooling(Op):
     def forward(self, x):
         _check_spatial("Pooling", x, len(self.kernel) if not self.global_pool else x.ndim - 2)
         kernel, stride, pad, out = self.geometry(x.shape[2:])
-        xp = self._padded(x, kernel, stride, pad, out)
-        win = _windows(xp, kernel, stride, (1,) * len(kernel), out)
-        geo = (x.shape, xp.shape, kernel, stride, pad, out)
-        if self.pool_type == "max":
-            flat = win.reshape(win.shape[:2 + len(out)] + (-1,))
-            arg = flat.argmax(axis=-1)  # first maximum in row-major order, as MXNet
-            y = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-            # kept for backward: the smallest integer type that holds a window position
-            return y, (geo, arg.astype(np.min_scalar_type(flat.shape[-1] - 1)))
-        if self.pool_type not in ("avg", "sum"):
+        if self.pool_type not in ("max", "avg", "sum"):
             raise NotAvailableError(f"Pooling pool_type={self.pool_type!r} is not available "
                                     "in minigluon (use 'max', 'avg' or 'sum')")
-        axes = tuple(range(-len(kernel), 0))
-        y = win.sum(axis=axes)
+        if self.global_pool:
+            # one window over each whole channel: a plain reduction over contiguous memory
+            axes = tuple(range(2, x.ndim))
+            if self.pool_type == "max":
+                flat = x.reshape(x.shape[:2] + (-1,))
+                arg = flat.argmax(axis=-1)  # the first maximum, as MXNet
+                y = np.take_along_axis(flat, arg[..., None], axis=-1)
+                return y.reshape(x.shape[:2] + out), (x.shape, arg)
+            y = x.sum(axis=axes, keepdims=True)
+            if self.pool_type == "avg":
+                y = (y / math.prod(x.shape[2:])).astype(x.dtype, copy=False)
+            return y, (x.shape, None)
+        xp = self._padded(x, kernel, stride, pad, out)
+        geo = (x.shape, xp.shape, kernel, stride, pad, out)
+        if self.pool_type == "max":
+            y = kern.max_pool(xp, kernel, stride, out)
+            # flat residuals: the tape counts the arrays among them
+            return y, (geo, xp, y)
+        y = kern.sum_pool(xp, kernel, stride, out)
         if self.pool_type == "avg":
             div = self._divisor(x.shape[2:], kernel, stride, pad, out, x.dtype)
             # an all-filler window has no elements: MXNet outputs 0 there
@@ -263,22 +217,21 @@ class Pooling(Op):
         return y, (geo, None)
 
     def vjp(self, res, g):
-        (shape, padded, kernel, stride, pad, out), extra = res
-        ones = (1,) * len(kernel)
+        if self.global_pool:
+            shape, arg = res
+            if self.pool_type == "max":
+                dx = np.zeros((shape[0], shape[1], math.prod(shape[2:])), dtype=g.dtype)
+                np.put_along_axis(dx, arg[..., None], g.reshape(shape[:2] + (1,)), axis=-1)
+                return (dx.reshape(shape),)
+            share = g / math.prod(shape[2:]) if self.pool_type == "avg" else g
+            return (np.broadcast_to(share, shape).astype(g.dtype),)
+        (shape, padded, kernel, stride, pad, _), extra = res[0], res[-1]
         if self.pool_type == "max":
-            arg = extra
-            offsets = {k: i for i, k in enumerate(np.ndindex(*kernel))}
-
-            def piece(k):
-                return g * (arg == offsets[k])
+            dxp = kern.max_pool_backward(res[1], res[2], g, kernel, stride)
         else:
             share = g if extra is None else \
                 np.divide(g, extra, out=np.zeros_like(g), where=extra > 0)
-
-            def piece(k):
-                return share
-        dxp = _scatter_windows(shape[:2] + padded[2:], g.dtype, kernel, stride, ones, out,
-                               piece)
+            dxp = kern.sum_pool_backward(shape[:2] + padded[2:], share, kernel, stride)
         return (_crop(dxp, pad, shape[2:]),)
 
     @classmethod

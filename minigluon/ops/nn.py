@@ -41,9 +41,13 @@ class Sigmoid(Op):
     saves = ("y",)
 
     def forward(self, x):
-        # exp of a non-positive number only: no overflow for large |x|
-        e = np.exp(-np.abs(x))
-        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        # MXNet's formula, in place in one buffer: four passes instead of eight. For
+        # x < -88 (float32) exp overflows to inf and y is 1/inf = 0, MXNet's value too
+        y = np.negative(x, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
+        np.exp(y, out=y)
+        y += 1
+        np.reciprocal(y, out=y)
+        y = y.astype(x.dtype, copy=False)  # integers: as before, the float result cast
         return y, (y,)
 
     def vjp(self, res, g):

@@ -5,7 +5,8 @@ MXNet 1.x updates the moving statistics in the *backward* pass, not the forward:
 without backward leaves them alone, and each backward updates them once. The operator
 stays pure NumPy: its VJP hands the batch's mean and variance to ``on_batch_stats``, a
 callback that ``nd.BatchNorm`` (:mod:`minigluon.ndarray.nn`) builds to write the moving
-statistics.
+statistics. The numerics (statistics in one pass, a fused backward) are in
+:mod:`minigluon.ops._windows`.
 """
 
 from __future__ import annotations
@@ -17,13 +18,9 @@ import attrs
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, frozen_op, register_op
+from . import Op, _windows as kern, frozen_op, register_op
 
 Shape = tuple[int, ...]
-
-
-def _channel_shape(x: np.ndarray, axis: int) -> Shape:
-    return tuple(x.shape[axis] if i == axis else 1 for i in range(x.ndim))
 
 
 @register_op
@@ -54,7 +51,6 @@ class BatchNorm(Op):
 
     def forward(self, x, gamma, beta, moving_mean=None, moving_var=None):
         axis = self.axis % x.ndim
-        cshape = _channel_shape(x, axis)
         for nm, v in (("gamma", gamma), ("beta", beta), ("moving_mean", moving_mean),
                       ("moving_var", moving_var)):
             if v is not None and v.shape != (x.shape[axis],):
@@ -62,35 +58,43 @@ class BatchNorm(Op):
                                      f"({x.shape[axis]},) for {x.shape[axis]} channels on "
                                      f"axis {self.axis} of input {x.shape}")
         gam = np.ones_like(gamma) if self.fix_gamma else gamma
+        x3 = kern.as_ncp(x, axis)
         if self.batch_stats:
-            axes = tuple(i for i in range(x.ndim) if i != axis)
-            mean = x.mean(axis=axes)
-            var = x.var(axis=axes)  # biased (divides by m), also for the moving average
+            # biased variance (divides by m), also for the moving average, as MXNet
+            mean, var = kern.channel_stats(x3)
         else:
             if moving_mean is None or moving_var is None:
                 raise MinigluonError("BatchNorm without batch statistics needs moving_mean "
                                      "and moving_var")
             mean, var = moving_mean.astype(x.dtype), moving_var.astype(x.dtype)
         invstd = 1 / np.sqrt(var + self.eps)
-        xhat = (x - mean.reshape(cshape)) * invstd.reshape(cshape)
-        y = xhat * gam.reshape(cshape) + beta.reshape(cshape)
-        return y.astype(x.dtype, copy=False), (xhat, invstd, gam, mean, var)
+        # y = gamma (x - mean) invstd + beta = x a + (beta - mean a): two passes over x,
+        # and x itself (not xhat) kept for backward, which needs no new array
+        a = gam * invstd
+        y = kern.affine(x3, a, beta - mean * a, x.dtype).reshape(x.shape)
+        return y, (x, invstd, gam, mean, var)
 
     def vjp(self, res, g):
-        xhat, invstd, gam, mean, var = res
+        x, invstd, gam, mean, var = res
         axis = self.axis % g.ndim
-        cshape = _channel_shape(g, axis)
-        axes = tuple(i for i in range(g.ndim) if i != axis)
-        dbeta = g.sum(axis=axes)
-        dgamma = (g * xhat).sum(axis=axes)
-        scale = (gam * invstd).reshape(cshape)
+        x3, g3 = kern.as_ncp(x, axis), kern.as_ncp(g, axis)
+        dbeta = np.einsum("ncp->c", g3)
+        # dgamma = sum g xhat = invstd (sum g x - mean sum g): no xhat array
+        dgamma = invstd * (kern.channel_dot(g3, x3) - mean * dbeta)
+        scale = gam * invstd
         if self.batch_stats:
-            m = g.size // g.shape[axis]
-            dx = scale / m * (m * g - dbeta.reshape(cshape) - xhat * dgamma.reshape(cshape))
+            m = g3.shape[0] * g3.shape[2]
+            # dx = scale (g - dbeta/m - xhat dgamma/m), expanded per channel into
+            # g A + x B + C, so that the whole backward is four passes over x-sized arrays
+            bx = -scale * invstd * dgamma / m
+            c0 = scale * (invstd * dgamma * mean - dbeta) / m
+            dx = kern.affine(g3, scale, c0, g.dtype)
+            dx += np.multiply(x3, bx[:, None], dtype=g.dtype)
+            dx = dx.reshape(g.shape)
             if self.on_batch_stats is not None:
                 self.on_batch_stats(mean, var)
         else:
-            dx = g * scale
+            dx = kern.affine(g3, scale, np.zeros_like(scale), g.dtype).reshape(g.shape)
         if self.fix_gamma:
             dgamma = np.zeros_like(dgamma)
         grads = [dx, dgamma, dbeta]

@@ -73,9 +73,10 @@ unary("radians", "y = x * pi / 180.   VJP: dx = g * pi / 180", lambda x: x * RAD
        lambda g, x, y: g * RAD, (), keeps="")
 
 # ---- rounding: piecewise constant ----------------------------------------------------
+# (fix rounds toward zero, which is trunc: np.fix is deprecated from NumPy 2.5)
 
 for _name, _f in (("floor", np.floor), ("ceil", np.ceil), ("round", round_half_away),
-                  ("rint", rint_half_down), ("fix", np.fix), ("trunc", np.trunc)):
+                  ("rint", rint_half_down), ("fix", np.trunc), ("trunc", np.trunc)):
     unary(_name, f"y = {_name}(x).   VJP: dx = 0 (piecewise constant)", _f,
            lambda g, x, y: g * 0, (), keeps="")
 

@@ -98,8 +98,8 @@ def test_module_mapping(shim):
 def test_placeholders_import_but_refuse_use(shim):
     import mxnet as mx
     from mxnet import module
-    from mxnet.contrib import text
-    from mxnet.gluon import rnn
+    from mxnet.contrib import onnx
+    from mxnet.gluon.contrib import estimator
 
     assert repr(module) == "<module 'mxnet.module' (not available in minigluon)>"
     with pytest.raises(NotAvailableError) as e:
@@ -109,10 +109,10 @@ def test_placeholders_import_but_refuse_use(shim):
         "mx.autograd and Gluon; mxnet.module is only a placeholder so that code importing "
         "it still loads")
     assert isinstance(e.value, MXNetError)  # `except mx.base.MXNetError` catches it
-    with pytest.raises(NotAvailableError, match=r"^mxnet\.contrib\.text\.embedding\.create "):
-        text.embedding.create("glove")
-    with pytest.raises(NotAvailableError, match=r"^mxnet\.gluon\.rnn\.LSTM "):
-        rnn.LSTM(10)
+    with pytest.raises(NotAvailableError, match=r"^mxnet\.contrib\.onnx\.export_model "):
+        onnx.export_model("net-symbol.json")
+    with pytest.raises(NotAvailableError, match=r"^mxnet\.gluon\.contrib\.estimator\.Estimator "):
+        estimator.Estimator(None)
     with pytest.raises(NotAvailableError, match=r"^mxnet\.module\.BucketingModule "):
         from mxnet.module import BucketingModule  # noqa: F401
     from mxnet.image import imresize  # mx.image is implemented
@@ -151,7 +151,7 @@ def test_install_is_idempotent_and_uninstall_restores(shim):
 
     assert "module" in vars(minigluon)
     compat.uninstall()
-    assert "module" not in vars(minigluon) and "rnn" not in vars(minigluon.gluon)
+    assert "module" not in vars(minigluon) and "contrib" not in vars(minigluon.gluon)
     with pytest.raises(ModuleNotFoundError, match="No module named 'mxnet'"):
         import mxnet  # noqa: F401,F811
     compat.uninstall()  # twice is fine

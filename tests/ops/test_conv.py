@@ -275,3 +275,70 @@ def test_layer_errors():
     with pytest.raises(MXNetError, match=r"Conv2D expects 4-D input in layout NCHW, got "
                                          r"shape \(2, 5, 5\)"):
         net(nd.ones((2, 5, 5)))
+
+
+def _conv_by_loops(x, w, b, stride, pad, dilate, groups):
+    """The convolution's definition, one output element at a time (float64)."""
+    n, c, h, wd = x.shape
+    f, cg, kh, kw = w.shape
+    xp = np.pad(x, [(0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])])
+    oh = (h + 2 * pad[0] - dilate[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (wd + 2 * pad[1] - dilate[1] * (kw - 1) - 1) // stride[1] + 1
+    y = np.zeros((n, f, oh, ow))
+    for fi in range(f):
+        g0 = fi // (f // groups) * cg
+        for i in range(oh):
+            for j in range(ow):
+                patch = xp[:, g0:g0 + cg, i * stride[0]:i * stride[0] + dilate[0] * kh:dilate[0],
+                           j * stride[1]:j * stride[1] + dilate[1] * kw:dilate[1]]
+                y[:, fi, i, j] = (patch * w[fi]).sum(axis=(1, 2, 3)) + b[fi]
+    return y
+
+
+@pytest.mark.parametrize("kernel,stride,pad,dilate,groups", [
+    ((3, 3), (1, 1), (1, 1), (1, 1), 1), ((1, 1), (2, 2), (0, 0), (1, 1), 1),
+    ((3, 2), (2, 1), (1, 0), (2, 1), 2), ((5, 5), (3, 2), (2, 2), (1, 1), 2)])
+def test_convolution_float32_against_loops(kernel, stride, pad, dilate, groups):
+    """The im2col kernels (and the 1x1 shortcut) in float32 against the definition, values
+    and gradients (dW = sum g x-window, dx = sum g w) by autograd of the loop version's
+    linearity: <dy, conv(x + dx)> - <dy, conv(x)> = <dy, conv(dx)>."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(3, 4, 9, 8)).astype(np.float32)
+    w = rng.normal(size=(6, 4 // groups) + kernel).astype(np.float32)
+    b = rng.normal(size=6).astype(np.float32)
+    kw = dict(kernel=kernel, stride=stride, pad=pad, dilate=dilate, num_filter=6,
+              num_group=groups)
+    X, W, B = nd.array(x), nd.array(w), nd.array(b)
+    for a in (X, W, B):
+        a.attach_grad()
+    with autograd.record():
+        y = nd.Convolution(X, W, B, **kw)
+    want = _conv_by_loops(x.astype(np.float64), w.astype(np.float64), b, stride, pad, dilate,
+                          groups)
+    np.testing.assert_allclose(y.asnumpy(), want, rtol=1e-4, atol=1e-4)
+    dy = rng.normal(size=want.shape)
+    y.backward(nd.array(dy.astype(np.float32)))
+    # the adjoint identities: <dy, conv_w(x)> is linear in x and in w
+    no_b = np.zeros(6)
+    np.testing.assert_allclose((X.grad.asnumpy() * x).sum(),
+                               (dy * _conv_by_loops(x, w, no_b, stride, pad, dilate,
+                                                    groups)).sum(), rtol=1e-4)
+    np.testing.assert_allclose((W.grad.asnumpy() * w).sum(),
+                               (dy * _conv_by_loops(x, w, no_b, stride, pad, dilate,
+                                                    groups)).sum(), rtol=1e-4)
+    np.testing.assert_allclose(B.grad.asnumpy(), dy.sum(axis=(0, 2, 3)), rtol=1e-4)
+
+
+def test_batch_norm_statistics_keep_their_digits_far_from_zero():
+    """A channel whose mean is large against its spread: the one-pass variance would lose
+    every digit in float32; the kernel falls back to two passes there."""
+    rng = np.random.default_rng(6)
+    x = (1000 + 0.01 * rng.normal(size=(64, 2, 5, 5))).astype(np.float32)
+    with autograd.train_mode():
+        y = nd.BatchNorm(nd.array(x), nd.ones(2), nd.zeros(2), nd.zeros(2), nd.ones(2),
+                         eps=1e-8, fix_gamma=False).asnumpy()
+    x64 = x.astype(np.float64)
+    want = (x64 - x64.mean(axis=(0, 2, 3), keepdims=True)) / np.sqrt(
+        x64.var(axis=(0, 2, 3), keepdims=True) + 1e-8)
+    np.testing.assert_allclose(y, want, atol=2e-2)
+    assert abs(y.std() - 1) < 1e-2

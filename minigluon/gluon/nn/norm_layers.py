@@ -25,7 +25,7 @@ from ...ndarray.ndarray import NDArray
 from ..block import HybridBlock
 from .conv_layers import _check_dtype
 
-__all__ = ["LayerNorm", "InstanceNorm"]
+__all__ = ["LayerNorm", "InstanceNorm", "GroupNorm"]
 
 
 def _normalize(F: Any, x: NDArray, axis: int | tuple[int, ...], eps: float) -> NDArray:
@@ -157,3 +157,52 @@ class InstanceNorm(_Norm):
         out = _affine(F, _normalize(F, x, tuple(range(2, x.ndim)), self._epsilon),
                       gamma, beta, 1)
         return F.swapaxes(out, 1, axis) if axis != 1 else out
+
+
+class GroupNorm(HybridBlock):
+    """Group normalization: the channels (axis 1) of each sample are cut into
+    ``num_groups`` groups; each group is normalized over its channels and positions, then
+    scaled by ``gamma`` and shifted by ``beta`` -- one value *per group*, as in MXNet 1.9.1
+    (``gamma`` and ``beta`` have shape ``(num_groups,)``).
+
+    Parameters
+    ----------
+    num_groups : int
+        The number of groups; it must divide the number of channels.
+    epsilon : float
+    center : bool
+        Train ``beta`` (otherwise it keeps its initial value, 0).
+    scale : bool
+        Train ``gamma`` (otherwise it keeps its initial value, 1).
+    beta_initializer, gamma_initializer : Initializer or str
+    """
+
+    def __init__(self, num_groups: int = 1, epsilon: float = 1e-5, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", prefix: str | None = None,
+                 params: Any = None) -> None:
+        super().__init__(prefix=prefix, params=params)
+        self._kwargs = {"eps": epsilon, "num_groups": num_groups, "center": center,
+                        "scale": scale}
+        self._num_groups = num_groups
+        self._epsilon = epsilon
+        self.gamma = self.params.get("gamma", grad_req="write" if scale else "null",
+                                     shape=(num_groups,), init=gamma_initializer,
+                                     allow_deferred_init=True)
+        self.beta = self.params.get("beta", grad_req="write" if center else "null",
+                                    shape=(num_groups,), init=beta_initializer,
+                                    allow_deferred_init=True)
+
+    def hybrid_forward(self, F: Any, x: NDArray, gamma: NDArray, beta: NDArray) -> NDArray:
+        g = self._num_groups
+        if x.ndim < 2 or x.shape[1] % g:
+            raise MXNetError(f"{self.name}: the {x.shape[1] if x.ndim > 1 else 0} channels "
+                             f"of the input {x.shape} cannot be cut into {g} groups")
+        _check_dtype(self, x, gamma)
+        grouped = F.reshape(x, (x.shape[0], g, -1))
+        y = _affine(F, _normalize(F, grouped, 2, self._epsilon), gamma, beta, 1)
+        return F.reshape(y, x.shape)
+
+    def __repr__(self) -> str:
+        content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
+        return f"{type(self).__name__}({content})"

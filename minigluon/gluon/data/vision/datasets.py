@@ -58,29 +58,86 @@ def _sha1(path: str) -> str:
     return h.hexdigest()
 
 
+class IDXFormatError(MinigluonError, ValueError):
+    """A file that is not a complete IDX file of the expected kind (names the file)."""
+
+
+_CHUNK = 1 << 20
+# larger than any real IDX file (MNIST's training images are 47 MB)
+_TRUST_SIZE = 1 << 26
+
+
+def _read_exactly(f: Any, n: int, path: str, what: str) -> bytes:
+    """``n`` bytes of ``f``, read in chunks, so that a header announcing more data than the
+    file has costs no more memory than the file's data."""
+    parts, got = [], 0
+    while got < n:
+        chunk = f.read(min(_CHUNK, n - got))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    if got < n:
+        raise IDXFormatError(f"{path} is cut short: {what} needs {n} bytes, the file has "
+                             f"{got}")
+    return b"".join(parts)
+
+
 def _read_idx(path: str, magic: int, ndim: int) -> np.ndarray:
     """The uint8 array in an IDX file: a big-endian header (magic number, then one
     uint32 per dimension) followed by the bytes. Gzipped files are recognised by their
-    first two bytes."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as e:
-            raise ValueError(f"{path} is not a valid gzip file ({e})") from None
+    first two bytes and decompressed as they are read: only the header's announced size
+    is ever decompressed (a gzip bomb is refused after one byte too many)."""
+    if os.path.isdir(path):
+        raise IDXFormatError(f"{path} is a directory, not an IDX file")
     head = 4 * (1 + ndim)
-    if len(raw) < head:
-        raise ValueError(f"{path} is too short for an IDX header ({len(raw)} bytes)")
-    found, *dims = struct.unpack(f">{1 + ndim}I", raw[:head])
-    if found != magic:
-        raise ValueError(f"{path} is not an IDX file of {ndim}-D uint8 data: its magic "
-                         f"number is {found}, expected {magic}")
-    size = int(np.prod(dims))
-    if len(raw) - head != size:
-        raise ValueError(f"{path} holds {len(raw) - head} bytes of data, but its header "
-                         f"(shape {tuple(dims)}) announces {size}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=head).reshape(dims)
+    with open(path, "rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        isize = None
+        if gzipped:  # the gzip trailer keeps the data's size mod 2**32: a free check
+            end = raw.seek(0, os.SEEK_END)
+            if end >= 18:
+                raw.seek(end - 4)
+                isize = struct.unpack("<I", raw.read(4))[0]
+            raw.seek(0)
+        f: Any = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+        try:
+            header = _read_exactly(f, head, path, "the IDX header")
+            found, *dims = struct.unpack(f">{1 + ndim}I", header)
+            if found != magic:
+                raise IDXFormatError(f"{path} is not an IDX file of {ndim}-D uint8 data: its "
+                                     f"magic number is {found}, expected {magic}")
+            size = 1
+            for d in dims:
+                size *= d  # a Python int: no overflow, whatever the header says
+            # a large announced size that the trailer contradicts is refused before any
+            # decompression; a small one is read, which names the precise problem
+            if gzipped and isize is not None and (head + size) % 2**32 != isize and \
+                    size > _TRUST_SIZE:
+                raise IDXFormatError(
+                    f"{path} holds {(isize - head) % 2**32} bytes of data, but its header "
+                    f"(shape {tuple(dims)}) announces {size} (the data size is read from "
+                    "the gzip trailer, mod 2**32)")
+            if not gzipped:
+                have = os.fstat(raw.fileno()).st_size - head
+                if have != size:
+                    raise IDXFormatError(f"{path} holds {have} bytes of data, but its header "
+                                         f"(shape {tuple(dims)}) announces {size}")
+            data = _read_exactly(f, size, path, f"the data of shape {tuple(dims)}")
+            if f.read(1):  # (decompressing no further than one byte past the data)
+                held = f"{(isize - head) % 2**32}" if isize is not None else \
+                    f"more than {size}"
+                raise IDXFormatError(f"{path} holds {held} bytes of data, but its header "
+                                     f"(shape {tuple(dims)}) announces {size}")
+        except (OSError, EOFError, zlib.error) as e:
+            if not gzipped:
+                raise
+            raise IDXFormatError(f"{path} is not a valid gzip file ({e})") from None
+        finally:
+            if gzipped:
+                f.close()
+    return np.frombuffer(data, dtype=np.uint8).reshape(dims)
 
 
 class _DownloadedDataset(Dataset):
@@ -179,6 +236,9 @@ class MNIST(_DownloadedDataset):
         from ... import utils  # looked up now, so that replacements are honoured
 
         path = os.path.join(self._root, name)
+        if os.path.isdir(path):  # never download into it, nor call it missing
+            raise MinigluonError(f"{self._title} file {path} is a directory, not a file; "
+                                 "remove or rename it")
         present = os.path.isfile(path)
         if present and (not self._verify or utils.check_sha1(path, sha1)):
             return path

@@ -1,0 +1,3 @@
+"""``mx.contrib``: MXNet's contributed packages that minigluon implements."""
+
+from . import text  # noqa: F401

@@ -1,0 +1,291 @@
+"""Recurrent layers ``RNN``, ``LSTM`` and ``GRU``: a whole sequence through MXNet's fused
+``RNN`` operator (one tape node; see :mod:`minigluon.ops.rnn`).
+
+Parameter names, shapes and order are MXNet 1.9.1's (``l0_i2h_weight``, ``l0_h2h_weight``,
+``l0_i2h_bias``, ``l0_h2h_bias``, then ``r0_...`` for the reverse direction, then layer 1),
+and ``save_parameters`` writes MXNet's structural names (``_unfused.0.i2h_weight``, or
+``_unfused.0.l_cell.i2h_weight`` when bidirectional), so ``.params`` files move between
+minigluon and MXNet both ways.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ... import ndarray as nd
+from ...base import MXNetError, NotAvailableError
+from ...ndarray import NDArray
+from ..block import HybridBlock
+from ..parameter import DeferredInitializationError, Parameter
+
+__all__ = ["RNN", "LSTM", "GRU"]
+
+_KEY = re.compile(r"(l|r)(\d+)_(i2h|h2h)_(weight|bias)\Z")
+
+
+class _RNNLayer(HybridBlock):
+    """The layers' common part: parameters, states, the call convention."""
+
+    def __init__(self, hidden_size: int, num_layers: int, layout: str, dropout: float,
+                 bidirectional: bool, input_size: int, i2h_weight_initializer: Any,
+                 h2h_weight_initializer: Any, i2h_bias_initializer: Any,
+                 h2h_bias_initializer: Any, mode: str, dtype: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        assert layout in ("TNC", "NTC"), \
+            f"Invalid layout {layout}; must be one of ['TNC' or 'NTC']"
+        self._hidden_size = hidden_size
+        self._num_layers = num_layers
+        self._mode = mode
+        self._layout = layout
+        self._dropout = dropout
+        self._dir = 2 if bidirectional else 1
+        self._input_size = input_size
+        self._dtype = dtype
+        self._gates = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}[mode]
+        self.skip_states: bool | None = None
+        ng, ni, nh = self._gates, input_size, hidden_size
+        for i in range(num_layers):
+            for j in ("l", "r")[:self._dir]:
+                self._register_param(f"{j}{i}_i2h_weight", (ng * nh, ni),
+                                     i2h_weight_initializer, dtype)
+                self._register_param(f"{j}{i}_h2h_weight", (ng * nh, nh),
+                                     h2h_weight_initializer, dtype)
+                self._register_param(f"{j}{i}_i2h_bias", (ng * nh,), i2h_bias_initializer,
+                                     dtype)
+                self._register_param(f"{j}{i}_h2h_bias", (ng * nh,), h2h_bias_initializer,
+                                     dtype)
+            ni = nh * self._dir
+
+    def _register_param(self, name: str, shape: tuple[int, ...], init: Any, dtype: Any
+                        ) -> Parameter:
+        p = self.params.get(name, shape=shape, init=init, allow_deferred_init=True,
+                            dtype=dtype)
+        setattr(self, name, p)
+        return p
+
+    def __repr__(self) -> str:
+        s = f"{type(self).__name__}({{mapping}}, {self._layout}"
+        if self._num_layers != 1:
+            s += f", num_layers={self._num_layers}"
+        if self._dropout != 0:
+            s += f", dropout={self._dropout}"
+        if self._dir == 2:
+            s += ", bidirectional"
+        s += ")"
+        shape = self.l0_i2h_weight.shape
+        return s.format(mapping=f"{shape[1] if shape[1] else None} -> "
+                                f"{shape[0] // self._gates}")
+
+    def _collect_params_with_prefix(self, prefix: str = "") -> dict[str, Parameter]:
+        # MXNet 1.9.1 saves these layers under the names of the cell stack they replaced
+        # (``_unfused.<layer>.<i2h|h2h>_<weight|bias>``), which is what its files contain
+        if prefix:
+            prefix += "."
+        bidirectional = self._dir == 2
+        ret = {}
+        for key, val in self._reg_params.items():
+            d, layer, g, t = _KEY.match(key).groups()  # type: ignore[union-attr]
+            name = (f"_unfused.{layer}.{d}_cell.{g}_{t}" if bidirectional
+                    else f"_unfused.{layer}.{g}_{t}")
+            ret[prefix + name] = val
+        for name, child in self._children.items():
+            ret.update(child._collect_params_with_prefix(prefix + name))
+        return ret
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        """Shape, layout and dtype of each begin state."""
+        raise NotImplementedError
+
+    def cast(self, dtype: Any) -> None:
+        super().cast(dtype)
+        self._dtype = dtype
+
+    def begin_state(self, batch_size: int = 0, func: Any = nd.zeros, **kwargs: Any
+                    ) -> list[NDArray]:
+        """The initial states (``[h]``, or ``[h, c]`` for an LSTM), each made by
+        ``func(name=..., shape=(L*D, batch_size, H), dtype=..., **kwargs)``."""
+        states = []
+        for i, info in enumerate(self.state_info(batch_size)):
+            if info is not None:
+                info.update(kwargs)
+            else:
+                info = kwargs
+            states.append(func(name=f"{self.prefix}h0_{i}", **info))
+        return states
+
+    def __call__(self, inputs: NDArray, states: Any = None, sequence_length: Any = None,
+                 **kwargs: Any) -> Any:
+        """``layer(x)`` gives the output; ``layer(x, states)`` gives ``(output, states)``."""
+        if sequence_length is not None:
+            raise NotAvailableError("use_sequence_length is not implemented in minigluon")
+        self.skip_states = states is None
+        if states is None:
+            batch_size = inputs.shape[self._layout.find("N")]
+            states = self.begin_state(batch_size, ctx=inputs.context, dtype=inputs.dtype)
+        if isinstance(states, NDArray):
+            states = [states]
+        return super().__call__(inputs, states)
+
+    def infer_shape(self, inputs: NDArray, states: list[NDArray]) -> None:
+        self._check_states(inputs, states, "inferred")
+        for j in ("l", "r")[:self._dir]:
+            getattr(self, f"{j}0_i2h_weight").shape = (self._gates * self._hidden_size,
+                                                       inputs.shape[2])
+
+    def _check_states(self, inputs: NDArray, states: list[NDArray], how: str) -> None:
+        batch_size = inputs.shape[self._layout.find("N")]
+        for state, info in zip(states, self.state_info(batch_size)):
+            if state.shape != info["shape"]:
+                if how == "inferred":
+                    raise MXNetError(
+                        f"Error in operator {self.prefix}rnn0: Shape inconsistent, Provided = "
+                        f"[{','.join(map(str, state.shape))}], inferred shape="
+                        f"{str(info['shape']).replace(' ', '')}")
+                raise ValueError(f"Invalid recurrent state shape. Expecting "
+                                 f"{info['shape']}, got {state.shape}.")
+
+    def forward(self, inputs: NDArray, states: list[NDArray]) -> Any:
+        try:
+            params = {k: v.data() for k, v in self._reg_params.items()}
+        except DeferredInitializationError:
+            self._deferred_infer_shape(inputs, states)
+            for p in self.params.values():
+                p._finish_deferred_init()
+            params = {k: v.data() for k, v in self._reg_params.items()}
+        return self.hybrid_forward(nd, inputs, states, **params)
+
+    def hybrid_forward(self, F: Any, inputs: NDArray, states: list[NDArray],
+                       **kwargs: NDArray) -> Any:
+        self._check_states(inputs, states, "checked")
+        if self._layout == "NTC":
+            inputs = F.swapaxes(inputs, 0, 1)
+        # MXNet's flat layout: every weight, then every bias (per layer, direction, i2h/h2h)
+        params = F._rnn_param_concat(*[kwargs[f"{d}{layer}_{g}_{t}"]
+                                       for t in ("weight", "bias")
+                                       for layer in range(self._num_layers)
+                                       for d in ("l", "r")[:self._dir]
+                                       for g in ("i2h", "h2h")], dim=0)
+        # without states to return, the operator need not pack them (MXNet computes and
+        # drops them): the tape then holds one concat and one RNN node
+        rnn = F.RNN(inputs, params, *states, state_size=self._hidden_size,
+                    num_layers=self._num_layers, bidirectional=self._dir == 2,
+                    p=self._dropout, state_outputs=not self.skip_states, mode=self._mode)
+        if self.skip_states:
+            outputs = rnn
+        elif self._mode == "lstm":
+            outputs, states = rnn[0], [rnn[1], rnn[2]]
+        else:
+            outputs, states = rnn[0], [rnn[1]]
+        if self._layout == "NTC":
+            outputs = F.swapaxes(outputs, 0, 1)
+        return outputs if self.skip_states else (outputs, states)
+
+
+_DOC_ARGS = """
+    Parameters
+    ----------
+    hidden_size : int
+        Number of features of the hidden state ``h``.
+    num_layers : int
+        Number of stacked recurrent layers.
+    layout : {'TNC', 'NTC'}
+        Axes of the input and output: sequence length T, batch N, features C.
+    dropout : float
+        Dropout applied while training to the outputs of every layer but the last.
+    bidirectional : bool
+        Also run each layer from the end of the sequence to its start; the output then
+        has ``2 * hidden_size`` features and the states ``2 * num_layers`` rows.
+    i2h_weight_initializer, h2h_weight_initializer : Initializer or str, optional
+        The input-to-hidden and hidden-to-hidden weights' initializers (default: the one
+        given to ``initialize``).
+    i2h_bias_initializer, h2h_bias_initializer : Initializer or str
+        The biases' initializers ('zeros').
+    input_size : int
+        Number of input features; 0 (the default) infers it from the first input.
+    dtype : str
+        dtype of the parameters and of the default begin states.
+"""
+
+_DOC_CALL = """
+    Call ``layer(x)`` for the output, of shape ``(T, N, D * hidden_size)`` in ``layout``
+    (``D = 2`` when bidirectional), or ``layer(x, states)`` for ``(output, new_states)``;
+    ``states`` is the list that :meth:`begin_state` makes.
+"""
+
+
+class RNN(_RNNLayer):
+    __doc__ = """Elman RNN layers: ``h_t = act(W_i x_t + b_i + W_h h_{t-1} + b_h)``.
+
+    ``act`` is 'relu' (the default) or 'tanh'.
+    """ + _DOC_CALL + _DOC_ARGS
+
+    def __init__(self, hidden_size: int, num_layers: int = 1, activation: str = "relu",
+                 layout: str = "TNC", dropout: float = 0, bidirectional: bool = False,
+                 i2h_weight_initializer: Any = None, h2h_weight_initializer: Any = None,
+                 i2h_bias_initializer: Any = "zeros", h2h_bias_initializer: Any = "zeros",
+                 input_size: int = 0, dtype: Any = "float32", **kwargs: Any) -> None:
+        super().__init__(hidden_size, num_layers, layout, dropout, bidirectional, input_size,
+                         i2h_weight_initializer, h2h_weight_initializer,
+                         i2h_bias_initializer, h2h_bias_initializer, "rnn_" + activation,
+                         dtype, **kwargs)
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        return [{"shape": (self._num_layers * self._dir, batch_size, self._hidden_size),
+                 "__layout__": "LNC", "dtype": self._dtype}]
+
+
+class LSTM(_RNNLayer):
+    __doc__ = """Long short-term memory layers.
+
+    The gates, in MXNet's order i, f, c, o::
+
+        i, f, o = sigmoid(W_i* x + b_i* + W_h* h + b_h*);  g = tanh(W_ic x + ... )
+        c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
+
+    States: ``[h, c]``.
+    """ + _DOC_CALL + _DOC_ARGS
+
+    def __init__(self, hidden_size: int, num_layers: int = 1, layout: str = "TNC",
+                 dropout: float = 0, bidirectional: bool = False, input_size: int = 0,
+                 i2h_weight_initializer: Any = None, h2h_weight_initializer: Any = None,
+                 i2h_bias_initializer: Any = "zeros", h2h_bias_initializer: Any = "zeros",
+                 projection_size: int | None = None, h2r_weight_initializer: Any = None,
+                 state_clip_min: float | None = None, state_clip_max: float | None = None,
+                 state_clip_nan: bool = False, dtype: Any = "float32", **kwargs: Any) -> None:
+        if projection_size or state_clip_min is not None or state_clip_max is not None:
+            raise NotAvailableError("LSTM: projection_size and state clipping are not "
+                                    "implemented in minigluon")
+        super().__init__(hidden_size, num_layers, layout, dropout, bidirectional, input_size,
+                         i2h_weight_initializer, h2h_weight_initializer,
+                         i2h_bias_initializer, h2h_bias_initializer, "lstm", dtype, **kwargs)
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        shape = (self._num_layers * self._dir, batch_size, self._hidden_size)
+        return [{"shape": shape, "__layout__": "LNC", "dtype": self._dtype},
+                {"shape": shape, "__layout__": "LNC", "dtype": self._dtype}]
+
+
+class GRU(_RNNLayer):
+    __doc__ = """Gated recurrent unit layers.
+
+    The gates, in MXNet's order r, z, n::
+
+        r = sigmoid(W_ir x + b_ir + W_hr h + b_hr);  z = sigmoid(W_iz x + ... )
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn));  h_t = (1 - z) * n + z * h_{t-1}
+
+    The reset gate multiplies the hidden-to-hidden product *with* its bias, as in MXNet.
+    """ + _DOC_CALL + _DOC_ARGS
+
+    def __init__(self, hidden_size: int, num_layers: int = 1, layout: str = "TNC",
+                 dropout: float = 0, bidirectional: bool = False, input_size: int = 0,
+                 i2h_weight_initializer: Any = None, h2h_weight_initializer: Any = None,
+                 i2h_bias_initializer: Any = "zeros", h2h_bias_initializer: Any = "zeros",
+                 dtype: Any = "float32", **kwargs: Any) -> None:
+        super().__init__(hidden_size, num_layers, layout, dropout, bidirectional, input_size,
+                         i2h_weight_initializer, h2h_weight_initializer,
+                         i2h_bias_initializer, h2h_bias_initializer, "gru", dtype, **kwargs)
+
+    def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
+        return [{"shape": (self._num_layers * self._dir, batch_size, self._hidden_size),
+                 "__layout__": "LNC", "dtype": self._dtype}]
