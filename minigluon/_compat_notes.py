@@ -287,7 +287,10 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
                   "exist and read and write MXNet's files, but a hybridized block runs "
                   "its graph operator by operator (one tape node each), without MXNet's "
                   "memory planning or operator fusion; ``static_alloc``/``static_shape`` "
-                  "change nothing. ``autograd.get_symbol`` raises ``NotAvailableError``.",
+                  "change nothing. A few of minigluon's own layers read their input's shape "
+                  "(LayerNorm, InstanceNorm, PReLU, the RNN layers): hybridized, they stay "
+                  "imperative (same results) and cannot be exported. "
+                  "``autograd.get_symbol`` raises ``NotAvailableError``.",
         kind="limit",
         tests=("tests/symbol/test_hybridize.py::test_hybridized_equals_imperative",
                "tests/symbol/test_export.py::test_exported_graph_is_mxnets"),

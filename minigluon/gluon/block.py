@@ -35,7 +35,9 @@ and the pending initializations then run.
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import traceback
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
@@ -368,6 +370,17 @@ class _imperative:
         _IMPERATIVE[0] = self._old
 
 
+_NOT_TRACEABLE = ("not traceable",)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _raised_inside_minigluon(e: BaseException) -> bool:
+    """Whether the innermost frame of ``e`` outside the symbol package is minigluon's."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__)
+              if os.path.join(_PACKAGE, "symbol") not in f.filename]
+    return bool(frames) and frames[-1].filename.startswith(_PACKAGE)
+
+
 def _as_input(a: Any) -> Any:
     """NumPy arrays and lists become NDArrays (MXNet refuses them; we convert)."""
     if isinstance(a, (np.ndarray, list)):
@@ -431,8 +444,21 @@ class HybridBlock(Block):
         key = tuple((a._data.shape, a._data.dtype) if isinstance(a, NDArray) else a
                     for a in args)
         cached = self._cached
+        if cached is _NOT_TRACEABLE:
+            with _imperative():
+                return self.forward(*args)
         if cached is None or cached[0] != key:
-            cached = self._cached = (key, *self._trace(args))
+            try:
+                cached = (key, *self._trace(args))
+            except (AttributeError, MXNetError) as e:
+                if not _raised_inside_minigluon(e):
+                    raise  # the user's hybrid_forward: MXNet refuses it too
+                # one of minigluon's own layers that reads its input's shape (LayerNorm,
+                # the RNN layers ...): it stays imperative, with the same results
+                self._cached = _NOT_TRACEABLE
+                with _imperative():
+                    return self.forward(*args)
+            self._cached = cached
         _, _graph, plan, names, params, kind = cached
         values = dict(zip(names, args))
         for n, p in params:
@@ -516,6 +542,12 @@ class HybridBlock(Block):
         if self._cached is None:
             raise RuntimeError("Please first call block.hybridize() and then run forward "
                                "with this block at least once before calling export.")
+        if self._cached is _NOT_TRACEABLE:
+            from ..base import NotAvailableError
+
+            raise NotAvailableError(f"{type(self).__name__} {self.name}: minigluon cannot "
+                                    "trace this block into a graph (one of its layers reads "
+                                    "its input's shape), so it cannot be exported")
         graph = self._cached[1]
         sym_file, param_file = f"{path}-symbol.json", f"{path}-{epoch:04d}.params"
         aux = set(graph.list_auxiliary_states())

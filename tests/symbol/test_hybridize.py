@@ -161,3 +161,16 @@ def test_sequential_hybridize_warns_as_mxnet():
         mixed.hybridize()
     mixed.initialize()
     assert mixed(nd.ones((1, 3))).shape == (1, 2)
+
+
+@pytest.mark.parametrize("factory", [lambda: nn.LayerNorm(), lambda: nn.InstanceNorm(),
+                                     lambda: nn.PReLU()])
+def test_own_layers_that_cannot_be_traced_stay_imperative(factory, tmp_path):
+    x = nd.array(R.randn(2, 3, 4))
+    a = factory()
+    a.initialize()
+    want = a(x).asnumpy()
+    a.hybridize()
+    np.testing.assert_array_equal(a(x).asnumpy(), want)
+    with pytest.raises(mx.base.NotAvailableError, match="cannot trace this block"):
+        a.export(str(tmp_path / "n"))
