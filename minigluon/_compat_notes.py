@@ -369,4 +369,26 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
         kind="limit",
         tests=("tests/gluon/test_gluon_rnn.py::test_unsupported_options_are_refused",),
     ),
+    Difference(
+        topic="Pretrained model zoo weights",
+        mxnet="``model_zoo.vision.get_model(name, pretrained=True)`` downloads the published "
+              "``.params`` file into ``$MXNET_HOME/models`` when it is missing or damaged.",
+        minigluon="never downloads: it reads the same file from the same place and checks "
+                  "its SHA-1; a missing file is an error naming the file, the directory and "
+                  "the address MXNet publishes it at, a damaged one an error giving both "
+                  "hashes.",
+        kind="limit",
+        tests=("tests/gluon/test_model_zoo.py::test_missing_weights_name_the_file_and_the_address",
+               "tests/gluon/test_model_zoo.py::test_wrong_hash_is_refused"),
+    ),
+    Difference(
+        topic="Deconvolution with target_shape",
+        mxnet="the pip wheel's oneDNN kernels fail on every ``nd.Deconvolution`` given a "
+              "``target_shape`` (\"could not create a descriptor for a dilated "
+              "deconvolution\"); MXNet's own CPU kernels (``MXNET_MKLDNN_ENABLED=0``) "
+              "compute it.",
+        minigluon="computes it, with the padding and adjustment MXNet derives from the "
+                  "target shape (the values of MXNet's own CPU kernels).",
+        tests=("tests/ops/test_vision_ops.py::test_deconvolution_target_shape",),
+    ),
 )

@@ -9,3 +9,14 @@ from .trainer import Trainer
 __all__ = ["Block", "HybridBlock", "Parameter", "ParameterDict", "Constant",
            "DeferredInitializationError", "Trainer", "reset_name_counters", "nn", "loss",
            "data", "utils", "rnn", "SymbolBlock"]
+
+
+def __getattr__(name: str) -> object:
+    # the model zoo is imported on first use (`gluon.model_zoo.vision`), as import is slow
+    if name == "model_zoo":
+        import importlib
+
+        module = importlib.import_module(".model_zoo", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'minigluon.gluon' has no attribute {name!r}")

@@ -20,6 +20,7 @@ from ..base import MinigluonError
 from ..context import Context, check_context
 from ..ops import OPS, Op, elementwise as ew, get_op, set_invoker
 from . import random
+from .deconv import Deconvolution, UpSampling  # noqa: F401 (nd.Deconvolution ...)
 from .ndarray import NDArray, _dtype, _scalar, _wrap, _write_out, as_ndarray, invoke
 from .nn import BatchNorm, Convolution, Pooling  # noqa: F401 (nd.Convolution ...)
 from .rnn import RNN  # noqa: F401  (nd.RNN: several arrays in and out)

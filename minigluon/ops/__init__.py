@@ -240,6 +240,8 @@ def apply(op: Op, *xs: Any) -> Any:
 def _load_builtin() -> None:
     from . import (  # noqa: F401
         conv,  # noqa: F401
+        deconv,
+        detection,
         elementwise,
         indexing,
         layout,

@@ -229,7 +229,8 @@ class LeakyReLU(HybridBlock):
     """``y = x`` for x > 0, ``alpha * x`` otherwise."""
 
     def __init__(self, alpha: float, **kwargs: Any) -> None:
-        assert alpha >= 0, "Slope coefficient for LeakyReLU must be no less than 0."
+        if alpha < 0:
+            raise AssertionError("Slope coefficient for LeakyReLU must be no less than 0.")
         super().__init__(**kwargs)
         self._alpha = alpha
 
@@ -256,7 +257,8 @@ class Lambda(Block):
     def __init__(self, function: str | Callable, prefix: str | None = None) -> None:
         super().__init__(prefix=prefix)
         if isinstance(function, str):
-            assert hasattr(nd, function), f"Function name {function} is not found in ndarray."
+            if not hasattr(nd, function):
+                raise AssertionError(f"Function name {function} is not found in ndarray.")
             self._func_impl = getattr(nd, function)
         elif callable(function):
             self._func_impl = function
@@ -278,8 +280,8 @@ class HybridLambda(HybridBlock):
     def __init__(self, function: str | Callable, prefix: str | None = None) -> None:
         super().__init__(prefix=prefix)
         if isinstance(function, str):
-            assert hasattr(nd, function), \
-                f"Function name {function} is not found in symbol/ndarray."
+            if not hasattr(nd, function):
+                raise AssertionError(f"Function name {function} is not found in symbol/ndarray.")
             name = function
             self._func: Callable = lambda F, *args: getattr(F, name)(*args)
             self._func_name = function

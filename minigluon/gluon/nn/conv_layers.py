@@ -27,7 +27,8 @@ from ...ndarray.ndarray import NDArray
 from ..block import HybridBlock
 from .basic_layers import Activation
 
-__all__ = ["Conv1D", "Conv2D", "Conv3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D",
+__all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
+           "Conv3DTranspose", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D",
            "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
            "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "BatchNorm"]
 
@@ -206,6 +207,120 @@ class Conv3D(_Conv):
         super().__init__(3, channels, kernel_size, strides, padding, dilation, groups, layout,
                          in_channels, activation, use_bias, weight_initializer,
                          bias_initializer, **kwargs)
+
+
+# ---- transposed convolution ---------------------------------------------------------------
+
+
+class _ConvTranspose(_Conv):
+    """What Conv1DTranspose, Conv2DTranspose and Conv3DTranspose share: ``F.Deconvolution``
+    with MXNet's weight shape (in_channels, channels / groups, *kernel_size)."""
+
+    def __init__(self, ndim: int, channels: int, kernel_size: Any, strides: Any, padding: Any,
+                 output_padding: Any, dilation: Any, groups: int, layout: str,
+                 in_channels: int = 0, activation: str | None = None, use_bias: bool = True,
+                 weight_initializer: Any = None, bias_initializer: Any = "zeros",
+                 **kwargs: Any) -> None:
+        super().__init__(ndim, channels, kernel_size, strides, padding, dilation, groups,
+                         layout, in_channels, activation, use_bias, weight_initializer,
+                         bias_initializer, **kwargs)
+        self._kwargs["adj"] = _ntuple(output_padding, ndim, "output_padding")
+        # the transpose of a convolution's weight: input channels first
+        self.weight._shape = (in_channels, channels // groups) + self._kwargs["kernel"]
+
+    def infer_shape(self, x: NDArray, *args: Any) -> None:
+        ndim, groups = len(self._kwargs["kernel"]), self._kwargs["num_group"]
+        _check_rank(self, x, ndim)
+        if x.shape[1] % groups:
+            raise MXNetError(f"{self.name}: groups={groups} does not divide the "
+                             f"{x.shape[1]} input channels")
+        self.weight.shape = (x.shape[1], self._channels // groups) + self._kwargs["kernel"]
+
+    def hybrid_forward(self, F: Any, x: NDArray, weight: NDArray, bias: NDArray | None = None
+                       ) -> NDArray:
+        _check_rank(self, x, len(self._kwargs["kernel"]))
+        _check_dtype(self, x, weight)
+        out = F.Deconvolution(x, weight, bias, **self._kwargs)
+        return self.act(out) if self.act is not None else out
+
+
+class Conv1DTranspose(_ConvTranspose):
+    """1-D transposed convolution over input of shape (batch, in_channels, width).
+
+    See :class:`Conv2DTranspose` for the parameters (one value per axis instead of two).
+    """
+
+    def __init__(self, channels: int, kernel_size: Any, strides: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, dilation: Any = 1, groups: int = 1,
+                 layout: str = "NCW", activation: str | None = None, use_bias: bool = True,
+                 weight_initializer: Any = None, bias_initializer: Any = "zeros",
+                 in_channels: int = 0, **kwargs: Any) -> None:
+        super().__init__(1, channels, kernel_size, strides, padding, output_padding, dilation,
+                         groups, layout, in_channels, activation, use_bias,
+                         weight_initializer, bias_initializer, **kwargs)
+
+
+class Conv2DTranspose(_ConvTranspose):
+    """2-D transposed convolution ("deconvolution") over input of shape (batch,
+    in_channels, height, width): the gradient of a :class:`Conv2D` with respect to its
+    input, used to enlarge feature maps.
+
+    ``weight`` has shape ``(in_channels, channels / groups, *kernel_size)``. The output
+    size is ``(in - 1) * strides - 2 * padding + dilation * (kernel_size - 1) + 1 +
+    output_padding``.
+
+    Parameters
+    ----------
+    channels : int
+        Number of output channels.
+    kernel_size, strides, padding, output_padding, dilation : int or tuple of 2 ints
+    groups : int
+    layout : str
+        Only 'NCHW'.
+    activation : str, optional
+    use_bias : bool
+    weight_initializer, bias_initializer : Initializer or str
+    in_channels : int
+        0 (the default) takes it from the first input.
+
+    Examples
+    --------
+    >>> from minigluon import nd
+    >>> from minigluon.gluon import nn
+    >>> up = nn.Conv2DTranspose(3, kernel_size=4, padding=1, strides=2)
+    >>> up.initialize()
+    >>> up(nd.zeros((1, 5, 8, 8))).shape
+    (1, 3, 16, 16)
+    >>> up.weight.shape
+    (5, 3, 4, 4)
+    """
+
+    def __init__(self, channels: int, kernel_size: Any, strides: Any = (1, 1),
+                 padding: Any = (0, 0), output_padding: Any = (0, 0), dilation: Any = (1, 1),
+                 groups: int = 1, layout: str = "NCHW", activation: str | None = None,
+                 use_bias: bool = True, weight_initializer: Any = None,
+                 bias_initializer: Any = "zeros", in_channels: int = 0, **kwargs: Any) -> None:
+        super().__init__(2, channels, kernel_size, strides, padding, output_padding, dilation,
+                         groups, layout, in_channels, activation, use_bias,
+                         weight_initializer, bias_initializer, **kwargs)
+
+
+class Conv3DTranspose(_ConvTranspose):
+    """3-D transposed convolution over input of shape (batch, in_channels, depth, height,
+    width).
+
+    See :class:`Conv2DTranspose` for the parameters (three values per axis instead of two).
+    """
+
+    def __init__(self, channels: int, kernel_size: Any, strides: Any = (1, 1, 1),
+                 padding: Any = (0, 0, 0), output_padding: Any = (0, 0, 0),
+                 dilation: Any = (1, 1, 1), groups: int = 1, layout: str = "NCDHW",
+                 activation: str | None = None, use_bias: bool = True,
+                 weight_initializer: Any = None, bias_initializer: Any = "zeros",
+                 in_channels: int = 0, **kwargs: Any) -> None:
+        super().__init__(3, channels, kernel_size, strides, padding, output_padding, dilation,
+                         groups, layout, in_channels, activation, use_bias,
+                         weight_initializer, bias_initializer, **kwargs)
 
 
 # ---- pooling ------------------------------------------------------------------------------
