@@ -312,8 +312,8 @@ class RNNCell(_GatedCell):
     ----------
     hidden_size : int
     activation : str or callable, default 'tanh'
-    i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
-    h2h_bias_initializer : Initializer or str
+    i2h_weight_initializer, h2h_weight_initializer : Initializer or str
+    i2h_bias_initializer, h2h_bias_initializer : Initializer or str
     input_size : int, default 0 (inferred at the first step)
     prefix, params : as for every Block
 
@@ -364,8 +364,8 @@ class LSTMCell(_GatedCell):
     Parameters
     ----------
     hidden_size : int
-    i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
-    h2h_bias_initializer : Initializer or str
+    i2h_weight_initializer, h2h_weight_initializer : Initializer or str
+    i2h_bias_initializer, h2h_bias_initializer : Initializer or str
     input_size : int, default 0 (inferred at the first step)
     prefix, params : as for every Block
     activation : str, default 'tanh'
@@ -423,8 +423,8 @@ class GRUCell(_GatedCell):
     Parameters
     ----------
     hidden_size : int
-    i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
-    h2h_bias_initializer : Initializer or str
+    i2h_weight_initializer, h2h_weight_initializer : Initializer or str
+    i2h_bias_initializer, h2h_bias_initializer : Initializer or str
     input_size : int, default 0 (inferred at the first step)
     prefix, params : as for every Block
     """
