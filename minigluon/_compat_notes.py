@@ -273,19 +273,30 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
     Difference(
         topic="GPUs",
         mxnet="``ctx=mx.gpu()`` puts arrays on a GPU.",
-        minigluon="CPU only: ``mx.gpu()`` exists and ``mx.context.num_gpus()`` is 0, so the "
-                  "book's ``try_gpu()`` falls back to the CPU; an array on a GPU is "
-                  "refused with an error that says so.",
+        minigluon="No real GPU: an array on ``mx.gpu()`` raises ``MXNetError`` as MXNet "
+                  "built without CUDA does, so the book's ``try_gpu()`` falls back to the "
+                  "CPU. With ``MINIGLUON_GPUS=N`` (or ``mx.context.simulate_gpus(N)``), "
+                  "``mx.gpu(0..N-1)`` are simulated devices: arrays in host memory, kept "
+                  "apart as real devices (no operator mixes them, copies are explicit).",
         kind="limit",
-        tests=(_IO + "test_gpu_context_is_refused_with_advice",),
+        tests=(_IO + "test_gpu_context_is_refused_with_advice",
+               "tests/gluon/test_devices.py::test_simulated_gpus_are_kept_apart"),
     ),
     Difference(
         topic="The symbolic API",
         mxnet="``mx.sym``, ``autograd.get_symbol`` and ``HybridBlock.export`` build and "
               "save symbolic graphs; ``hybridize()`` compiles blocks into one.",
-        minigluon="always imperative: ``hybridize()`` does nothing (results are the same) "
-                  "and the graph-building functions raise ``NotAvailableError``.",
+        minigluon="``mx.sym``, ``hybridize()`` and ``export``/``SymbolBlock.imports`` "
+                  "exist and read and write MXNet's files, but a hybridized block runs "
+                  "its graph operator by operator (one tape node each), without MXNet's "
+                  "memory planning or operator fusion; ``static_alloc``/``static_shape`` "
+                  "change nothing. A few of minigluon's own layers read their input's shape "
+                  "(LayerNorm, InstanceNorm, PReLU, the RNN layers): hybridized, they stay "
+                  "imperative (same results) and cannot be exported. "
+                  "``autograd.get_symbol`` raises ``NotAvailableError``.",
         kind="limit",
+        tests=("tests/symbol/test_hybridize.py::test_hybridized_equals_imperative",
+               "tests/symbol/test_export.py::test_exported_graph_is_mxnets"),
         example="""\
 >>> autograd.get_symbol(nd.ones(1))
 Traceback (most recent call last):

@@ -26,7 +26,7 @@ import numpy as np
 from . import _events
 from ._tape import STATE, Node, Tape, run_backward
 from .base import MinigluonError
-from .ndarray.ndarray import NDArray, _as_list, _backward, _seeds, _wrap, record_op
+from .ndarray.ndarray import NDArray, _as_list, _backward, _like, _seeds, _wrap, record_op
 
 __all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
            "set_recording", "set_training", "backward", "grad", "mark_variables", "Function",
@@ -173,7 +173,7 @@ def grad(heads: NDArray | Sequence[NDArray], variables: NDArray | Sequence[NDArr
         if isinstance(g, NDArray):
             out.append(g if g._data.dtype == v._data.dtype else g.astype(v._data.dtype))
         else:
-            out.append(_wrap(np.array(g, dtype=v._data.dtype), None))
+            out.append(_like(v, _wrap(np.array(g, dtype=v._data.dtype), None)))  # v's device
     return out
 
 

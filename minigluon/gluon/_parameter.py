@@ -14,8 +14,8 @@ import numpy as np
 
 from .. import autograd, initializer, ndarray as nd
 from ..base import MXNetError, NotAvailableError
-from ..context import Context, check_context, cpu
-from ..ndarray.ndarray import NDArray, _wrap
+from ..context import Context, check_context, current_context
+from ..ndarray.ndarray import NDArray, _place, _wrap
 
 __all__ = ["DeferredInitializationError", "Parameter", "Constant"]
 
@@ -34,12 +34,17 @@ def shape_is_known(shape: tuple[int, ...] | None) -> bool:
 
 
 def _as_ctx_list(ctx: Any) -> list[Context]:
-    check_context(ctx)
     if ctx is None:
-        return [cpu()]
+        return [current_context()]
+    check_context(ctx, "_zeros")
     if isinstance(ctx, Context):
         return [ctx]
     return list(ctx)
+
+
+def _same_device(a: Context, b: Context) -> bool:
+    # MXNet files cpu and cpu_pinned of one id under the same slot (device_typeid & 1)
+    return a.device_id == b.device_id and (a.device_typeid & 1) == (b.device_typeid & 1)
 
 
 def _default_init() -> Any:
@@ -91,7 +96,9 @@ class Parameter:
             raise NotAvailableError(f"Parameter '{name}': sparse storage (stype={stype!r}, "
                                     f"grad_stype={grad_stype!r}) is not available in "
                                     "minigluon; use the default dense storage")
-        self._data: NDArray | None = None
+        self._data: NDArray | None = None  # the copy on the first device
+        self._data_list: list[NDArray] = []  # one copy per device of _ctx_list
+        self._ctx_list: list[Context] = []
         self._deferred_init: tuple = ()
         self._differentiable = differentiable
         self._allow_deferred_init = allow_deferred_init
@@ -193,7 +200,8 @@ class Parameter:
         init : Initializer or str, optional
             Overrides ``self.init`` and ``default_init``.
         ctx : Context or list of Context, optional
-            Only the CPU exists; accepted for compatibility.
+            The devices that get a copy of the value (and of the gradient); the current
+            context if None.
         default_init : Initializer or str, optional
             Used when neither ``init`` nor ``self.init`` is set; ``init.Uniform()`` if None.
         force_reinit : bool
@@ -225,7 +233,7 @@ class Parameter:
         """Run a pending initialization now that the shape is known."""
         if not self._deferred_init:
             return
-        init, _ctx, default_init, data = self._deferred_init
+        init, ctx_list, default_init, data = self._deferred_init
         self._deferred_init = ()
         if not shape_is_known(self._shape):
             raise AssertionError(  # an assert in MXNet 1.9.1: same type
@@ -235,20 +243,26 @@ class Parameter:
             if data is None:
                 data = nd.zeros(self._shape, dtype=np.dtype(self._dtype))
                 _run_initializer(self.name, init, default_init, data)
-            self._init_impl(data)
+            self._init_impl(data, ctx_list)
 
-    def _init_impl(self, data: NDArray) -> None:
-        """Take a copy of ``data`` as the value and attach a zero gradient."""
+    def _init_impl(self, data: NDArray, ctx_list: list[Context] | None = None) -> None:
+        """Take one copy of ``data`` per device as the value, each with a zero gradient."""
         arr = data._data if isinstance(data, NDArray) else np.asarray(data)
-        self._data = _wrap(np.array(arr, copy=True), None)
+        self._ctx_list = list(ctx_list) if ctx_list else [current_context()]
+        self._data_list = [_place(_wrap(np.array(arr, copy=True), None), c)
+                           for c in self._ctx_list]
+        self._data = self._data_list[0]
         self._init_grad()
 
     def _init_grad(self) -> None:
         assert self._data is not None
         if self._grad_req == "null":
-            self._data = self._data.detach()  # no longer a variable, as MXNet does
+            # no longer variables, as MXNet does
+            self._data_list = [a.detach() for a in self._data_list]
         else:
-            self._data.attach_grad(self._grad_req)
+            for a in self._data_list:
+                a.attach_grad(self._grad_req)
+        self._data = self._data_list[0]
 
     def _check_load(self, data: NDArray, cast_dtype: bool) -> None:
         """Assert that ``data`` may be loaded into this parameter (shape and dtype)."""
@@ -280,12 +294,15 @@ class Parameter:
                 data = data.astype(self._dtype, copy=False)
             else:
                 self.dtype = data.dtype
-        check_context(ctx)
+        if ctx is not None:
+            ctx = _as_ctx_list(ctx)
         if self._data is None:
             if self._shape is None:
                 self._shape = tuple(data.shape)
+            if self._deferred_init:
+                ctx = ctx or self._deferred_init[1]
             with autograd.pause():
-                self._init_impl(data)
+                self._init_impl(data, ctx)
         else:
             self.set_data(data)
         self._deferred_init = ()
@@ -293,13 +310,18 @@ class Parameter:
     # ---- access --------------------------------------------------------------------------
     def _check_and_get(self, which: str, ctx: Any) -> Any:
         if self._data is not None:
-            arr = self._data if which == "data" else self._data.grad
+            lst = self._data_list
+            if len(lst) == 1 and (ctx is None or ctx is self._ctx_list[0]):
+                return lst[0] if which == "data" else lst[0].grad
             if ctx is list:
-                return [arr]
-            if ctx is None or (isinstance(ctx, Context) and ctx.device_type != "gpu"):
-                return arr
+                return list(lst) if which == "data" else [a.grad for a in lst]
+            if ctx is None:
+                ctx = current_context()
+            for c, a in zip(self._ctx_list, lst):
+                if c is ctx or _same_device(c, ctx):
+                    return a if which == "data" else a.grad
             raise RuntimeError(f"Parameter '{self.name}' was not initialized on context "
-                               f"{ctx}. It was only initialized on {[cpu()]}.")
+                               f"{ctx}. It was only initialized on {self._ctx_list}.")
         if self._deferred_init:
             raise DeferredInitializationError(
                 f"Parameter '{self.name}' has not been initialized yet because "
@@ -314,11 +336,13 @@ class Parameter:
             "Blocks")
 
     def data(self, ctx: Context | None = None) -> NDArray:
-        """The value (shares storage: writes through it change the parameter)."""
+        """The value on device ``ctx`` (shares storage: writes through it change that copy).
+
+        With several devices and ``ctx=None``, the copy on the current context."""
         return self._check_and_get("data", ctx)
 
     def list_data(self) -> list[NDArray]:
-        """The value on every device: a list of one array."""
+        """The value on every device, in the order of :meth:`list_ctx`."""
         return self._check_and_get("data", list)
 
     def _grad_check(self) -> None:
@@ -332,22 +356,29 @@ class Parameter:
         return self._check_and_get("grad", ctx)
 
     def list_grad(self) -> list[NDArray]:
-        """The gradient on every device: a list of one array."""
+        """The gradient on every device, in the order of :meth:`list_ctx`."""
         self._grad_check()
         return self._check_and_get("grad", list)
 
     def list_ctx(self) -> list[Context]:
-        """The devices holding the value: ``[cpu(0)]``."""
+        """The devices holding a copy of the value."""
         if self._data is None:
             if self._deferred_init:
                 return self._deferred_init[1]
             raise RuntimeError(f"Parameter '{self.name}' has not been initialized")
-        return [cpu()]
+        return list(self._ctx_list)
 
     def reset_ctx(self, ctx: Any) -> None:
-        """Move to other devices: only the CPU exists, so this only checks ``ctx``."""
-        check_context(ctx)
-        if self._data is None and not self._deferred_init:
+        """Move the value to other devices (new copies of the current value, zero gradients)."""
+        ctx_list = _as_ctx_list(ctx)
+        if self._data is not None:
+            data = self._reduce()
+            with autograd.pause():
+                self._init_impl(data, ctx_list)
+        elif self._deferred_init:
+            init, _old, default_init, data = self._deferred_init
+            self._deferred_init = (init, ctx_list, default_init, data)
+        else:
             raise ValueError(f"Cannot reset context for Parameter '{self.name}' because it "
                              "has not been initialized.")
 
@@ -366,13 +397,19 @@ class Parameter:
                     f"Parameter '{self.name}' has not been initialized")
             self._deferred_init = self._deferred_init[:3] + (data,)
             return
-        self._data[:] = data
+        for a in self._data_list:
+            a[:] = data
+        tr = self._trainer
+        if tr is not None and getattr(tr, "_kv_initialized", False) and \
+                tr._update_on_kvstore:
+            tr._reset_kvstore()  # the store's copy of the weight is stale now, as in MXNet
 
     def zero_grad(self) -> None:
         """Set the gradient to 0 (nothing happens without data or with grad_req='null')."""
         if self._data is None or self._grad_req == "null":
             return
-        self._data.grad[:] = 0
+        for a in self._data_list:
+            a.grad[:] = 0
 
     def cast(self, dtype: Any) -> None:
         """Convert value and gradient to ``dtype`` (new arrays)."""
@@ -380,15 +417,36 @@ class Parameter:
         if self._data is None:
             return
         with autograd.pause():
-            self._data = _wrap(self._data._data.astype(np.dtype(dtype)), None)
+            self._data_list = [_place(_wrap(a._data.astype(np.dtype(dtype)), None), c)
+                               for a, c in zip(self._data_list, self._ctx_list)]
             self._init_grad()
 
     def _reduce(self) -> NDArray:
-        """A copy of the value (what is saved to files)."""
-        return _wrap(self.data()._data.copy(), None)
+        """The value on the CPU, averaged over the devices as MXNet does (what is saved)."""
+        if self._data is None:
+            self.data()  # raises the error that says why there is no value
+        lst = self._data_list
+        if len(lst) == 1:
+            return _wrap(lst[0]._data.copy(), None)
+        total = lst[0]._data.copy()
+        for a in lst[1:]:
+            total += a._data
+        return _wrap((total / len(lst)).astype(total.dtype, copy=False), None)
 
     def var(self) -> Any:
-        raise NotAvailableError("Parameter.var(): minigluon has no symbolic API")
+        """The symbol variable of this parameter (one per parameter, with its shape,
+        dtype, init and multipliers as MXNet's attributes)."""
+        v = self.__dict__.get("_var")
+        if v is None:
+            from .. import symbol
+
+            init = self.init
+            if init is not None and not isinstance(init, str) and not hasattr(init, "dumps"):
+                init = None
+            v = self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype,
+                                       lr_mult=self.lr_mult, wd_mult=self.wd_mult, init=init,
+                                       stype=self._stype)
+        return v
 
 
 class _ValueInit(initializer.Initializer):

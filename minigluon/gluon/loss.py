@@ -31,7 +31,8 @@ def _apply_weighting(F: Any, loss: NDArray, weight: Any = None,
     if sample_weight is not None:
         loss = F.broadcast_mul(loss, sample_weight)
     if weight is not None:
-        assert isinstance(weight, numbers.Number), "weight must be a number"
+        if not isinstance(weight, numbers.Number):
+            raise AssertionError("weight must be a number")
         loss = loss * weight
     return loss
 

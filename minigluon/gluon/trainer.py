@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _events, optimizer as opt
+from .. import _events, kvstore as kvs, optimizer as opt
 from ..base import MXNetError
 from . import _checkpoint
 from .parameter import Parameter, ParameterDict
@@ -31,8 +31,16 @@ class Trainer:
         ``'sgd'``, ``'adam'`` ... (case-insensitive) or an instance.
     optimizer_params : dict, optional
         E.g. ``{'learning_rate': 0.1, 'wd': 0.001}``; must be None with an instance.
-    kvstore, compression_params, update_on_kvstore
-        Accepted for compatibility; minigluon has one device and no key-value store.
+    kvstore : str or KVStore, optional
+        How gradients of parameters held on several devices are summed: ``'device'``
+        (default) or ``'local'`` create an :mod:`minigluon.kvstore`; None sums nothing.
+        With a single device no store is used, as in MXNet.
+    compression_params
+        Accepted for compatibility (no gradient compression).
+    update_on_kvstore : bool, optional
+        True (the default with a store): the store applies the optimizer to its copy
+        of each weight and every device pulls the result. False: the summed gradient is
+        pulled back to every device, and each device's copy is updated there.
 
     ``step(batch_size)`` sets the optimizer's ``rescale_grad`` to ``1/batch_size`` and
     updates each parameter once. Weight decay (``wd``) is *not* divided by the batch size.
@@ -61,6 +69,10 @@ class Trainer:
         self._compression_params = compression_params
         self._init_optimizer(optimizer, optimizer_params or {})
         self._scale = self._optimizer.rescale_grad
+        self._kv_initialized = False
+        self._kvstore: kvs.KVStore | None = None
+        self._update_on_kvstore = False
+        self._updaters: list[Any] = [self._updater]
 
     def _init_optimizer(self, optimizer: Any, optimizer_params: dict[str, Any]) -> None:
         param_dict = dict(enumerate(self._params))
@@ -107,33 +119,123 @@ class Trainer:
         self._update(ignore_stale_grad)
 
     def allreduce_grads(self) -> None:
-        """Sum gradients across devices: nothing to do with a single device."""
+        """Sum each parameter's gradients over its devices (through the kvstore), so
+        that every device holds the sum. Only with ``update_on_kvstore=False``."""
+        if not self._kv_initialized:
+            self._init_kvstore()
+        if self._update_on_kvstore:
+            raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                "allreduce_grads() when parameters are updated on kvstore is not "
+                "supported. Try setting `update_on_kvstore` to False when creating trainer.")
+        self._allreduce_grads()
 
     def update(self, batch_size: float, ignore_stale_grad: bool = False) -> None:
         """The update half of :meth:`step` (after :meth:`allreduce_grads`)."""
+        if not self._kv_initialized:
+            self._init_kvstore()
+        if self._update_on_kvstore:
+            raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                "update() when parameters are updated on kvstore is not supported. Try "
+                "setting `update_on_kvstore` to False when creating trainer.")
         self._optimizer.rescale_grad = self._scale / batch_size
-        self._update(ignore_stale_grad)
+        self._update(ignore_stale_grad, reduced=True)
 
-    def _update(self, ignore_stale_grad: bool = False) -> None:
+    # ---- several devices -----------------------------------------------------------------
+    def _contexts(self) -> list[Any]:
+        ctx = None
         for param in self._params:
-            param.data()  # a deferred or uninitialized parameter fails here
+            c = param.list_ctx()
+            if ctx is not None and c != ctx:
+                raise AssertionError(  # an assert in MXNet 1.9.1: same type
+                    f"All Parameters must be initialized on the same set of contexts, but "
+                    f"Parameter {param.name} is initialized on {c} while previous Parameters "
+                    f"are initialized on {ctx}.")
+            ctx = c
+        return ctx or []
+
+    def _init_kvstore(self) -> None:
+        """Choose the store as MXNet does: none for one device (or kvstore=None), else
+        ``kvstore`` holding a copy of every weight."""
+        for param in self._params:
+            param.data(param.list_ctx()[0])  # a deferred or uninitialized parameter fails
+        contexts = self._contexts()
+        kv = self._kvstore_params["kvstore"]
+        update = self._kvstore_params["update_on_kvstore"]
+        if isinstance(kv, kvs.KVStore):
+            store: kvs.KVStore | None = kv
+        elif isinstance(kv, str) and len(contexts) > 1:
+            store = kvs.create(kv)
+        else:
+            store = None
+        if store is None:
+            if update:
+                raise ValueError("Cannot set update_on_kvstore=True when there is no kvstore")
+            self._update_on_kvstore = False
+        else:
+            self._update_on_kvstore = True if update is None else bool(update)
+            for i, param in enumerate(self._params):
+                if param.grad_req != "null":
+                    store.init(i, param.list_data()[0])
+            if self._update_on_kvstore:
+                # the store updates with this trainer's optimizer (and its states)
+                store._set_updater(self._updater)
+        self._kvstore = store
+        self._updaters = [self._updater] + [opt.get_updater(self._optimizer)
+                                            for _ in contexts[1:]]
+        self._kv_initialized = True
+
+    def _reset_kvstore(self) -> None:
+        """Forget the store (a weight was set from outside): the next step makes a new
+        one from the current weights, with a fresh updater, as MXNet does."""
+        self._kv_initialized = False
+        self._kvstore = None
+        self._updater = opt.get_updater(self._optimizer)
+
+    def _allreduce_grads(self) -> None:
+        store = self._kvstore
+        if store is None:
+            return
+        for i, param in enumerate(self._params):
+            if param.grad_req == "null":
+                continue
+            grads = param.list_grad()
+            store.push(i, grads)
+            if not self._update_on_kvstore:
+                store.pull(i, grads)
+
+    def _update(self, ignore_stale_grad: bool = False, reduced: bool = False) -> None:
+        if not self._kv_initialized:
+            self._init_kvstore()
         todo: list[tuple[int, Parameter]] = []
         for i, param in enumerate(self._params):
             if param.grad_req == "null":
                 continue
-            if param._fresh_grad:
+            stale = [d for d in param.list_data() if not d._fresh_grad]
+            if not stale:
                 todo.append((i, param))
             elif not ignore_stale_grad:
                 raise StaleGradientError(
-                    f"Gradient of Parameter `{param.name}` on context cpu(0) has not been "
-                    "updated by backward since last `step`. This could mean a bug in your "
-                    "model that made it only use a subset of the Parameters (Blocks) for this "
-                    "iteration. If you are intentionally only using a subset, call step with "
-                    "ignore_stale_grad=True to suppress this warning and skip updating of "
-                    "Parameters with stale gradient")
+                    f"Gradient of Parameter `{param.name}` on context {stale[0].context} has "
+                    "not been updated by backward since last `step`. This could mean a bug in "
+                    "your model that made it only use a subset of the Parameters (Blocks) for "
+                    "this iteration. If you are intentionally only using a subset, call step "
+                    "with ignore_stale_grad=True to suppress this warning and skip updating "
+                    "of Parameters with stale gradient")
+        store = self._kvstore
+        if store is not None and not reduced:
+            for i, param in todo:  # sum the gradients of all devices
+                store.push(i, param.list_grad())
+                if not self._update_on_kvstore:
+                    store.pull(i, param.list_grad())
         for i, param in todo:
-            param._fresh_grad = False
-            self._updater(i, param.grad(), param.data())
+            datas = param.list_data()
+            for d in datas:
+                d._fresh_grad = False
+            if store is not None and self._update_on_kvstore:
+                store.pull(i, datas)  # the weights the store updated
+                continue
+            for upd, d, g in zip(self._updaters, datas, param.list_grad()):
+                upd(i, g, d)
 
     # ---- optimizer states ----------------------------------------------------------------
     def save_states(self, fname: str) -> None:

@@ -21,7 +21,7 @@ from ..context import Context, check_context
 from ..ops import OPS, Op, elementwise as ew, get_op, set_invoker
 from . import random
 from .deconv import Deconvolution, UpSampling  # noqa: F401 (nd.Deconvolution ...)
-from .ndarray import NDArray, _dtype, _scalar, _wrap, _write_out, as_ndarray, invoke
+from .ndarray import NDArray, _dtype, _like, _place, _scalar, _wrap, _write_out, as_ndarray, invoke
 from .nn import BatchNorm, Convolution, Pooling  # noqa: F401 (nd.Convolution ...)
 from .rnn import RNN  # noqa: F401  (nd.RNN: several arrays in and out)
 from .sequence import SequenceLast, SequenceMask, SequenceReverse  # noqa: F401
@@ -54,15 +54,15 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
      [3. 4.]]
     <NDArray 2x2 @cpu(0)>
     """
-    check_context(ctx)
+    ctx = check_context(ctx, "_array")
     if isinstance(source_array, NDArray):
         dt = source_array._data.dtype if dtype is None else _dtype(dtype)
-        return _wrap(source_array._data.astype(dt), None)
+        return _place(_wrap(source_array._data.astype(dt), None), ctx)
     dt = np.float32 if dtype is None else _dtype(dtype)
     src = np.asarray(source_array)
     if src.dtype == object:  # e.g. pandas columns mixing floats and bools
         src = src.astype(np.float64)
-    return _wrap(np.array(src, dtype=dt), None)
+    return _place(_wrap(np.array(src, dtype=dt), None), ctx)
 
 
 def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
@@ -73,8 +73,8 @@ def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
 def zeros(shape: Any, ctx: Context | None = None, dtype: Any = None, **kw: Any) -> NDArray:
     """An array of zeros; ``shape`` is an int or a tuple. With ``out=`` the zeros are
     written into that array, which is returned."""
-    check_context(ctx)
-    res = _wrap(np.zeros(_shape(shape), dtype=_dtype(dtype or "float32")), None)
+    ctx = check_context(ctx, "_zeros")
+    res = _place(_wrap(np.zeros(_shape(shape), dtype=_dtype(dtype or "float32")), None), ctx)
     out = kw.pop("out", None)
     return _write_out(out, res) if out is not None else res
 
@@ -82,8 +82,8 @@ def zeros(shape: Any, ctx: Context | None = None, dtype: Any = None, **kw: Any) 
 def ones(shape: Any, ctx: Context | None = None, dtype: Any = None, **kw: Any) -> NDArray:
     """An array of ones; ``shape`` is an int or a tuple. With ``out=`` the ones are
     written into that array, which is returned."""
-    check_context(ctx)
-    res = _wrap(np.ones(_shape(shape), dtype=_dtype(dtype or "float32")), None)
+    ctx = check_context(ctx, "_ones")
+    res = _place(_wrap(np.ones(_shape(shape), dtype=_dtype(dtype or "float32")), None), ctx)
     out = kw.pop("out", None)
     return _write_out(out, res) if out is not None else res
 
@@ -91,8 +91,8 @@ def ones(shape: Any, ctx: Context | None = None, dtype: Any = None, **kw: Any) -
 def full(shape: Any, val: float, ctx: Context | None = None, dtype: Any = None,
          out: NDArray | None = None) -> NDArray:
     """An array filled with ``val``."""
-    check_context(ctx)
-    res = _wrap(np.full(_shape(shape), val, dtype=_dtype(dtype or "float32")), None)
+    ctx = check_context(ctx, "_full")
+    res = _place(_wrap(np.full(_shape(shape), val, dtype=_dtype(dtype or "float32")), None), ctx)
     return _write_out(out, res) if out is not None else res
 
 
@@ -100,7 +100,7 @@ def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: i
            infer_range: bool = False, ctx: Context | None = None, dtype: Any = None
            ) -> NDArray:
     """Evenly spaced values in [start, stop), float32 by default."""
-    check_context(ctx)
+    ctx = check_context(ctx, "_arange")
     dt = _dtype(dtype or "float32")
     if stop is None:
         start, stop = 0, start
@@ -110,37 +110,37 @@ def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: i
     vals = dt.type(start) + np.arange(n, dtype=dt) * dt.type(step)
     if repeat != 1:
         vals = np.repeat(vals, repeat)
-    return _wrap(vals.astype(dt, copy=False), None)
+    return _place(_wrap(vals.astype(dt, copy=False), None), ctx)
 
 
 def linspace(start: float, stop: float, num: int, endpoint: bool = True,
              ctx: Context | None = None, dtype: Any = None) -> NDArray:
     """``num`` evenly spaced values from start to stop."""
-    check_context(ctx)
+    ctx = check_context(ctx, "_linspace")
     vals = np.linspace(start, stop, num, endpoint=endpoint)
-    return _wrap(vals.astype(_dtype(dtype or "float32")), None)
+    return _place(_wrap(vals.astype(_dtype(dtype or "float32")), None), ctx)
 
 
 def eye(N: int, M: int = 0, k: int = 0, ctx: Context | None = None, dtype: Any = None
         ) -> NDArray:
     """An identity-like matrix."""
-    check_context(ctx)
-    return _wrap(np.eye(N, M or None, k, dtype=_dtype(dtype or "float32")), None)
+    ctx = check_context(ctx, "_eye")
+    return _place(_wrap(np.eye(N, M or None, k, dtype=_dtype(dtype or "float32")), None), ctx)
 
 
 def zeros_like(data: NDArray, **kw: Any) -> NDArray:
     """Return an array of zeros with the same shape and type as the input."""
-    return _wrap(np.zeros_like(data._data), None)
+    return _like(data, _wrap(np.zeros_like(data._data), None))
 
 
 def ones_like(data: NDArray, **kw: Any) -> NDArray:
     """Return an array of ones with the same shape and type as the input."""
-    return _wrap(np.ones_like(data._data), None)
+    return _like(data, _wrap(np.ones_like(data._data), None))
 
 
 def full_like(data: NDArray, fill_value: float, **kw: Any) -> NDArray:
     """An array filled with ``fill_value``, with the shape and type of the input."""
-    return _wrap(np.full_like(data._data, fill_value), None)
+    return _like(data, _wrap(np.full_like(data._data, fill_value), None))
 
 
 def waitall() -> None:

@@ -24,10 +24,10 @@ from .._tape import (
     run_backward,
 )
 from ..base import MinigluonError
-from ..context import Context, check_context, cpu
+from ..context import Context, check_context
 from ..ops import elementwise as ew, get_op, indexing as idx, shape as shp, unary as un
 
-_CPU = cpu()
+_CPU = Context._default
 _DTYPES = {"float32", "float64", "float16", "uint8", "int8", "int32", "int64", "bool",
            "int16", "uint16", "uint32", "uint64", "bfloat16"}
 
@@ -74,6 +74,60 @@ class _Size1Array(np.ndarray):
         return obj[()] if return_scalar else obj
 
 
+# ---- devices ----------------------------------------------------------------------------
+# An array on cpu(0) stores no context: NDArray._ctx is left unset and `context` falls back
+# to cpu(0). Only arrays placed elsewhere carry `_ctx`, and operators look at devices only
+# once some array was ever placed elsewhere (`_multi`), so the common single-device step
+# pays one global lookup per operator.
+_multi = False
+
+
+def _place(a: NDArray, ctx: Context) -> NDArray:
+    """Put ``a`` on device ``ctx`` (a bookkeeping label: the data stays in host memory)."""
+    global _multi
+    if ctx == _CPU:
+        if _multi:
+            try:
+                del a._ctx
+            except AttributeError:
+                pass
+        return a
+    _multi = True
+    a._ctx = ctx
+    return a
+
+
+def _like(a: NDArray, y: NDArray) -> NDArray:
+    """``y`` placed on ``a``'s device."""
+    if _multi:
+        c = getattr(a, "_ctx", None)
+        if c is not None:
+            y._ctx = c
+    return y
+
+
+def _place_out(y: NDArray, args: Sequence[NDArray], op: Any) -> NDArray:
+    """Put an operator's result on its inputs' device, refusing a GPU array mixed with an
+    array of another device as MXNet does. CPU ids may mix (MXNet allows it): the result
+    goes to the first input's device."""
+    first = getattr(args[0], "_ctx", _CPU)
+    for i in range(1, len(args)):
+        c = getattr(args[i], "_ctx", _CPU)
+        if c is first or c == first:
+            continue
+        m0 = 2 if first.device_typeid == 2 else 1
+        m1 = 2 if c.device_typeid == 2 else 1
+        if m0 != m1 or m0 == 2:
+            raise MinigluonError(
+                f"Check failed: inputs[i]->ctx().dev_mask() == ctx.dev_mask() ({m1} vs. "
+                f"{m0}) : Operator {getattr(op, 'name', type(op).__name__)} require all "
+                f"inputs live on the same context. But the first argument is on {first} "
+                f"while the {i + 1}-th argument is on {c}")
+    if first is not _CPU:
+        y._ctx = first
+    return y
+
+
 def _wrap(data: np.ndarray, node: Node | None, vc: list[int] | None = None) -> NDArray:
     a = NDArray.__new__(NDArray)
     a._data = data
@@ -110,8 +164,10 @@ def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
         return _fast_path_2(op, args[0], args[1])
     out, res = op.forward(*[a._data for a in args])
     if STATE.recording:
-        return record_op(op, res, args, out)
-    return _wrap(out, None, args[0]._vc if op.view else [0])
+        y = record_op(op, res, args, out)
+    else:
+        y = _wrap(out, None, args[0]._vc if op.view else [0])
+    return _place_out(y, args, op) if _multi else y
 
 
 # ---- fast paths -------------------------------------------------------------------------
@@ -134,6 +190,10 @@ def _fast_path_1(op: Any, a: NDArray) -> NDArray:
         node = None
     y = NDArray.__new__(NDArray)
     y._data, y._node, y._vc = out, node, vc
+    if _multi:
+        c = getattr(a, "_ctx", None)
+        if c is not None:
+            y._ctx = c
     return y
 
 
@@ -161,7 +221,7 @@ def _fast_path_2(op: Any, a: NDArray, b: NDArray) -> NDArray:
             tape.nodes.append(node)
     y = NDArray.__new__(NDArray)
     y._data, y._node, y._vc = out, node, vc
-    return y
+    return _place_out(y, (a, b), op) if _multi else y
 
 
 def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> NDArray:
@@ -233,8 +293,9 @@ def as_ndarray(x: Any, like: NDArray | None = None) -> NDArray:
     # take the other operand's dtype when that loses nothing of kind (float64 -> float32),
     # otherwise convert as nd.array does and let the operator promote
     if like is not None and np.can_cast(src.dtype, like._data.dtype, "same_kind"):
-        return _wrap(src.astype(like._data.dtype), None)
-    return _wrap(src.astype(np.float32), None)
+        return _like(like, _wrap(src.astype(like._data.dtype), None))
+    y = _wrap(src.astype(np.float32), None)
+    return y if like is None else _like(like, y)
 
 
 def _binary(a: NDArray, b: Any, op: Any, scalar_op: type, rscalar_op: type,
@@ -288,7 +349,8 @@ class NDArray:
     <NDArray 2 @cpu(0)>
     """
 
-    __slots__ = ("_data", "_node", "_vc", "_const", "__weakref__")
+    # _ctx is set only on arrays off cpu(0) (see _place)
+    __slots__ = ("_data", "_node", "_vc", "_const", "_ctx", "__weakref__")
     # NumPy defers to our reflected operators (np.float32(2) * x is an NDArray)
     __array_priority__ = 1000.0
 
@@ -297,10 +359,11 @@ class NDArray:
     _vc: list[int]
 
     def __init__(self, data: Any = None, ctx: Context | None = None, dtype: Any = None) -> None:
-        check_context(ctx)
+        ctx = check_context(ctx, "_array")
         self._data = np.array(data, dtype=_dtype(dtype) if dtype is not None else np.float32)
         self._node = None
         self._vc = [0]
+        _place(self, ctx)
 
     # ---- basic attributes --------------------------------------------------------------
     @property
@@ -325,8 +388,8 @@ class NDArray:
 
     @property
     def context(self) -> Context:
-        """Always ``cpu(0)``."""
-        return _CPU
+        """The device the array is on (``cpu(0)`` unless placed elsewhere)."""
+        return getattr(self, "_ctx", _CPU)
 
     ctx = context
 
@@ -448,13 +511,18 @@ class NDArray:
                                      f"target {other.shape}")
             other[:] = self
             return other
-        check_context(other)
-        return self.copy()
+        ctx = check_context(other, "_copyto")
+        if not isinstance(ctx, Context):
+            raise TypeError(f"copyto does not support type {type(other).__name__}: expected "
+                            "an NDArray or a Context")
+        # a recorded copy: the gradient flows back to the source's device
+        return _place(invoke(un.Copy(), (self,)), ctx)
 
     def as_in_context(self, context: Context) -> NDArray:
-        """The array itself (everything lives on the CPU)."""
-        check_context(context)
-        return self
+        """The array on ``context``: itself when it is already there, else a copy."""
+        if self.context == context:
+            return self
+        return self.copyto(context)
 
     as_in_ctx = as_in_context
 
@@ -464,10 +532,10 @@ class NDArray:
     wait_to_write = wait_to_read
 
     def zeros_like(self) -> NDArray:
-        return _wrap(np.zeros_like(self._data), None)
+        return _like(self, _wrap(np.zeros_like(self._data), None))
 
     def ones_like(self) -> NDArray:
-        return _wrap(np.ones_like(self._data), None)
+        return _like(self, _wrap(np.ones_like(self._data), None))
 
     def reshape(self, *shape: Any, reverse: bool = False, **kwargs: Any) -> NDArray:
         """A view with a new shape; takes a tuple or ints, with MXNet's codes 0 and -1."""
@@ -507,7 +575,7 @@ class NDArray:
         if _events.ACTIVE:
             _events.emit("attach_grad", self)
         leaf = Node(None, None, (), self._data.shape, self._data.dtype)
-        leaf.grad = _wrap(np.zeros_like(self._data), None)
+        leaf.grad = _like(self, _wrap(np.zeros_like(self._data), None))
         leaf.grad_req = grad_req
         self._node = leaf
 
@@ -530,7 +598,7 @@ class NDArray:
 
     def detach(self) -> NDArray:
         """The same data (shared memory), cut from the graph."""
-        return _wrap(self._data, None, self._vc)
+        return _like(self, _wrap(self._data, None, self._vc))
 
     @property
     def _fresh_grad(self) -> bool:

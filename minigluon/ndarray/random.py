@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _rng as _random
 from ..context import check_context
-from .ndarray import NDArray, _dtype, _wrap
+from .ndarray import NDArray, _dtype, _place, _wrap
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
@@ -21,12 +21,17 @@ def _shape(shape: Any) -> tuple[int, ...]:
 
 
 def _finish(values: Any, dtype: Any, out: NDArray | None, ctx: Any = None) -> NDArray:
-    check_context(ctx)
+    ctx = check_context(ctx, "_random")
     arr = np.asarray(values, dtype=_dtype(dtype or "float32"))
     if out is not None:
         out[:] = arr
         return out
-    return _wrap(arr, None)
+    return _place(_wrap(arr, None), ctx)
+
+
+def _ctx_of(param: Any, ctx: Any) -> Any:
+    """Samples drawn per element of a parameter array go to that array's device."""
+    return param.context if ctx is None and isinstance(param, NDArray) else ctx
 
 
 def _params(loc: Any, shape: Any) -> tuple[Any, tuple[int, ...]]:
@@ -42,7 +47,8 @@ def normal(loc: Any = 0, scale: Any = 1, shape: Any = None, dtype: Any = None,
     loc_, sh = _params(loc, shape)
     scale_ = scale._data[(...,) + (None,) * (len(sh) - scale.ndim)] \
         if isinstance(scale, NDArray) else scale
-    return _finish(_random.generator().normal(loc_, scale_, sh), dtype, out, ctx)
+    return _finish(_random.generator().normal(loc_, scale_, sh), dtype, out,
+                   _ctx_of(loc, ctx))
 
 
 def randn(*shape: int, loc: float = 0, scale: float = 1, dtype: Any = None,
@@ -57,7 +63,8 @@ def uniform(low: Any = 0, high: Any = 1, shape: Any = None, dtype: Any = None,
     low_, sh = _params(low, shape)
     high_ = high._data[(...,) + (None,) * (len(sh) - high.ndim)] \
         if isinstance(high, NDArray) else high
-    return _finish(_random.generator().uniform(low_, high_, sh), dtype, out, ctx)
+    return _finish(_random.generator().uniform(low_, high_, sh), dtype, out,
+                   _ctx_of(low, ctx))
 
 
 def randint(low: int, high: int, shape: Any = None, dtype: Any = "int32", ctx: Any = None,

@@ -80,7 +80,8 @@ class DataLoader:
                  num_workers: int = 0, pin_memory: bool = False, pin_device_id: int = 0,
                  prefetch: int | None = None, thread_pool: bool = False, timeout: int = 120,
                  auto_reload: bool = False) -> None:
-        assert timeout > 0, f"timeout must be positive, given {timeout}"
+        if timeout <= 0:
+            raise AssertionError(f"timeout must be positive, given {timeout}")
         self._dataset = dataset
         if batch_sampler is None:
             if batch_size is None:

@@ -62,9 +62,12 @@ class Dataset:
     def shard(self, num_shards: int, index: int) -> Dataset:
         """Part ``index`` of ``num_shards`` contiguous parts (the first
         ``len % num_shards`` parts are one sample longer)."""
-        assert index < num_shards, f"Shard index of out bound: {index} out of {num_shards}"
-        assert num_shards > 0, "Number of shards must be greater than 0"
-        assert index >= 0, "Index must be non-negative"
+        if index >= num_shards:
+            raise AssertionError(f"Shard index of out bound: {index} out of {num_shards}")
+        if num_shards <= 0:
+            raise AssertionError("Number of shards must be greater than 0")
+        if index < 0:
+            raise AssertionError("Index must be non-negative")
         size, rest = divmod(len(self), num_shards)
         start = size * index + min(index, rest)
         return _SampledDataset(self, SequentialSampler(size + (index < rest), start))
@@ -162,14 +165,16 @@ class ArrayDataset(Dataset):
     """
 
     def __init__(self, *args: Any) -> None:
-        assert len(args) > 0, "Needs at least 1 arrays"
+        if not args:
+            raise AssertionError("Needs at least 1 arrays")
         self._length = len(args[0])
         self._data = []
         for i, data in enumerate(args):
             # MXNet numbers the offending array from 1 here (array[0] is the first)
-            assert len(data) == self._length, (
-                f"All arrays must have the same length; array[0] has length {self._length} "
-                f"while array[{i + 1}] has {len(data)}.")
+            if len(data) != self._length:
+                raise AssertionError(
+                    f"All arrays must have the same length; array[0] has length "
+                    f"{self._length} while array[{i + 1}] has {len(data)}.")
             if isinstance(data, NDArray) and data.ndim == 1:
                 data = data.asnumpy()
             self._data.append(data)

@@ -32,8 +32,8 @@ class _RNNLayer(HybridBlock):
                  h2h_weight_initializer: Any, i2h_bias_initializer: Any,
                  h2h_bias_initializer: Any, mode: str, dtype: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        assert layout in ("TNC", "NTC"), \
-            f"Invalid layout {layout}; must be one of ['TNC' or 'NTC']"
+        if layout not in ("TNC", "NTC"):
+            raise AssertionError(f"Invalid layout {layout}; must be one of ['TNC' or 'NTC']")
         self._hidden_size = hidden_size
         self._num_layers = num_layers
         self._mode = mode

@@ -139,7 +139,8 @@ class ResNetV1(HybridBlock):
     def __init__(self, block: type, layers: list[int], channels: list[int],
                  classes: int = 1000, thumbnail: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        assert len(layers) == len(channels) - 1
+        if len(layers) != len(channels) - 1:
+            raise AssertionError("one channel count more than layer counts expected")
         with self.name_scope():
             self.features = nn.HybridSequential(prefix="")
             if thumbnail:
@@ -165,7 +166,8 @@ class ResNetV2(HybridBlock):
     def __init__(self, block: type, layers: list[int], channels: list[int],
                  classes: int = 1000, thumbnail: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        assert len(layers) == len(channels) - 1
+        if len(layers) != len(channels) - 1:
+            raise AssertionError("one channel count more than layer counts expected")
         with self.name_scope():
             self.features = nn.HybridSequential(prefix="")
             self.features.add(nn.BatchNorm(scale=False, center=False))
@@ -201,9 +203,11 @@ def get_resnet(version: int, num_layers: int, pretrained: bool = False, ctx: Any
                root: str | None = None, **kwargs: Any) -> HybridBlock:
     """ResNet V1 or V2 of ``num_layers`` (18, 34, 50, 101, 152); ``pretrained`` loads
     MXNet's published weights from ``root`` (see :func:`..model_store.get_model_file`)."""
-    assert num_layers in resnet_spec, \
-        f"Invalid number of layers: {num_layers}. Options are {list(resnet_spec)}"
-    assert 1 <= version <= 2, f"Invalid resnet version: {version}. Options are 1 and 2."
+    if num_layers not in resnet_spec:
+        raise AssertionError(
+            f"Invalid number of layers: {num_layers}. Options are {list(resnet_spec)}")
+    if not 1 <= version <= 2:
+        raise AssertionError(f"Invalid resnet version: {version}. Options are 1 and 2.")
     block_type, layers, channels = resnet_spec[num_layers]
     net = resnet_net_versions[version - 1](resnet_block_versions[version - 1][block_type],
                                            layers, channels, **kwargs)

@@ -34,8 +34,9 @@ class SqueezeNet(HybridBlock):
 
     def __init__(self, version: str, classes: int = 1000, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        assert version in ["1.0", "1.1"], (f"Unsupported SqueezeNet version {version}:"
-                                           "1.0 or 1.1 expected")
+        if version not in ("1.0", "1.1"):
+            raise AssertionError(f"Unsupported SqueezeNet version {version}:"
+                                 "1.0 or 1.1 expected")
         with self.name_scope():
             self.features = nn.HybridSequential(prefix="")
 

@@ -21,7 +21,8 @@ class VGG(HybridBlock):
     def __init__(self, layers: list[int], filters: list[int], classes: int = 1000,
                  batch_norm: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        assert len(layers) == len(filters)
+        if len(layers) != len(filters):
+            raise AssertionError("one filter count per layer count expected")
         with self.name_scope():
             self.features = self._make_features(layers, filters, batch_norm)
             for _ in range(2):
