@@ -22,8 +22,8 @@ _LAZY = {"gluon": "gluon", "init": "initializer", "initializer": "initializer",
          "explain": "explain", "lr_scheduler": "lr_scheduler",
          "image": "image", "img": "image", "recordio": "recordio", "io": "io",
          "test_utils": "test_utils", "util": "util", "name": "name", "runtime": "runtime",
-         "contrib": "contrib"}
-_LAZY.update(kv="kvstore", kvstore="kvstore")  # mx.kv (issue 14)
+         "contrib": "contrib", "sym": "symbol", "symbol": "symbol",
+         "kv": "kvstore", "kvstore": "kvstore"}
 
 
 def __getattr__(name: str) -> Any:
@@ -38,4 +38,5 @@ __all__ = ["nd", "ndarray", "autograd", "random", "context", "base", "ops", "Con
            "gpu", "cpu_pinned", "num_gpus", "current_context", "MinigluonError", "MXNetError",
            "gluon", "init", "initializer", "optimizer", "viz", "testing", "explain", "debug",
            "lr_scheduler", "image", "img", "recordio", "io",
-           "test_utils", "util", "name", "runtime", "contrib", "kv", "kvstore"]
+           "test_utils", "util", "name", "runtime", "contrib", "sym", "symbol", "kv",
+           "kvstore"]

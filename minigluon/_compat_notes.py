@@ -286,9 +286,17 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
         topic="The symbolic API",
         mxnet="``mx.sym``, ``autograd.get_symbol`` and ``HybridBlock.export`` build and "
               "save symbolic graphs; ``hybridize()`` compiles blocks into one.",
-        minigluon="always imperative: ``hybridize()`` does nothing (results are the same) "
-                  "and the graph-building functions raise ``NotAvailableError``.",
+        minigluon="``mx.sym``, ``hybridize()`` and ``export``/``SymbolBlock.imports`` "
+                  "exist and read and write MXNet's files, but a hybridized block runs "
+                  "its graph operator by operator (one tape node each), without MXNet's "
+                  "memory planning or operator fusion; ``static_alloc``/``static_shape`` "
+                  "change nothing. A few of minigluon's own layers read their input's shape "
+                  "(LayerNorm, InstanceNorm, PReLU, the RNN layers): hybridized, they stay "
+                  "imperative (same results) and cannot be exported. "
+                  "``autograd.get_symbol`` raises ``NotAvailableError``.",
         kind="limit",
+        tests=("tests/symbol/test_hybridize.py::test_hybridized_equals_imperative",
+               "tests/symbol/test_export.py::test_exported_graph_is_mxnets"),
         example="""\
 >>> autograd.get_symbol(nd.ones(1))
 Traceback (most recent call last):

@@ -345,6 +345,8 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                     grads = node.op.vjp_some(node.res, g, node.needs)
                 for p, gi in zip(node.parents, grads):
                     if gi is not None and p.__class__ is Node:
+                        if gi.shape != p.shape:  # one tuple comparison per contribution
+                            raise _bad_grad(node, p, gi)
                         if p.g is None:
                             p.g = gi
                         else:
@@ -359,6 +361,23 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
         STATE.recording = prev
         for node in order:  # an error midway must not leave gradients behind
             node.g = None
+
+
+def _bad_grad(node: Node, parent: Node, gi: Any) -> MinigluonError:
+    """The error for a VJP/``backward`` that returned a gradient of the wrong shape.
+
+    Broadcasting it into place would give a silently wrong gradient, so it is refused
+    with the operator, the input's position and both shapes.
+    """
+    idx = next(i for i, p in enumerate(node.parents) if p is parent)
+    kind = "Function" if node.op.__class__.__name__ == "_FunctionOp" else "operator"
+    who = f"{node.op.name}.backward" if kind == "Function" else f"the VJP of {node.op.name}"
+    name = f" ({parent.name})" if getattr(parent, "name", None) else ""
+    return MinigluonError(
+        f"{kind} {node.op.name}: {who} returned a gradient of shape {tuple(gi.shape)} for "
+        f"input {idx}{name}, whose shape is {tuple(parent.shape)}; a gradient must have "
+        f"exactly its input's shape (it is not broadcast). Sum over the broadcast axes "
+        f"or reshape it in backward.")
 
 
 def _deposit(leaf: Node, g: Any) -> None:

@@ -284,8 +284,9 @@ class _Item:
     view = False
     nout = 1
 
-    def __init__(self, i: int, n: int) -> None:
+    def __init__(self, i: int, n: int, shape: tuple[int, ...] = ()) -> None:
         self.i, self.n = i, n
+        self.shape = shape  # the anchor's: the tape checks each gradient's shape
         self.name = f"output{i}"
         self.rule = f"gradient of output {i}"
 
@@ -296,7 +297,9 @@ class _Item:
         return []
 
     def vjp(self, res: Any, g: Any) -> Any:
-        return [_ItemGrad(self.i, self.n, g)]
+        merged = _ItemGrad(self.i, self.n, g)
+        merged.shape = self.shape
+        return [merged]
 
 
 class _ItemGrad:
@@ -305,9 +308,11 @@ class _ItemGrad:
     def __init__(self, i: int, n: int, g: Any) -> None:
         self.parts: list[Any] = [None] * n
         self.parts[i] = g
+        self.shape: tuple[int, ...] = ()
 
     def __add__(self, other: _ItemGrad) -> _ItemGrad:
         merged = _ItemGrad(0, len(self.parts), None)
+        merged.shape = self.shape
         merged.parts = [b if a is None else a if b is None else a + b
                         for a, b in zip(self.parts, other.parts)]
         return merged
@@ -375,6 +380,6 @@ class Function:
             outs[0]._node, outs[0]._vc = anchor._node, anchor._vc
             return outs[0]
         for i, o in enumerate(outs):
-            item = record_op(_Item(i, n), (), [anchor], o._data)
+            item = record_op(_Item(i, n, anchor.shape), (), [anchor], o._data)
             o._node, o._vc = item._node, item._vc
         return outputs

@@ -12,8 +12,22 @@ contributions were summed into it), and what it sent to each input.
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
 from .instruments.derivation import DerivationReport, DerivationRow, check_derivation
 from .instruments.explain import Contribution, Explanation, Step, explain, explain_steps
 
 __all__ = ["explain", "explain_steps", "Step", "Contribution", "Explanation",
            "check_derivation", "DerivationReport", "DerivationRow"]
+
+
+class _Face(types.ModuleType):
+    """``mx.explain(loss)`` is :func:`explain` (learners call the face like the function)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Explanation:
+        return explain(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _Face

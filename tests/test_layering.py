@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("autograd", 3, ("autograd",)),
     ("initializers and optimizers", 4, ("initializer", "optimizer", "optimizer.*",
                                         "lr_scheduler", "kvstore")),
+    ("symbol", 4, ("symbol", "symbol.*")),
     ("gluon", 5, ("gluon", "gluon.*", "recordio", "image", "image.*", "io", "io.*")),
     ("instruments", 5, ("instruments", "instruments.*", "viz", "explain", "debug",
                         "testing")),

@@ -434,7 +434,19 @@ class Parameter:
         return _wrap((total / len(lst)).astype(total.dtype, copy=False), None)
 
     def var(self) -> Any:
-        raise NotAvailableError("Parameter.var(): minigluon has no symbolic API")
+        """The symbol variable of this parameter (one per parameter, with its shape,
+        dtype, init and multipliers as MXNet's attributes)."""
+        v = self.__dict__.get("_var")
+        if v is None:
+            from .. import symbol
+
+            init = self.init
+            if init is not None and not isinstance(init, str) and not hasattr(init, "dumps"):
+                init = None
+            v = self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype,
+                                       lr_mult=self.lr_mult, wd_mult=self.wd_mult, init=init,
+                                       stype=self._stype)
+        return v
 
 
 class _ValueInit(initializer.Initializer):

@@ -21,8 +21,8 @@ looks parameters up by name (``net[0].params['dense0_weight']``) only works in a
 process; tests and notebooks can call :func:`reset_name_counters` to start again from 0.
 
 A :class:`HybridBlock` writes ``hybrid_forward(self, F, x, ...)`` instead of ``forward``;
-``F`` is always :mod:`minigluon.nd` (minigluon has no symbolic graphs, so ``hybridize()``
-changes nothing), and the block's own parameters arrive as keyword arguments named after
+``F`` is :mod:`minigluon.nd`, or :mod:`minigluon.symbol` when a hybridized block traces
+its graph (``hybridize()``), and the block's own parameters arrive as keyword arguments named after
 their attributes (``weight=``, ``bias=``), already initialized.
 
 Deferred shapes: a HybridBlock may create parameters with unknown dimensions (0) and
@@ -35,7 +35,9 @@ and the pending initializations then run.
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import traceback
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
@@ -43,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import ndarray as nd
+from .. import autograd, ndarray as nd, symbol
 from ..base import MXNetError
 from ..ndarray.ndarray import NDArray
 from . import _checkpoint
@@ -356,6 +358,29 @@ class Block:
         print(summarize(self, inputs))
 
 
+_IMPERATIVE = [False]   # set while a hybridized block finishes deferred shapes imperatively
+
+
+class _imperative:
+    def __enter__(self) -> None:
+        self._old = _IMPERATIVE[0]
+        _IMPERATIVE[0] = True
+
+    def __exit__(self, *exc: object) -> None:
+        _IMPERATIVE[0] = self._old
+
+
+_NOT_TRACEABLE = ("not traceable",)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _raised_inside_minigluon(e: BaseException) -> bool:
+    """Whether the innermost frame of ``e`` outside the symbol package is minigluon's."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__)
+              if os.path.join(_PACKAGE, "symbol") not in f.filename]
+    return bool(frames) and frames[-1].filename.startswith(_PACKAGE)
+
+
 def _as_input(a: Any) -> Any:
     """NumPy arrays and lists become NDArrays (MXNet refuses them; we convert)."""
     if isinstance(a, (np.ndarray, list)):
@@ -372,8 +397,94 @@ class HybridBlock(Block):
     Layers with parameters of unknown shape override :meth:`infer_shape`.
     """
 
+    _active = False
+    _cached: Any = None   # (input signature, Plan, parameters by name, output structure)
+
+    def hybridize(self, active: bool = True, static_alloc: bool = False,
+                  static_shape: bool = False, **kwargs: Any) -> None:
+        """Run this block (and its HybridBlock children) as a graph: the next call traces
+        :meth:`hybrid_forward` with symbols (``F`` is :mod:`minigluon.symbol`); later
+        calls with inputs of the same shapes and dtypes run that graph's operator list,
+        fixed once (a new input shape traces again, as in MXNet). The operators still run
+        one by one through ``nd`` and are recorded on the tape one node each, so values
+        and gradients are those of the imperative path. ``static_alloc`` and
+        ``static_shape`` are accepted; they change nothing here."""
+        self._active = active
+        self._cached = None
+        super().hybridize(active, static_alloc=static_alloc, static_shape=static_shape,
+                          **kwargs)
+
+    def _trace(self, args: tuple[Any, ...]) -> Any:
+        """Build the graph of this block for inputs like ``args`` (NDArrays)."""
+        try:
+            for p in self.collect_params().values():
+                p.data()
+        except DeferredInitializationError:
+            # shapes unknown until data is seen: one imperative pass in predict mode (no
+            # dropout draw, no statistics update, nothing recorded) finishes them
+            with autograd.pause(train_mode=False), _imperative():
+                self.forward(*args)
+        names = ["data"] if len(args) == 1 else [f"data{i}" for i in range(len(args))]
+        inputs = [symbol.var(n) for n in names]
+        out = self.forward(*inputs)
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        if not all(isinstance(o, symbol.Symbol) for o in outs):
+            raise MXNetError(f"{self.name}: hybrid_forward must return Symbols (or a list "
+                             f"of them) when traced, got {[type(o).__name__ for o in outs]}")
+        graph = symbol.Group(outs)
+        byname = {p.name: p for p in self.collect_params().values()}
+        params = [(n, byname[n]) for n in graph.list_inputs() if n not in names]
+        return graph, symbol.Plan(graph), names, params, \
+            None if not isinstance(out, (list, tuple)) else type(out)
+
+    def _call_cached(self, args: tuple[Any, ...]) -> Any:
+        if not all(a.__class__ is NDArray for a in args):
+            args = tuple(_as_input(a) for a in args)
+        # the input signature: the graph is traced again when it changes
+        key = tuple((a._data.shape, a._data.dtype) if isinstance(a, NDArray) else a
+                    for a in args)
+        cached = self._cached
+        if cached is _NOT_TRACEABLE:
+            with _imperative():
+                return self.forward(*args)
+        if cached is None or cached[0] != key:
+            try:
+                cached = (key, *self._trace(args))
+            except (AttributeError, MXNetError) as e:
+                if not _raised_inside_minigluon(e):
+                    raise  # the user's hybrid_forward: MXNet refuses it too
+                # one of minigluon's own layers that reads its input's shape (LayerNorm,
+                # the RNN layers ...): it stays imperative, with the same results
+                self._cached = _NOT_TRACEABLE
+                with _imperative():
+                    return self.forward(*args)
+            self._cached = cached
+        _, _graph, plan, names, params, kind = cached
+        values = dict(zip(names, args))
+        for n, p in params:
+            values[n] = p.data()
+        outs = plan.run(values)
+        return outs[0] if kind is None else kind(outs)
+
+    def __call__(self, *args: Any) -> Any:
+        if self._active and not _IMPERATIVE[0] and args and \
+                not isinstance(args[0], symbol.Symbol):
+            for hook in list(self._forward_pre_hooks.values()):
+                hook(self, args)
+            out = self._call_cached(args)
+            for hook in list(self._forward_hooks.values()):
+                hook(self, args, out)
+            return out
+        return super().__call__(*args)
+
     def forward(self, x: Any, *args: Any) -> Any:
-        """Finish deferred initialization if needed, then call :meth:`hybrid_forward`."""
+        """Finish deferred initialization if needed, then call :meth:`hybrid_forward`
+        (with ``F = symbol`` when the inputs are symbols; through the cached graph when
+        hybridized)."""
+        if isinstance(x, symbol.Symbol):
+            params = {k: v.var() for k, v in self._reg_params.items()}
+            with symbol.symbol.prefix_scope(self.prefix):
+                return self.hybrid_forward(symbol, x, *args, **params)
         if x.__class__ is NDArray and not args:  # the common case, without the checks
             try:
                 ctx = x.context  # each device's copy of the parameters
@@ -427,7 +538,23 @@ class HybridBlock(Block):
         raise NotImplementedError
 
     def export(self, path: str, epoch: int = 0, remove_amp_cast: bool = True) -> None:
-        from ..base import NotAvailableError
+        """Write the traced graph to ``<path>-symbol.json`` and the parameters to
+        ``<path>-<epoch:04d>.params`` (``arg:<name>`` / ``aux:<name>``), MXNet's files;
+        each is written atomically. Hybridize and run the block once first."""
+        if self._cached is None:
+            raise RuntimeError("Please first call block.hybridize() and then run forward "
+                               "with this block at least once before calling export.")
+        if self._cached is _NOT_TRACEABLE:
+            from ..base import NotAvailableError
 
-        raise NotAvailableError("HybridBlock.export writes a symbolic graph, which minigluon "
-                                "does not have; use save_parameters instead")
+            raise NotAvailableError(f"{type(self).__name__} {self.name}: minigluon cannot "
+                                    "trace this block into a graph (one of its layers reads "
+                                    "its input's shape), so it cannot be exported")
+        graph = self._cached[1]
+        sym_file, param_file = f"{path}-symbol.json", f"{path}-{epoch:04d}.params"
+        aux = set(graph.list_auxiliary_states())
+        arrays = {}
+        for name, p in self._cached[4]:
+            arrays[("aux:" if name in aux else "arg:") + name] = p._reduce()
+        graph.save(sym_file)
+        nd.save(param_file, arrays)

@@ -461,3 +461,16 @@ def test_check_all_ops_by_name():
     assert list(reports) == ["relu", "exp"]
     assert all(r.ok for rs in reports.values() for r in rs)
     assert check_all_ops(["relu"], plugins_only=True) == {}
+
+
+def test_mx_explain_face_is_callable_like_autograd_explain():
+    import minigluon as mx
+
+    x = nd.array([1.0, 2.0, 3.0])
+    x.attach_grad()
+    with autograd.record():
+        J = (x * x).sum()
+    ex = mx.explain(J)
+    assert type(ex).__name__ == "Explanation"
+    np.testing.assert_allclose(x.grad.asnumpy(), [2.0, 4.0, 6.0])
+    assert mx.explain.explain_steps is not None

@@ -4,6 +4,7 @@ Lambda, Embedding."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -77,9 +78,18 @@ class Sequential(_Stack, Block):
             x = block(x)
         return x
 
+    def hybridize(self, active: bool = True, **kwargs: Any) -> None:
+        """Hybridize the HybridBlock children (this container itself stays a Block)."""
+        if self._children and all(isinstance(c, HybridBlock)
+                                   for c in self._children.values()):
+            warnings.warn(f"All children of this Sequential layer '{self.prefix}' are "
+                          "HybridBlocks. Consider using HybridSequential for the best "
+                          "performance.", stacklevel=2)
+        super().hybridize(active, **kwargs)
+
 
 class HybridSequential(_Stack, HybridBlock):
-    """Sequential for HybridBlocks (the same thing in minigluon)."""
+    """Sequential for HybridBlocks; ``hybridize()`` runs all of it as one graph."""
 
     def __init__(self, prefix: str | None = None, params: Any = None) -> None:
         super().__init__(prefix=prefix, params=params)
@@ -143,13 +153,13 @@ class Dense(HybridBlock):
 
     def hybrid_forward(self, F: Any, x: NDArray, weight: NDArray, bias: NDArray | None = None
                        ) -> NDArray:
-        n = _in_features(x, self._flatten)
-        if n != weight.shape[1]:
+        n = _in_features(x, self._flatten) if F is nd else None  # symbols have no shape
+        if n is not None and n != weight.shape[1]:
             raise MXNetError(
                 f"Shape inconsistent, Provided = [{weight.shape[0]},{weight.shape[1]}], "
                 f"inferred shape=({self._units}, {n}): layer {self.name} was built for "
                 f"{weight.shape[1]} input features, but the input {x.shape} has {n}")
-        if x.dtype != weight.dtype:
+        if F is nd and x.dtype != weight.dtype:
             raise MXNetError(
                 f"Incompatible attr in node {self.name} at 1-th input: expected "
                 f"{np.dtype(x.dtype).name}, got {np.dtype(weight.dtype).name}: the input is "
@@ -158,10 +168,10 @@ class Dense(HybridBlock):
                 f"x.astype('{np.dtype(weight.dtype).name}') or the network with "
                 f"net.cast('{np.dtype(x.dtype).name}').")
         out = F.FullyConnected(x, weight, bias, no_bias=bias is None, num_hidden=self._units,
-                               flatten=self._flatten)
+                               flatten=self._flatten, name="fwd")
         act = self.act
         if act is not None:
-            if (act._act_type == "relu" and not autograd.is_recording()
+            if (F is nd and act._act_type == "relu" and not autograd.is_recording()
                     and not act._forward_hooks and not act._forward_pre_hooks):
                 # prediction: out is this layer's own fresh array, so ReLU can overwrite
                 # it instead of allocating another (nothing is recorded, nothing saved)
@@ -190,7 +200,7 @@ class Dropout(HybridBlock):
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
         if self._rate > 0:
-            return F.Dropout(x, p=self._rate, axes=self._axes)
+            return F.Dropout(x, p=self._rate, axes=self._axes, name="fwd", cudnn_off=False)
         return x
 
     def __repr__(self) -> str:
@@ -209,7 +219,7 @@ class Activation(HybridBlock):
         return self._act_type  # so the blocks are named relu0, sigmoid0 ...
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
-        return F.Activation(x, act_type=self._act_type)
+        return F.Activation(x, act_type=self._act_type, name="fwd")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._act_type})"
@@ -225,7 +235,7 @@ class LeakyReLU(HybridBlock):
         self._alpha = alpha
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
-        return F.LeakyReLU(x, act_type="leaky", slope=self._alpha)
+        return F.LeakyReLU(x, act_type="leaky", slope=self._alpha, name="fwd")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._alpha})"

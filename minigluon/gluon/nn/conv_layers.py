@@ -52,8 +52,8 @@ def _check_layout(layout: str, n: int) -> None:
 
 
 def _check_dtype(block: HybridBlock, x: NDArray, param: NDArray) -> None:
-    # MXNet does not convert between float types; say how to fix it
-    if x.dtype != param.dtype:
+    # MXNet does not convert between float types; say how to fix it (symbols: no dtype)
+    if isinstance(x, NDArray) and x.dtype != param.dtype:
         have, want = np.dtype(x.dtype).name, np.dtype(param.dtype).name
         raise MXNetError(
             f"Incompatible attr in node {block.name} at 1-th input: expected {have}, got "
@@ -62,7 +62,7 @@ def _check_dtype(block: HybridBlock, x: NDArray, param: NDArray) -> None:
 
 
 def _check_rank(block: HybridBlock, x: NDArray, n: int) -> None:
-    if x.ndim != n + 2:
+    if isinstance(x, NDArray) and x.ndim != n + 2:
         raise MXNetError(f"{type(block).__name__} expects {n + 2}-D input in layout "
                          f"{_LAYOUTS[n]}, got shape {x.shape}")
 
@@ -120,7 +120,7 @@ class _Conv(HybridBlock):
                        ) -> NDArray:
         _check_rank(self, x, len(self._kwargs["kernel"]))
         _check_dtype(self, x, weight)
-        out = F.Convolution(x, weight, bias, **self._kwargs)
+        out = F.Convolution(x, weight, bias, name="fwd", **self._kwargs)
         return self.act(out) if self.act is not None else out
 
     def __repr__(self) -> str:
@@ -350,7 +350,7 @@ class _Pooling(HybridBlock):
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
         _check_rank(self, x, len(self._kwargs["kernel"]))
-        return F.Pooling(x, **self._kwargs)
+        return F.Pooling(x, name="fwd", **self._kwargs)
 
     def __repr__(self) -> str:
         k = self._kwargs
@@ -571,7 +571,8 @@ class BatchNorm(HybridBlock):
     def hybrid_forward(self, F: Any, x: NDArray, gamma: NDArray, beta: NDArray,
                        running_mean: NDArray, running_var: NDArray) -> NDArray:
         _check_dtype(self, x, gamma)
-        return F.BatchNorm(x, gamma, beta, running_mean, running_var, **self._kwargs)
+        return F.BatchNorm(x, gamma, beta, running_mean, running_var, name="fwd",
+                           **self._kwargs)
 
     def __repr__(self) -> str:
         content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())

@@ -1,0 +1,176 @@
+"""hybridize(): the graph traced from hybrid_forward gives the values and gradients of the
+imperative path, for every layer of gluon.nn; non-hybridizable code fails naming its line."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import autograd, nd
+from minigluon.base import MinigluonError
+from minigluon.gluon import nn
+
+R = np.random.RandomState(0)
+
+
+def _seq(*blocks):
+    net = nn.HybridSequential()
+    net.add(*blocks)
+    return net
+
+
+# (factory, input): each factory makes a fresh block; layers with deferred shapes included
+LAYERS = {
+    "Dense": (lambda: nn.Dense(4, activation="relu"), R.randn(3, 5)),
+    "Dense_noflat": (lambda: nn.Dense(3, flatten=False, use_bias=False), R.randn(2, 3, 4)),
+    "Conv1D": (lambda: nn.Conv1D(3, 2, strides=2, activation="tanh"), R.randn(2, 2, 7)),
+    "Conv2D": (lambda: nn.Conv2D(3, (3, 2), padding=1, groups=1), R.randn(2, 2, 5, 5)),
+    "Conv3D": (lambda: nn.Conv3D(2, 2, use_bias=False), R.randn(1, 2, 3, 3, 3)),
+    "MaxPool1D": (lambda: nn.MaxPool1D(2), R.randn(2, 3, 6)),
+    "MaxPool2D": (lambda: nn.MaxPool2D(2, 1, ceil_mode=True), R.randn(2, 3, 5, 5)),
+    "AvgPool2D": (lambda: nn.AvgPool2D(3, 2, padding=1), R.randn(2, 3, 6, 6)),
+    "AvgPool3D": (lambda: nn.AvgPool3D(2), R.randn(1, 2, 4, 4, 4)),
+    "GlobalMaxPool2D": (lambda: nn.GlobalMaxPool2D(), R.randn(2, 3, 4, 4)),
+    "GlobalAvgPool1D": (lambda: nn.GlobalAvgPool1D(), R.randn(2, 3, 4)),
+    "BatchNorm": (lambda: nn.BatchNorm(), R.randn(4, 3, 2, 2)),
+    "BatchNorm_axis": (lambda: nn.BatchNorm(axis=-1, center=False, scale=False),
+                       R.randn(4, 3)),
+    "Dropout": (lambda: nn.Dropout(0.4), R.randn(5, 6)),
+    "Activation": (lambda: nn.Activation("softrelu"), R.randn(3, 4)),
+    "LeakyReLU": (lambda: nn.LeakyReLU(0.1), R.randn(3, 4)),
+    "Embedding": (lambda: nn.Embedding(6, 3), np.array([[0, 5, 2], [1, 1, 4]])),
+    "Flatten": (lambda: nn.Flatten(), R.randn(2, 3, 2)),
+    "HybridLambda": (lambda: nn.HybridLambda(lambda F, x: F.tanh(x) * 2 + x),
+                     R.randn(3, 2)),
+    "HybridLambda_name": (lambda: nn.HybridLambda("sigmoid"), R.randn(3, 2)),
+    "HybridSequential": (lambda: _seq(nn.Conv2D(4, 3, padding=1), nn.BatchNorm(),
+                                      nn.Activation("relu"), nn.MaxPool2D(),
+                                      nn.Dropout(0.3), nn.Dense(5), nn.LeakyReLU(0.2),
+                                      nn.Dense(2)), R.randn(2, 1, 6, 6)),
+}
+for _name in ("ELU", "SELU", "Swish", "GELU"):
+    LAYERS[_name] = (getattr(nn, _name), R.randn(2, 3, 4))
+
+
+def _run(block, x, hybrid):
+    """Materialize, then two recorded training steps; the results and gradients."""
+    xa = nd.array(x)
+    with autograd.pause():
+        block(xa)  # deferred shapes fixed, no statistics touched (predict mode)
+    mx.random.seed(7)
+    out = []
+    for _ in range(2):
+        xg = nd.array(x)
+        xg.attach_grad()
+        with autograd.record():
+            y = block(xg)
+        head = nd.array(np.cos(np.arange(y.size)).reshape(y.shape))
+        y.backward(head)
+        out.append(y.asnumpy())
+        if np.issubdtype(x.dtype, np.floating):
+            out.append(xg.grad.asnumpy())
+    for _name, p in sorted(block._collect_params_with_prefix().items()):
+        out.append(p.data().asnumpy())
+        if p.grad_req != "null":
+            out.append(p.grad().asnumpy())
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_hybridized_equals_imperative(name):
+    factory, x = LAYERS[name]
+    mx.random.seed(0)
+    a = factory()
+    a.initialize(mx.init.Xavier())
+    with autograd.pause():
+        a(nd.array(x))
+    b = factory()
+    b.initialize()
+    b.hybridize()
+    with autograd.pause():
+        b(nd.array(x))
+    pa, pb = a._collect_params_with_prefix(), b._collect_params_with_prefix()
+    for k in pa:
+        pb[k].set_data(pa[k].data().copy())
+    ra = _run(a, x, False)
+    rb = _run(b, x, True)
+    assert b._cached is not None  # the graph ran
+    assert len(ra) == len(rb)
+    for u, v in zip(ra, rb):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_graph_is_traced_once_and_again_on_a_new_shape():
+    net = _seq(nn.Dense(3, in_units=4), nn.Activation("tanh"))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((2, 4)))
+    first = net._cached
+    net(nd.ones((2, 4)) * 2)
+    assert net._cached is first
+    y = net(nd.ones((5, 4)))
+    assert net._cached is not first and y.shape == (5, 3)
+    graph = net._cached[1]
+    assert graph.list_arguments() == ["data"] + [
+        p.name for p in net.collect_params().values()]
+    assert graph.list_outputs()[0].endswith("_output")
+    net.hybridize(False)
+    np.testing.assert_allclose(net(nd.ones((5, 4))).asnumpy(), y.asnumpy())
+
+
+class _Branchy(nn.HybridBlock):
+    def hybrid_forward(self, F, x):
+        if x.sum() > 0:  # Python control flow on a value: not hybridizable
+            return x
+        return -x
+
+
+class _Numpy(nn.HybridBlock):
+    def hybrid_forward(self, F, x):
+        return F.exp(x) * float(x.asnumpy().sum())
+
+
+@pytest.mark.parametrize("block, what", [(_Branchy, "bool()"), (_Numpy, "asnumpy()")])
+def test_non_hybridizable_code_names_the_line(block, what):
+    net = block()
+    net.initialize()
+    np.testing.assert_allclose(net(nd.ones(2)).asnumpy(),
+                               (nd.ones(2) if block is _Branchy else nd.ones(2).exp() * 2
+                                ).asnumpy())  # fine imperatively
+    net.hybridize()
+    with pytest.raises(MinigluonError) as e:
+        net(nd.ones(2))
+    msg = str(e.value)
+    assert "test_hybridize.py" in msg and what in msg
+    assert ("if x.sum() > 0" if block is _Branchy else "x.asnumpy()") in msg
+
+
+def test_sequential_hybridize_warns_as_mxnet():
+    net = nn.Sequential()
+    net.add(nn.Dense(2), nn.Dense(1))
+    with pytest.warns(UserWarning, match="All children of this Sequential layer .* are "
+                      "HybridBlocks. Consider using HybridSequential"):
+        net.hybridize()
+    mixed = nn.Sequential()
+    mixed.add(nn.Dense(2), nn.Lambda(lambda x: x * 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mixed.hybridize()
+    mixed.initialize()
+    assert mixed(nd.ones((1, 3))).shape == (1, 2)
+
+
+@pytest.mark.parametrize("factory", [lambda: nn.LayerNorm(), lambda: nn.InstanceNorm(),
+                                     lambda: nn.PReLU()])
+def test_own_layers_that_cannot_be_traced_stay_imperative(factory, tmp_path):
+    x = nd.array(R.randn(2, 3, 4))
+    a = factory()
+    a.initialize()
+    want = a(x).asnumpy()
+    a.hybridize()
+    np.testing.assert_array_equal(a(x).asnumpy(), want)
+    with pytest.raises(mx.base.NotAvailableError, match="cannot trace this block"):
+        a.export(str(tmp_path / "n"))
