@@ -10,37 +10,12 @@ hyper-parameters through the same parse.
 
 from __future__ import annotations
 
-import functools
-import re
-
 import numpy as np
 
+# one parser for the optimizers and the nd.*_update operators (minigluon._dmlc)
+from .._dmlc import as_kernel as _as_kernel, dmlc_parse as _dmlc_parse
 
-@functools.lru_cache(maxsize=1024)  # the same few hyper-parameters, every step
-def _dmlc_parse(text: str, ftype: type[np.floating]) -> np.floating:
-    """dmlc-core's ``ParseFloat<ftype>``: integer part, then fraction (at most 19 digits)
-    as one division in double, then a power of ten built by repeated multiplication."""
-    m = re.fullmatch(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?)(\d+))?", text)
-    if m is None:  # inf, nan
-        return ftype(float(text))
-    sign, whole, frac, esign, expon = m.groups()
-    value = ftype(int(whole or 0) % 2**64)
-    if frac:
-        digits = frac[:19]
-        value = ftype(value + ftype(int(digits or 0) / float(10 ** len(digits))))
-    if expon:
-        e = min(int(expon), 308 if ftype is np.float64 else 38)
-        scale = ftype(1.0)
-        for step in [8] * (e // 8) + [1] * (e % 8):
-            scale = ftype(scale * ftype(1e8 if step == 8 else 10.0))
-        value = ftype(value / scale) if esign == "-" else ftype(value * scale)
-    return -value if sign == "-" else value
-
-
-def _as_kernel(x: float, dtype: np.dtype) -> np.generic:
-    """A hyper-parameter as MXNet's C++ update operators use it: a C ``float`` (parsed from
-    ``str(x)``), cast to the weight's dtype -- a float64 weight sees 0.1 as 0.100000001."""
-    return _dmlc_parse(str(x), np.float32).astype(dtype)
+__all__ = ["_dmlc_parse", "_as_kernel", "_as_scalar"]
 
 
 def _as_scalar(x: float, dtype: np.dtype) -> np.generic:
