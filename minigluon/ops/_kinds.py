@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, frozen_op, register_op
+from ._op import Op, frozen_op, register_op
 
 __all__ = ["PAIR_SHAPES", "BOTH", "pair_samples", "unary_samples", "param_samples",
            "broadcast_error", "Binary", "ScalarOp", "Unary", "declare", "unary"]

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..base import MinigluonError, NotAvailableError
-from . import Op, _windows as kern, frozen_op, register_op
+from . import _windows as kern
+from ._op import Op, frozen_op, register_op
 
 Shape = tuple[int, ...]
 

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..base import MinigluonError
-from . import Op, frozen_op, register_op
+from ._op import Op, frozen_op, register_op
 
 Shape = tuple[int, ...]
 

@@ -20,7 +20,7 @@ import attrs
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, frozen_op, register_op
+from ._op import Op, frozen_op, register_op
 
 Shape = tuple[int, ...]
 

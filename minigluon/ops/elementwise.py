@@ -8,9 +8,9 @@ import operator
 
 import numpy as np
 
-from . import frozen_op, register_op, unbroadcast
 from ._kinds import Binary, ScalarOp, unary_samples
 from ._mxnet_numerics import mod, rdiv, rmod, rpow, rsub, with_scalar
+from ._op import frozen_op, register_op, unbroadcast
 
 # ---- binary arithmetic with broadcasting -------------------------------------------
 

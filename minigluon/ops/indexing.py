@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from . import Op, apply, frozen_op, register_op, unbroadcast
 from ._kinds import param_samples
 from ._mxnet_numerics import as_1d
+from ._op import Op, apply, frozen_op, register_op, unbroadcast
 from .layout import Concat
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, frozen_op, normalize_axis, register_op, unbroadcast
 from ._kinds import param_samples
 from ._mxnet_numerics import as_shape
+from ._op import Op, frozen_op, normalize_axis, register_op, unbroadcast
 
 
 @register_op

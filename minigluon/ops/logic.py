@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from . import Op, frozen_op, register_op
 from ._kinds import Binary, declare, unary_samples
 from ._mxnet_numerics import cast_scalar
+from ._op import Op, frozen_op, register_op
 
 # ---- comparisons: 0/1 in the operands' dtype, no gradient ----------------------------
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from . import Op, frozen_op, register_op
 from ._kinds import unary_samples as _unary_samples
+from ._op import Op, frozen_op, register_op
 
 
 @register_op

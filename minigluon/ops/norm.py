@@ -18,7 +18,8 @@ import attrs
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, _windows as kern, frozen_op, register_op
+from . import _windows as kern
+from ._op import Op, frozen_op, register_op
 
 Shape = tuple[int, ...]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from . import Op, frozen_op, normalize_axis, register_op
 from ._mxnet_numerics import as_1d
+from ._op import Op, frozen_op, normalize_axis, register_op
 
 
 def _axes(axis: Any, ndim: int, exclude: bool) -> tuple[int, ...] | None:

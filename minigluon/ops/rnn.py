@@ -33,7 +33,7 @@ import attrs
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, frozen_op, register_op
+from ._op import Op, frozen_op, register_op
 
 MODES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
 

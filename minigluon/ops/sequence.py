@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, frozen_op, register_op
+from ._op import Op, frozen_op, register_op
 
 
 def _lengths(name: str, data: np.ndarray, lens: np.ndarray, axis: int,

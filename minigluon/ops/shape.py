@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from ..base import MinigluonError
-from . import Op, frozen_op, normalize_axis, register_op
 from ._kinds import param_samples
 from ._mxnet_numerics import as_1d, as_shape
+from ._op import Op, frozen_op, normalize_axis, register_op
 
 
 def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = False

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Op, frozen_op, register_op
+from ._op import Op, frozen_op, register_op
 
 
 def _sorted_index(x: np.ndarray, axis: int, ascend: bool) -> np.ndarray:

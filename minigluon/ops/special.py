@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from . import Op, frozen_op, register_op, unbroadcast
 from ._kinds import Binary, unary_samples
+from ._op import Op, frozen_op, register_op, unbroadcast
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from . import Op, _kinds, frozen_op, register_op
+from . import _kinds
 from ._kinds import param_samples
 from ._mxnet_numerics import DEG, RAD, rint_half_down, round_half_away
+from ._op import Op, frozen_op, register_op
 
 #: ``unary(name, doc, f, df, saves, low, high, keeps)`` declares ``nd.<name>``: y = f(x),
 #: dx = df(g, x, y), keeping for backward only what ``keeps`` names (x, y or nothing)
