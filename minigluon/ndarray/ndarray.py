@@ -533,16 +533,42 @@ class NDArray:
         return int(self.asscalar())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # A copy, as MXNet's (which goes through asnumpy): writing into what np.asarray(x)
+        # returns must not change x behind the version counter, or a graph that saved x
+        # would give a silently wrong gradient. copy=False (NumPy 2: "never copy") gets a
+        # read-only view instead, which cannot be written either.
         if _events.ACTIVE:
             _events.emit("to_numpy", self, "np.asarray(x)")
-        if dtype is not None and np.dtype(dtype) != self._data.dtype:
-            return self._data.astype(dtype)
-        return self._data.copy() if copy else self._data
+        data = self._data
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            if copy is False:
+                raise ValueError(f"np.asarray(x, dtype={np.dtype(dtype).name}, copy=False): "
+                                 f"an NDArray of dtype {data.dtype.name} cannot be converted "
+                                 "without a copy")
+            return data.astype(dtype)
+        if copy is False:
+            view = data.view()
+            view.flags.writeable = False
+            return view
+        return data.copy()
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         # np.exp(x) on an NDArray runs (and records) minigluon's operator
         fn = self._ufuncs.get(ufunc.__name__)
         if method != "__call__" or fn is None or kwargs:
+            out = kwargs.get("out")
+            outs = out if isinstance(out, tuple) else (out,)
+            if any(isinstance(o, NDArray) for o in outs):
+                # MXNet raises this TypeError too; writing into x's buffer here would
+                # also bypass its version counter
+                raise TypeError(
+                    f"return arrays must be of ArrayType: np.{ufunc.__name__}(..., out=x) "
+                    "cannot write into an NDArray. Write x[:] = "
+                    f"np.{ufunc.__name__}(...), or use the nd operator with out=x")
+            if method == "at" and isinstance(inputs[0], NDArray):
+                raise TypeError(
+                    f"first operand must be array: np.{ufunc.__name__}.at cannot change an "
+                    "NDArray in place; change x.asnumpy() and assign it back with x[:] = ...")
             plain = [i.asnumpy() if isinstance(i, NDArray) else i for i in inputs]
             return getattr(ufunc, method)(*plain, **kwargs)
         return fn(*inputs)

@@ -125,3 +125,69 @@ def test_change_through_a_view_of_a_saved_input_is_refused():
     x[1][:] = 7  # a basic index is a view: it shares x's version
     with pytest.raises(MinigluonError, match="'broadcast_mul'"):
         y.backward()
+
+
+# ---- writing through NumPy -------------------------------------------------------------
+# MXNet's np.asarray(x) is a copy (through asnumpy), and a NumPy ufunc cannot write into an
+# NDArray (TypeError "return arrays must be of ArrayType"): checked with MXNet 1.9.1.
+
+def _saved_square():
+    x = nd.array([1.0, 2.0, 3.0])
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x).sum()
+    return x, y
+
+
+@pytest.mark.parametrize("write", [lambda a: a.__setitem__(slice(None), 5),
+                                   lambda a: np.copyto(a, 7)])
+def test_writing_into_np_asarray_leaves_the_array_and_its_gradient_alone(write):
+    x, y = _saved_square()
+    a = np.asarray(x)
+    write(a)
+    np.testing.assert_array_equal(x.asnumpy(), [1.0, 2.0, 3.0])
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), [2.0, 4.0, 6.0])
+
+
+def test_np_asarray_without_copy_is_a_read_only_view():
+    x, y = _saved_square()
+    a = np.asarray(x, copy=False)
+    assert np.shares_memory(a, x._data)
+    with pytest.raises(ValueError, match="read-only"):
+        a[:] = 5
+    with pytest.raises(ValueError, match="without a copy"):
+        np.asarray(x, dtype=np.float64, copy=False)
+    assert np.asarray(x, dtype=np.float64).dtype == np.float64
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), [2.0, 4.0, 6.0])
+
+
+@pytest.mark.parametrize("call", [lambda x: np.add(x, 1, out=x),
+                                  lambda x: np.exp(x, out=x),
+                                  lambda x: np.add(x, 1, out=(x,)),
+                                  lambda x: np.multiply(np.ones(3, np.float32), 2, out=x)])
+def test_numpy_ufunc_refuses_an_ndarray_out_as_mxnet_does(call):
+    x, y = _saved_square()
+    with pytest.raises(TypeError, match=r"return arrays must be of ArrayType: np\.\w+\(\.\.\., "
+                                        r"out=x\) cannot write into an NDArray"):
+        call(x)
+    np.testing.assert_array_equal(x.asnumpy(), [1.0, 2.0, 3.0])
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), [2.0, 4.0, 6.0])
+
+
+def test_numpy_ufunc_at_refuses_to_change_an_ndarray():
+    x = nd.array([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"first operand must be array: np\.add\.at"):
+        np.add.at(x, [0], 1)
+    np.testing.assert_array_equal(x.asnumpy(), [1.0, 2.0])
+
+
+def test_numpy_ufunc_with_a_numpy_out_writes_there():
+    x = nd.array([1.0, 2.0])
+    buf = np.zeros(2, np.float32)
+    r = np.add(x, 1, out=buf)
+    assert r is buf
+    np.testing.assert_array_equal(buf, [2.0, 3.0])
+    np.testing.assert_array_equal(x.asnumpy(), [1.0, 2.0])
