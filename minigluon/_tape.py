@@ -121,8 +121,8 @@ class Node:
         self.res = res
         self.parents = parents
         self.needs = needs  # which parents are in the graph, when some are data
-        # version counters of the arrays a VJP may read, and the mutation count when
-        # recorded: if nothing was changed in place since, none of them can be stale
+        # (position, version counter) of the arrays the VJP reads, and the mutation count
+        # when recorded: if nothing was changed in place since, none of them can be stale
         self.vcs = vcs
         self.mut = MUTATIONS[0]
         self.seq = next(_SEQ)  # creation order: parents always have smaller numbers
@@ -265,12 +265,17 @@ def _cut(node: Node, freed: Node) -> None:
 
 
 def _stale(node: Node) -> None:
-    for vc in node.vcs or ():
+    """Refuse a node whose VJP reads an array (one of ``node.vcs``: position ``i`` for
+    input ``i``, -1 for the output) that was changed in place since it was recorded."""
+    for pos, vc in node.vcs or ():
         if vc[0] > node.mut:
+            what = (f"its output (of shape {node.shape})" if pos < 0 else
+                    f"its input {pos} (of shape {node.parents[pos].shape})")
             raise MinigluonError(
                 f"an array that the backward of operator '{node.opname}' needs was changed "
-                "in place after it was recorded, so its gradient would be wrong. Change arrays "
-                "only after backward, or change a copy (x = x + 1 instead of x += 1).")
+                f"in place after it was recorded: {what}, which '{node.opname}' saved for "
+                "its backward, so its gradient would be wrong. Change arrays only after "
+                "backward, or change a copy (x = x + 1 instead of x += 1).")
 
 
 def _accumulate(p: Node, gi: Any) -> None:

@@ -287,12 +287,13 @@ class MXIndexedRecordIO(MXRecordIO):
             self._idx_tmp, fd = _open_temp(*os.path.split(os.path.realpath(self.idx_path)))
             self.fidx = os.fdopen(fd, "w")
             return
-        with open(self.idx_path) as f:
+        with open(self.idx_path, encoding="utf-8", errors="surrogateescape") as f:
             for lineno, line in enumerate(f, 1):
                 fields = line.strip().split("\t")
                 if fields == [""]:
                     continue
                 try:
+                    line.encode("utf-8")  # bytes that are not text fail here, by line
                     key, pos = self.key_type(fields[0]), int(fields[1])
                 except (ValueError, IndexError):
                     raise MinigluonError(

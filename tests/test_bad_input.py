@@ -197,3 +197,35 @@ def test_nd_load_fuzz_gives_arrays_or_an_mxnet_error(tmp_path, data):
         assert "f.params" in str(e)
     else:
         assert isinstance(out, (list, dict))
+
+
+# ---- items of the last session without a test of their own --------------------------------
+
+def test_initialize_on_two_cpus_keeps_an_independent_copy_per_context():
+    import minigluon as mx
+    from minigluon import gluon
+
+    p = gluon.Parameter("w", shape=(2, 3))
+    p.initialize(mx.init.Uniform(), ctx=[mx.cpu(0), mx.cpu(1)])
+    d0, d1 = p.data(mx.cpu(0)), p.data(mx.cpu(1))
+    assert (d0.context, d1.context) == (mx.cpu(0), mx.cpu(1))
+    np.testing.assert_array_equal(d0.asnumpy(), d1.asnumpy())  # the same initial values
+    assert d0.asnumpy().std() > 0
+    assert not np.shares_memory(d0._data, d1._data)
+    d0[:] = 7
+    assert (d1.asnumpy() != 7).all()
+    g0, g1 = p.list_grad()
+    assert not np.shares_memory(g0._data, g1._data)
+
+
+@pytest.mark.parametrize("key", [1, slice(0, 2), (slice(None),)])
+def test_setitem_with_an_index_on_a_graph_array_inside_record_is_refused(key):
+    from minigluon import autograd
+
+    x = nd.ones(3)
+    x.attach_grad()
+    with autograd.record():
+        h = x * 2
+        with pytest.raises(MXNetError, match="Assigning to NDArrays that are already in a "
+                                             "computational graph"):
+            h[key] = nd.array([5.0]) if key == 1 else 5.0

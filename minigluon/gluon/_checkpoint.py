@@ -10,6 +10,7 @@ nothing from the rest of ``gluon`` but its string helpers.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections import defaultdict
 from typing import Any
@@ -196,9 +197,15 @@ def load_trainer_states(updater: Any, optimizer: Any, params: list[Any], fname: 
                             ("index_update_count", list)):
             if not isinstance(meta.get(field), kind):
                 raise ValueError(f"'__meta__' lacks the {kind.__name__} field {field!r}")
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        # (RecursionError: JSON nested thousands deep)
         raise MXNetError(f"cannot load trainer states from '{fname}': it is not a file "
                          f"written by Trainer.save_states ({e})") from e
+    version = meta.get("version")
+    if type(version) is not int or not 1 <= version <= _STATES_VERSION:
+        raise MXNetError(f"cannot load trainer states from '{fname}': format version "
+                         f"{version!r} is not one this minigluon reads (1 to "
+                         f"{_STATES_VERSION})")
     name = type(optimizer).__name__.lower()
     if meta["optimizer"] != name:
         raise MXNetError(f"cannot load trainer states from '{fname}': they were saved "
@@ -214,12 +221,73 @@ def load_trainer_states(updater: Any, optimizer: Any, params: list[Any], fname: 
         param = params[index]
         states[index] = _unflatten_state(layout, arrays, param, fname, f"state:{index}")
     o = optimizer
-    for k, v in meta["hyper"].items():
-        if hasattr(o, k) and k != "rescale_grad":
-            setattr(o, k, v)
+    hyper = _checked_hyper(o, meta["hyper"], fname)
+    counts = _checked_counts(meta["index_update_count"], len(params), fname)
+    # everything is checked: only now does the trainer change
+    for k, v in hyper.items():
+        setattr(o, k, v)
     o._index_update_count.clear()
-    o._index_update_count.update({i: c for i, c in meta["index_update_count"]})
+    o._index_update_count.update(counts)
     updater.states = states
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "None"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    return "str" if isinstance(v, str) else "other"
+
+
+def _checked_hyper(o: Any, hyper: dict[str, Any], fname: str) -> dict[str, Any]:
+    """The saved hyper-parameters that ``o`` has, each of the kind ``o`` holds now (a
+    number where a number is, a bool where a bool is...; a number may replace None, as
+    an unset ``clip_gradient``), so that a wrong one is refused here and not by the next
+    ``step``."""
+    out = {}
+    for k, v in hyper.items():
+        if k == "rescale_grad" or not hasattr(o, k):
+            continue
+        now, new = _kind(getattr(o, k)), _kind(v)
+        if new == now or (now == "None" and new == "number"):
+            out[k] = v
+            continue
+        if now == "number" and new == "None" and k in _optional(type(o)):
+            out[k] = v  # an optional number saved unset (e.g. clip_gradient)
+            continue
+        raise MXNetError(f"cannot load trainer states from '{fname}': hyper-parameter "
+                         f"{k!r} is {v!r} ({type(v).__name__}), but the optimizer's "
+                         f"{k!r} is a {now} ({getattr(o, k)!r})")
+    return out
+
+
+def _optional(cls: type) -> set[str]:
+    """The constructor arguments of ``cls`` (and its bases) that default to None."""
+    names: set[str] = set()
+    for c in cls.__mro__:
+        init = c.__dict__.get("__init__")
+        if init is not None:
+            try:
+                sig = inspect.signature(init)
+            except (TypeError, ValueError):
+                continue
+            names |= {n for n, p in sig.parameters.items() if p.default is None}
+    return names
+
+
+def _checked_counts(pairs: list[Any], n: int, fname: str) -> dict[int, int]:
+    """The saved ``[index, update count]`` pairs, each checked."""
+    counts = {}
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(type(v) is int for v in pair)
+                and 0 <= pair[0] < n and pair[1] >= 0):
+            raise MXNetError(f"cannot load trainer states from '{fname}': update count "
+                             f"{pair!r} is not a pair [parameter index < {n}, count >= 0]")
+        counts[pair[0]] = pair[1]
+    return counts
 
 
 def _flatten_state(state: Any, key: str, out: dict[str, np.ndarray]) -> Any:
@@ -238,9 +306,13 @@ def _flatten_state(state: Any, key: str, out: dict[str, np.ndarray]) -> Any:
 def _unflatten_state(layout: Any, arrays: dict[str, np.ndarray], param: Any,
                      fname: str, key: str) -> Any:
     """Rebuild a state described by ``layout`` (see :func:`_flatten_state`), checking that
-    its arrays exist and have the parameter's shape."""
+    its arrays exist and have the parameter's shape and a float dtype (the parameter's,
+    or float32 as MXNet makes some states whatever the weight)."""
     if layout is None:
         return None
+    if key.count(":") > 6:
+        raise MXNetError(f"cannot load trainer states from '{fname}': state '{key}' is "
+                         "nested deeper than any optimizer's")
     if layout == "array":
         if key not in arrays:
             raise MXNetError(f"cannot load trainer states from '{fname}': '{key}' is missing")
@@ -249,6 +321,12 @@ def _unflatten_state(layout: Any, arrays: dict[str, np.ndarray], param: Any,
             raise MXNetError(f"cannot load trainer states from '{fname}': state '{key}' has "
                              f"shape {arr.shape} but Parameter '{param.name}' has shape "
                              f"{param.shape}")
+        want = np.dtype(param.dtype)
+        if arr.dtype != want and arr.dtype != np.float32:
+            raise MXNetError(f"cannot load trainer states from '{fname}': state '{key}' has "
+                             f"dtype {arr.dtype.name} but Parameter '{param.name}' has dtype "
+                             f"{want.name}" + ("" if want == np.float32 else
+                                               f" (a state is {want.name} or float32)"))
         return _wrap(arr, None)
     if isinstance(layout, list):
         return tuple(_unflatten_state(sub, arrays, param, fname, f"{key}:{j}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
+
+import numpy as np
 
 from .. import _events, kvstore as kvs, optimizer as opt
 from ..base import MXNetError
@@ -18,6 +21,23 @@ class StaleGradientError(MXNetError, UserWarning):
     here (``except UserWarning`` in existing code keeps working)."""
 
 
+
+class BatchSizeError(MXNetError, TypeError):
+    """``step``/``update`` got a ``batch_size`` that is not a number. MXNet fails there too
+    (a TypeError for a string, an MXNetError about parsing for an NDArray): this is both."""
+
+
+def _batch_size(batch_size: Any, method: str) -> Any:
+    """``batch_size`` if it is a real number (Python or NumPy scalar), else a clear error."""
+    if isinstance(batch_size, numbers.Real) and not isinstance(batch_size, np.ndarray):
+        return batch_size
+    shape = getattr(batch_size, "shape", None)
+    what = (f"{type(batch_size).__name__} of shape {tuple(shape)}" if shape is not None
+            else f"{type(batch_size).__name__} {batch_size!r}")
+    hint = (" (for a one-element array write int(x.asscalar()))"
+            if shape is not None and int(np.prod(shape)) == 1 else "")
+    raise BatchSizeError(f"Trainer.{method}(batch_size): batch_size must be a number; got "
+                         f"{what}{hint}")
 
 
 class Trainer:
@@ -115,7 +135,7 @@ class Trainer:
         """
         if _events.ACTIVE:
             _events.emit("step", self, batch_size, ignore_stale_grad)
-        self._optimizer.rescale_grad = self._scale / batch_size
+        self._optimizer.rescale_grad = self._scale / _batch_size(batch_size, "step")
         self._update(ignore_stale_grad)
 
     def allreduce_grads(self) -> None:
@@ -137,7 +157,7 @@ class Trainer:
             raise AssertionError(  # an assert in MXNet 1.9.1: same type
                 "update() when parameters are updated on kvstore is not supported. Try "
                 "setting `update_on_kvstore` to False when creating trainer.")
-        self._optimizer.rescale_grad = self._scale / batch_size
+        self._optimizer.rescale_grad = self._scale / _batch_size(batch_size, "update")
         self._update(ignore_stale_grad, reduced=True)
 
     # ---- several devices -----------------------------------------------------------------

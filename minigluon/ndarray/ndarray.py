@@ -154,6 +154,82 @@ def _scalar_op(cls: type, s: Any) -> Any:
     return op
 
 
+# ---- what a VJP reads -------------------------------------------------------------------
+# A node keeps the version counters of the arrays its VJP reads, so that backward can refuse
+# residuals changed in place since (``_tape._stale``). The VJP reads its residuals only, so
+# an input (or the output) counts as read exactly when a residual shares its buffer: the
+# operator's own forward declares it, no list of operators is kept. A residual that is a
+# copy (a mask, a shape) does not tie the node to its input: ``z = x + d; d[:] = 0`` leaves
+# the gradient of ``add`` right and is allowed.
+
+_PLAIN = frozenset({int, float, bool, str, bytes, complex, slice, type(None), type(Ellipsis),
+                    np.dtype, np.float32, np.float64, np.int64, np.int32, np.bool_})
+
+
+def _root(a: Any) -> Any:
+    """The object owning ``a``'s memory (through views, and as_strided's wrapper)."""
+    b = a.base
+    while b is not None:
+        a = b
+        b = getattr(b, "base", None)
+    return a
+
+
+def _aliased(res: Any, arrays: Sequence[np.ndarray]) -> int:
+    """A bit mask of the ``arrays`` whose buffer a residual in ``res`` shares; -1 when a
+    residual is of a kind that cannot be inspected (then every array may be read)."""
+    hit = 0
+    roots = None
+    for r in res:
+        c = r.__class__
+        if c is not np.ndarray:
+            if c in _PLAIN:
+                continue
+            if c is tuple or c is list or c is dict:
+                if c is tuple:  # most often a shape: no call for that
+                    for e in r:
+                        if e.__class__ not in _PLAIN:
+                            break
+                    else:
+                        continue
+                m = _aliased(r.values() if c is dict else r, arrays)
+                if m < 0:
+                    return -1
+                hit |= m
+                continue
+            if not isinstance(r, np.ndarray):
+                if isinstance(r, (np.generic, numbers.Number, np.dtype)):
+                    continue
+                return -1
+        bit = 1
+        for a in arrays:
+            if r is a:
+                hit |= bit
+                break
+            bit <<= 1
+        else:
+            if roots is None:
+                roots = [_root(a) for a in arrays]
+            rr = _root(r)
+            bit = 1
+            for ra in roots:
+                if rr is ra:
+                    hit |= bit
+                bit <<= 1
+    return hit
+
+
+def _reads(res: Any, arrays: Sequence[np.ndarray], vcs: Sequence[list[int]]
+           ) -> tuple[tuple[int, list[int]], ...] | None:
+    """``(position, version counter)`` of each array the VJP reads: input ``i`` is position
+    ``i``, the output (last of ``arrays``) is position ``-1``. None when it reads none."""
+    hit = _aliased(res, arrays)
+    if not hit:
+        return None
+    last = len(arrays) - 1
+    return tuple((-1 if i == last else i, vcs[i]) for i in range(last + 1) if hit >> i & 1)
+
+
 def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
     """Apply ``op`` to NDArrays: run its forward on their NumPy data and, when autograd is
     recording and some input is in the graph, put a node on the tape (:func:`record_op`)."""
@@ -182,7 +258,8 @@ def _fast_path_1(op: Any, a: NDArray) -> NDArray:
     node = a._node
     if node is not None and STATE.recording and node.res is not _FREED:
         # (an array of a graph that backward freed is data: see _tape.live)
-        node = Node(op, res, (node,), out.shape, out.dtype, (a._vc, vc) if res else None)
+        node = Node(op, res, (node,), out.shape, out.dtype,
+                    _reads(res, (a._data, out), (a._vc, vc)) if res else None)
         tape = STATE.tape
         if tape is not None:
             tape.nodes.append(node)
@@ -215,7 +292,8 @@ def _fast_path_2(op: Any, a: NDArray, b: NDArray) -> NDArray:
         else:
             parents, needs = (na, nb), None
         node = Node(op, res, parents, out.shape, out.dtype,
-                    (a._vc, b._vc, vc) if res else None, needs)
+                    _reads(res, (a._data, b._data, out), (a._vc, b._vc, vc)) if res else None,
+                    needs)
         tape = STATE.tape
         if tape is not None:
             tape.nodes.append(node)
@@ -229,9 +307,8 @@ def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> ND
 
     Inputs outside the graph (data) become :class:`Const` parents, and the node says which
     parents need a gradient, so the VJP can skip the others. The node also keeps the
-    version counters of its inputs and output: a VJP refuses residuals written in place
-    since they were recorded.
-    """
+    version counters of the inputs and output its residuals share memory with
+    (:func:`_reads`): backward refuses them once written in place."""
     vc = args[0]._vc if op.view else [0]
     # an array of a graph that backward freed is data (_tape.live)
     nodes = [a._node if live(a) else None for a in args]
@@ -240,7 +317,8 @@ def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> ND
     needs = tuple(n is not None for n in nodes)
     parents = tuple(n if n is not None else _const(a) for a, n in zip(args, nodes))
     node = Node(op, res, parents, out.shape, out.dtype,
-                (*[a._vc for a in args], vc) if res else None,
+                _reads(res, (*[a._data for a in args], out), (*[a._vc for a in args], vc))
+                if res else None,
                 None if False not in needs else needs)
     tape = STATE.tape
     if tape is not None:
@@ -455,16 +533,42 @@ class NDArray:
         return int(self.asscalar())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # A copy, as MXNet's (which goes through asnumpy): writing into what np.asarray(x)
+        # returns must not change x behind the version counter, or a graph that saved x
+        # would give a silently wrong gradient. copy=False (NumPy 2: "never copy") gets a
+        # read-only view instead, which cannot be written either.
         if _events.ACTIVE:
             _events.emit("to_numpy", self, "np.asarray(x)")
-        if dtype is not None and np.dtype(dtype) != self._data.dtype:
-            return self._data.astype(dtype)
-        return self._data.copy() if copy else self._data
+        data = self._data
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            if copy is False:
+                raise ValueError(f"np.asarray(x, dtype={np.dtype(dtype).name}, copy=False): "
+                                 f"an NDArray of dtype {data.dtype.name} cannot be converted "
+                                 "without a copy")
+            return data.astype(dtype)
+        if copy is False:
+            view = data.view()
+            view.flags.writeable = False
+            return view
+        return data.copy()
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         # np.exp(x) on an NDArray runs (and records) minigluon's operator
         fn = self._ufuncs.get(ufunc.__name__)
         if method != "__call__" or fn is None or kwargs:
+            out = kwargs.get("out")
+            outs = out if isinstance(out, tuple) else (out,)
+            if any(isinstance(o, NDArray) for o in outs):
+                # MXNet raises this TypeError too; writing into x's buffer here would
+                # also bypass its version counter
+                raise TypeError(
+                    f"return arrays must be of ArrayType: np.{ufunc.__name__}(..., out=x) "
+                    "cannot write into an NDArray. Write x[:] = "
+                    f"np.{ufunc.__name__}(...), or use the nd operator with out=x")
+            if method == "at" and isinstance(inputs[0], NDArray):
+                raise TypeError(
+                    f"first operand must be array: np.{ufunc.__name__}.at cannot change an "
+                    "NDArray in place; change x.asnumpy() and assign it back with x[:] = ...")
             plain = [i.asnumpy() if isinstance(i, NDArray) else i for i in inputs]
             return getattr(ufunc, method)(*plain, **kwargs)
         return fn(*inputs)

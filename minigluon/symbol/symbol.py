@@ -49,7 +49,7 @@ def _attr_value(s: str) -> Any:
     words such as ``"relu"`` stay strings)."""
     try:
         return ast.literal_eval(s)
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, RecursionError, MemoryError):  # (nested too deep)
         return s
 
 
@@ -884,7 +884,7 @@ def load_json(json_str: str, _source: str = "<json string>") -> Symbol:
     have, is refused naming the source and the node."""
     try:
         d = json.loads(json_str)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # (RecursionError: nested thousands deep)
         raise MinigluonError(f"{_source}: not a JSON graph ({e})") from None
     if not isinstance(d, dict) or not isinstance(d.get("nodes"), list) or \
             not isinstance(d.get("heads"), list):
@@ -902,10 +902,13 @@ def load_json(json_str: str, _source: str = "<json string>") -> Symbol:
             raise MinigluonError(f"{_source}: node {k} ({name}): 'attrs' must be an object")
         a = {str(x): str(y) for x, y in a.items()}
         ins = []
-        for e in nd_.get("inputs", []):
+        inputs = nd_.get("inputs", [])
+        if not isinstance(inputs, list):
+            raise MinigluonError(f"{_source}: node {k} ({name}): 'inputs' must be a list")
+        for e in inputs:
             if not isinstance(e, list) or len(e) < 2 or not all(isinstance(v, int)
                                                                for v in e[:2]) \
-                    or not 0 <= e[0] < k:
+                    or not 0 <= e[0] < k or e[1] < 0:
                 raise MinigluonError(f"{_source}: node {k} ({name}) has the input {e!r}, "
                                      "which is not an earlier node")
             ins.append((nodes[e[0]], e[1]))
@@ -918,7 +921,11 @@ def load_json(json_str: str, _source: str = "<json string>") -> Symbol:
         spec = SPECS[op]
         params = {x: _attr_value(y) for x, y in a.items()
                   if not (x.startswith("__") and x.endswith("__"))}
-        nout, nvis = spec.counts(params)
+        try:
+            nout, nvis = spec.counts(params)
+        except (TypeError, ValueError, KeyError, IndexError) as e:
+            raise MinigluonError(f"{_source}: node {k} ({name}): the attributes of operator "
+                                 f"{op!r} are not valid ({type(e).__name__}: {e})") from None
         for c, i in ins:
             if i >= c.nout:
                 raise MinigluonError(f"{_source}: node {k} ({name}) reads output {i} of "
@@ -928,8 +935,10 @@ def load_json(json_str: str, _source: str = "<json string>") -> Symbol:
         nodes.append(node)
     heads = []
     for h in d["heads"]:
-        if not isinstance(h, list) or len(h) < 2 or not 0 <= h[0] < len(nodes):
-            raise MinigluonError(f"{_source}: the head {h!r} is not a node of the graph")
+        if not isinstance(h, list) or len(h) < 2 or not all(isinstance(v, int) for v in h[:2]) \
+                or not 0 <= h[0] < len(nodes) or not 0 <= h[1] < nodes[h[0]].nout:
+            raise MinigluonError(f"{_source}: the head {h!r} is not an output of a node of the "
+                                 "graph")
         heads.append((nodes[h[0]], h[1]))
     if not heads:
         raise MinigluonError(f"{_source}: the graph has no heads")
@@ -938,6 +947,11 @@ def load_json(json_str: str, _source: str = "<json string>") -> Symbol:
 
 def load(fname: str) -> Symbol:
     """A symbol from a ``-symbol.json`` file."""
-    with open(fname, encoding="utf-8") as f:
-        text = f.read()
+    with open(fname, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise MinigluonError(f"{fname}: not a JSON graph (byte {e.start} is not UTF-8 "
+                             "text)") from None
     return load_json(text, _source=fname)

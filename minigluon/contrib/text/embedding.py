@@ -43,6 +43,16 @@ _REPO_URL = "https://apache-mxnet.s3-accelerate.dualstack.amazonaws.com/"
 HASH_ENV = "MINIGLUON_EMBEDDING_ANY_HASH"
 
 
+class EmbeddingFormatError(MXNetError, AssertionError):
+    """A pre-trained embedding file of an unexpected layout: an AssertionError, as MXNet
+    raises there, and an MXNetError naming the file and line."""
+
+
+class EmbeddingValueError(MXNetError, ValueError):
+    """A pre-trained embedding file with a value that is not a number, or bytes that are not
+    text in its encoding: a ValueError as in MXNet, and an MXNetError naming file and line."""
+
+
 def register(embedding_cls: type[TokenEmbedding]) -> type[TokenEmbedding]:
     """Class decorator: make ``create(name)`` know the class (by its lower-case name)."""
     if not (isinstance(embedding_cls, type) and issubclass(embedding_cls, TokenEmbedding)):
@@ -175,11 +185,20 @@ class TokenEmbedding(Vocabulary):
         rows: list[list[float]] = []
         seen: set[str] = set()
         unknown_vec: list[float] | None = None
-        with open(path, encoding=encoding) as f:
+        # undecodable bytes become lone surrogates, found line by line, so that the error
+        # names the line (a strict decoder fails on a whole chunk of the file)
+        with open(path, encoding=encoding, errors="surrogateescape") as f:
             for line_num, line in enumerate(f, 1):
+                try:
+                    line.encode("utf-8")
+                except UnicodeEncodeError as e:
+                    raise EmbeddingValueError(
+                        f"At line {line_num} of the pre-trained token embedding file {path}: "
+                        f"character {e.start + 1} of the line is not {encoding} text"
+                    ) from None
                 elems = line.rstrip().split(elem_delim)
                 if len(elems) <= 1:
-                    raise AssertionError(
+                    raise EmbeddingFormatError(
                         f"At line {line_num} of the pre-trained text embedding file: the data "
                         f"format of the pre-trained token embedding file {path} is unexpected "
                         f"(a token and its vector's elements separated by {elem_delim!r})")
@@ -188,9 +207,10 @@ class TokenEmbedding(Vocabulary):
                     vec = [float(e) for e in elems[1:]]
                 except ValueError:
                     bad = next(e for e in elems[1:] if not _is_float(e))
-                    raise ValueError(f"At line {line_num} of the pre-trained token embedding "
-                                     f"file {path}: {bad!r} (in the vector of token "
-                                     f"{token!r}) is not a number") from None
+                    raise EmbeddingValueError(
+                        f"At line {line_num} of the pre-trained token embedding file {path}: "
+                        f"{bad!r} (in the vector of token {token!r}) is not a number"
+                    ) from None
                 if token == self._unknown_token and unknown_vec is None:
                     unknown_vec = vec
                     seen.add(token)
@@ -207,7 +227,7 @@ class TokenEmbedding(Vocabulary):
                     if vec_len is None:
                         vec_len = len(vec)
                     elif len(vec) != vec_len:
-                        raise AssertionError(
+                        raise EmbeddingFormatError(
                             f"At line {line_num} of the pre-trained token embedding file "
                             f"{path}: the dimension of token {token} is {len(vec)} but the "
                             f"dimension of previous tokens is {vec_len}. Dimensions of all "
