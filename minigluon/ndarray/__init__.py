@@ -411,8 +411,8 @@ def stop_gradient(data: NDArray, **kw: Any) -> NDArray:
 
 
 def reshape_like(lhs: NDArray, rhs: NDArray, **kw: Any) -> NDArray:
-    """``lhs`` reshaped to the shape of ``rhs``."""
-    return lhs.reshape(rhs.shape)
+    """``lhs`` reshaped to the shape of ``rhs``: a new array (a copy), as in MXNet."""
+    return lhs.reshape(rhs.shape).copy()
 
 
 def sum_axis(data: NDArray, axis: Any = None, keepdims: bool = False, **kw: Any) -> NDArray:

@@ -72,6 +72,7 @@ def _load_builtin() -> None:
         logic,
         nn,
         norm,
+        pad,
         reduce,
         rnn,
         sequence,
