@@ -192,14 +192,18 @@ def _install_methods(namespace: dict[str, Any]) -> None:
     # the nd functions copy (MXNet's operators write a new array); only the methods
     # x.reshape() and x.flatten/squeeze/expand_dims(inplace=True) give views
     for name, fn in views.items():
-        namespace[name] = _copying(fn, ignore=("inplace",) if name == "flatten" else ())
+        namespace[name] = _copying(fn, flatten=name == "flatten")
     NDArray.reshape_like = namespace["reshape_like"]  # type: ignore[attr-defined]
 
 
-def _copying(view_fn: Any, ignore: tuple[str, ...]) -> Any:
+def _copying(view_fn: Any, flatten: bool) -> Any:
     def fn(data: NDArray, *args: Any, out: NDArray | None = None, **kw: Any) -> NDArray:
-        for k in ignore:  # MXNet's Flatten takes no parameters and ignores any it is given
-            kw.pop(k, None)
+        if "inplace" in kw:
+            if not flatten:  # inplace= is the methods' argument, not the operator's
+                raise MinigluonError(f"Cannot find argument 'inplace' of "
+                                     f"{view_fn.__name__}: only the method "
+                                     f"x.{view_fn.__name__}(inplace=True) returns a view")
+            kw.pop("inplace")  # MXNet's Flatten takes no parameters and ignores any given
         y = view_fn(data, *args, out=out, **kw)
         return y if out is not None else y.copy()
 
