@@ -28,9 +28,12 @@ from ._tape import STATE, Node, Tape, run_backward
 from .base import MinigluonError
 from .ndarray.ndarray import NDArray, _as_list, _backward, _like, _seeds, _wrap, record_op
 
+# what ``from mxnet.autograd import *`` gives in MXNet 1.9.1, less what that module imports
+# for its C calls (ctypes, handles, Lock, traceback ...) and the NDArray/Symbol classes
+# (import them from nd and sym); Tape, minigluon's own, is reached as autograd.Tape
 __all__ = ["record", "pause", "train_mode", "predict_mode", "is_recording", "is_training",
            "set_recording", "set_training", "backward", "grad", "mark_variables", "Function",
-           "Tape", "get_symbol"]
+           "get_symbol"]
 
 
 class _RecordingStateScope:

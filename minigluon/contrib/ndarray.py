@@ -19,11 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..ndarray import NDArray
+from ..ndarray.ctc import CTCLoss, ctc_loss  # noqa: F401 (MXNet's contrib name of nd.CTCLoss)
 from ..ndarray.ndarray import as_ndarray, invoke
 from ..ops import detection as _det
 
 __all__ = ["MultiBoxPrior", "MultiBoxTarget", "MultiBoxDetection", "box_nms",
-           "box_non_maximum_suppression", "box_iou", "ROIAlign"]
+           "box_non_maximum_suppression", "box_iou", "ROIAlign", "CTCLoss", "ctc_loss"]
 
 
 def _out(out: NDArray | None, res: NDArray) -> NDArray:

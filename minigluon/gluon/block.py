@@ -381,9 +381,22 @@ def _raised_inside_minigluon(e: BaseException) -> bool:
     return bool(frames) and frames[-1].filename.startswith(_PACKAGE)
 
 
+def _first_array(a: Any) -> NDArray | None:
+    """The first NDArray in ``a``, which may be a nested list or tuple (MXNet's inputs)."""
+    if isinstance(a, NDArray):
+        return a
+    if isinstance(a, (list, tuple)):
+        for e in a:
+            found = _first_array(e)
+            if found is not None:
+                return found
+    return None
+
+
 def _as_input(a: Any) -> Any:
-    """NumPy arrays and lists become NDArrays (MXNet refuses them; we convert)."""
-    if isinstance(a, (np.ndarray, list)):
+    """NumPy arrays and lists of numbers become NDArrays (MXNet refuses them; we convert);
+    a list or tuple holding NDArrays reaches hybrid_forward as it is, as in MXNet."""
+    if isinstance(a, np.ndarray) or (isinstance(a, list) and _first_array(a) is None):
         return nd.array(a)
     return a
 
@@ -440,6 +453,9 @@ class HybridBlock(Block):
     def _call_cached(self, args: tuple[Any, ...]) -> Any:
         if not all(a.__class__ is NDArray for a in args):
             args = tuple(_as_input(a) for a in args)
+            if any(isinstance(a, (list, tuple)) for a in args):
+                with _imperative():  # lists of arrays are not traced: same values, no graph
+                    return self.forward(*args)
         # the input signature: the graph is traced again when it changes
         key = tuple((a._data.shape, a._data.dtype) if isinstance(a, NDArray) else a
                     for a in args)
@@ -495,10 +511,11 @@ class HybridBlock(Block):
                 return self.hybrid_forward(nd, x, **params)
         x = _as_input(x)
         args = tuple(_as_input(a) for a in args)
-        if not any(isinstance(a, NDArray) for a in (x, *args)):
+        first = _first_array([x, *args])
+        if first is None:
             raise ValueError("In HybridBlock, there must be one NDArray or one Symbol in the "
                              "input. Please check the type of the args.\n")
-        ctx = next((a.context for a in (x, *args) if isinstance(a, NDArray)), None)
+        ctx = first.context
         try:
             params = {k: v.data(ctx) for k, v in self._reg_params.items()}
         except DeferredInitializationError:

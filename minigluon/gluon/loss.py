@@ -23,7 +23,7 @@ from .parameter import Parameter, ParameterDict
 __all__ = ["Loss", "L2Loss", "L1Loss", "SigmoidBinaryCrossEntropyLoss", "SigmoidBCELoss",
            "SoftmaxCrossEntropyLoss", "SoftmaxCELoss", "KLDivLoss", "HuberLoss", "HingeLoss",
            "SquaredHingeLoss", "LogisticLoss", "L2Regularizer", "L2Penalty", "PoissonNLLLoss",
-           "CosineEmbeddingLoss"]
+           "CosineEmbeddingLoss", "CTCLoss"]
 
 
 def _apply_weighting(F: Any, loss: NDArray, weight: Any = None,
@@ -354,6 +354,60 @@ class CosineEmbeddingLoss(Loss):
                                          (label == -1) * (cos_sim - self._margin))
         loss = _apply_weighting(F, similar + dissimilar, self._weight, sample_weight)
         return loss
+
+
+class CTCLoss(Loss):
+    """Connectionist temporal classification loss (:func:`minigluon.nd.CTCLoss`), one value
+    per sequence, shape (batch,).
+
+    ``pred`` holds unnormalized scores, (batch, time, alphabet) for ``layout='NTC'`` or
+    (time, batch, alphabet) for ``'TNC'``; its last class, ``alphabet - 1``, is the blank.
+    ``label`` (batch, label_length) for ``label_layout='NT'`` or the transpose for ``'TN'``
+    holds class indices from 0, padded with -1. ``pred_lengths`` and ``label_lengths``
+    (batch,) are optional: without them every sequence uses the whole time axis and each
+    label ends at its first -1.
+
+    Parameters
+    ----------
+    layout : str
+        'NTC' or 'TNC'.
+    label_layout : str
+        'NT' or 'TN'.
+    weight : float or None
+        Global scale of the loss.
+
+    Examples
+    --------
+    >>> from minigluon import nd, gluon
+    >>> loss = gluon.loss.CTCLoss()
+    >>> loss(nd.zeros((1, 2, 3)), nd.array([[0, -1]]))   # 3 of the 9 paths give "0"
+    <BLANKLINE>
+    [1.0986123]
+    <NDArray 1 @cpu(0)>
+    """
+
+    def __init__(self, layout: str = "NTC", label_layout: str = "NT",
+                 weight: float | None = None, **kwargs: Any) -> None:
+        if layout not in ("NTC", "TNC"):
+            raise AssertionError(f"Only 'NTC' and 'TNC' layouts for pred are supported. "
+                                 f"Got: {layout}")
+        if label_layout not in ("NT", "TN"):
+            raise AssertionError(f"Only 'NT' and 'TN' layouts for label are supported. "
+                                 f"Got: {label_layout}")
+        self._layout = layout
+        self._label_layout = label_layout
+        super().__init__(weight, label_layout.find("N"), **kwargs)
+
+    def hybrid_forward(self, F: Any, pred: NDArray, label: NDArray, pred_lengths: Any = None,
+                       label_lengths: Any = None, sample_weight: Any = None) -> NDArray:
+        if self._layout == "NTC":
+            pred = F.swapaxes(pred, dim1=0, dim2=1)
+        if self._batch_axis == 1:
+            label = F.swapaxes(label, dim1=0, dim2=1)
+        loss = F.CTCLoss(pred, label, pred_lengths, label_lengths,
+                         use_data_lengths=pred_lengths is not None,
+                         use_label_lengths=label_lengths is not None, blank_label="last")
+        return _apply_weighting(F, loss, self._weight, sample_weight)
 
 
 class L2Regularizer:

@@ -20,6 +20,7 @@ from ..base import MinigluonError
 from ..context import Context, check_context
 from ..ops import OPS, Op, elementwise as ew, get_op, set_invoker
 from . import random
+from .ctc import CTCLoss, ctc_loss  # noqa: F401
 from .deconv import Deconvolution, UpSampling  # noqa: F401 (nd.Deconvolution ...)
 from .ndarray import NDArray, _dtype, _like, _place, _scalar, _wrap, _write_out, as_ndarray, invoke
 from .nn import BatchNorm, Convolution, Pooling  # noqa: F401 (nd.Convolution ...)
@@ -410,8 +411,8 @@ def stop_gradient(data: NDArray, **kw: Any) -> NDArray:
 
 
 def reshape_like(lhs: NDArray, rhs: NDArray, **kw: Any) -> NDArray:
-    """``lhs`` reshaped to the shape of ``rhs``."""
-    return lhs.reshape(rhs.shape)
+    """``lhs`` reshaped to the shape of ``rhs``: a new array (a copy), as in MXNet."""
+    return lhs.reshape(rhs.shape).copy()
 
 
 def sum_axis(data: NDArray, axis: Any = None, keepdims: bool = False, **kw: Any) -> NDArray:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import MinigluonError, NotAvailableError
+from ..base import MinigluonError
 from ..ops.deconv import (
     Deconvolution as _DeconvolutionOp,
     UpSamplingNearest as _UpSamplingNearestOp,
@@ -68,8 +68,10 @@ def deconvolution(data: Any, weight: Any = None, bias: Any = None, kernel: Any =
     kernel = _tuple("kernel", kernel, len(kernel) if not isinstance(kernel, int) else 1, 1)
     nsp = len(kernel)
     if layout is not None and layout != _LAYOUTS.get(nsp):
-        raise NotAvailableError(f"Deconvolution layout={layout!r} is not available in "
-                                f"minigluon: only channel-first {_LAYOUTS.get(nsp)} is")
+        # as MXNet 1.9.1's CPU deconvolution, which checks the layout when it runs
+        raise MinigluonError(f"Deconvolution: layout={layout!r} is not supported on CPU; "
+                             f"MXNet 1.9.1 only supports channel-first {_LAYOUTS.get(nsp)} "
+                             "there (transpose the input to channels first)")
     if data.ndim != nsp + 2:
         raise MinigluonError(f"Deconvolution: the input has shape {data.shape}, but "
                              f"kernel={kernel} needs {nsp + 2}-D input")

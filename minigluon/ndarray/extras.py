@@ -5,7 +5,9 @@ Aliases MXNet keeps for old code (``nd.uniform``, ``nd.random_uniform``, ``nd.cr
 ``from_numpy``, ``onehot_encode``, ``reset_arrays``, ``fill_element_0index``) and the
 NDArray methods MXNet has beside its operators (``topk``, ``broadcast_like``,
 ``tostype``, and ``inplace=`` on ``flatten``/``squeeze``/``expand_dims``: a view with
-``inplace=True``, a copy otherwise, as in MXNet).
+``inplace=True``, a copy otherwise, as in MXNet). The functions ``nd.reshape``,
+``nd.flatten``, ``nd.squeeze``, ``nd.expand_dims`` and ``nd.reshape_like`` return copies too;
+only the method ``x.reshape()`` (and the ``inplace=True`` ones) shares memory with ``x``.
 """
 
 from __future__ import annotations
@@ -166,9 +168,9 @@ def _tostype(self: NDArray, stype: str) -> NDArray:
     return self.copy()
 
 
-def _with_inplace(name: str) -> Any:
+def _with_inplace(name: str, view_fn: Any) -> Any:
     def method(self: NDArray, *args: Any, inplace: bool = False, **kw: Any) -> NDArray:
-        y = getattr(_nd(), name)(self, *args, **kw)
+        y = view_fn(self, *args, **kw)
         return y if inplace else y.copy()  # MXNet: a view only when asked for one
 
     method.__name__ = name
@@ -183,5 +185,30 @@ def _install_methods(namespace: dict[str, Any]) -> None:
     NDArray.topk = _topk  # type: ignore[attr-defined]
     NDArray.broadcast_like = _broadcast_like  # type: ignore[attr-defined]
     NDArray.tostype = _tostype  # type: ignore[attr-defined]
+    views = {name: namespace[name] for name in ("reshape", "flatten", "squeeze",
+                                                 "expand_dims")}
     for name in ("flatten", "squeeze", "expand_dims"):
-        setattr(NDArray, name, _with_inplace(name))
+        setattr(NDArray, name, _with_inplace(name, views[name]))
+    # the nd functions copy (MXNet's operators write a new array); only the methods
+    # x.reshape() and x.flatten/squeeze/expand_dims(inplace=True) give views
+    for name, fn in views.items():
+        namespace[name] = _copying(fn, flatten=name == "flatten")
+    NDArray.reshape_like = namespace["reshape_like"]  # type: ignore[attr-defined]
+
+
+def _copying(view_fn: Any, flatten: bool) -> Any:
+    def fn(data: NDArray, *args: Any, out: NDArray | None = None, **kw: Any) -> NDArray:
+        if "inplace" in kw:
+            if not flatten:  # inplace= is the methods' argument, not the operator's
+                raise MinigluonError(f"Cannot find argument 'inplace' of "
+                                     f"{view_fn.__name__}: only the method "
+                                     f"x.{view_fn.__name__}(inplace=True) returns a view")
+            kw.pop("inplace")  # MXNet's Flatten takes no parameters and ignores any given
+        y = view_fn(data, *args, out=out, **kw)
+        return y if out is not None else y.copy()
+
+    fn.__name__ = fn.__qualname__ = view_fn.__name__
+    fn.__doc__ = f"{view_fn.__doc__}\n\nA new array (a copy), as MXNet's operator."
+    fn.__signature__ = getattr(view_fn, "__signature__", None)  # type: ignore[attr-defined]
+    return fn
+

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._tape import STATE
-from ..base import MinigluonError, NotAvailableError
+from ..base import MinigluonError, MXNetError, NotAvailableError
 from ..ops.conv import (
     _LAYOUTS,
     Convolution as _ConvolutionOp,
@@ -61,11 +61,15 @@ def convolution(data: Any, weight: Any = None, bias: Any = None, kernel: Any = N
     kernel = tuple(weight.shape[2:]) if kernel is None else \
         _tuple("kernel", kernel, weight.ndim - 2, 1)
     nsp = len(kernel)
+    if layout is not None and layout != _LAYOUTS.get(nsp):
+        # MXNet 1.9.1's CPU convolution checks the layout when it runs
+        raise MXNetError(f"Convolution: layout={layout!r} is not supported on CPU; MXNet "
+                         "1.9.1 only supports NCW, NCHW and NCDHW layout there (transpose "
+                         "the input to channels first)")
     if kernel != tuple(weight.shape[2:]) or (num_filter is not None and
                                               num_filter != weight.shape[0]):
         raise MinigluonError(f"Convolution: weight has shape {weight.shape}, which does not "
                              f"match kernel={kernel}, num_filter={num_filter}")
-    _check_layout("Convolution", layout, nsp)
     op = _ConvolutionOp(kernel=kernel, stride=_tuple("stride", stride, nsp, 1),
                         dilate=_tuple("dilate", dilate, nsp, 1),
                         pad=_tuple("pad", pad, nsp, 0), num_group=int(num_group))
@@ -82,6 +86,9 @@ def pooling(data: Any, kernel: Any = None, pool_type: str = "max", global_pool: 
     """Max, average or sum pooling of ``data`` (N, C, *spatial) over windows of size
     ``kernel``; ``global_pool`` pools over all of each channel (``kernel`` is then ignored).
 
+    ``layout`` may also be channels last (NWC, NHWC, NDHWC): the input is then (N,
+    *spatial, C), and so is the output.
+
     ``stride`` defaults to 1 and ``pad`` to 0 (the Gluon layers default the stride to the
     pool size). ``pooling_convention='full'`` rounds the output size up instead of down.
     ``count_include_pad`` (average only, default True) counts padding in the divisor.
@@ -97,6 +104,13 @@ def pooling(data: Any, kernel: Any = None, pool_type: str = "max", global_pool: 
     <NDArray 1x1x2x2 @cpu(0)>
     """
     nsp = data.ndim - 2
+    if layout is not None and nsp in _LAST and layout == _LAST[nsp]:
+        # channels last: the channel-first operator between two transposes
+        first = (0, nsp + 1) + tuple(range(1, nsp + 1))
+        res = pooling(data.transpose(first), kernel, pool_type, global_pool, cudnn_off,
+                      pooling_convention, stride, pad, p_value, count_include_pad)
+        res = res.transpose((0,) + tuple(range(2, nsp + 2)) + (1,))
+        return res if out is None else _write_out(out, res)
     if not global_pool and (kernel is None or kernel == ()):
         raise MinigluonError("Pooling needs kernel= unless global_pool=True")
     if nsp not in _LAYOUTS:
@@ -119,6 +133,7 @@ def pooling(data: Any, kernel: Any = None, pool_type: str = "max", global_pool: 
     return res if out is None else _write_out(out, res)
 
 
+_LAST = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
 _EPS = float(np.float32(1e-3))  # MXNet's default: 1e-3 rounded to float32, kept as a double
 
 

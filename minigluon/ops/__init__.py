@@ -62,6 +62,7 @@ for _public in (Op, apply, get_op, normalize_axis, register_op, set_invoker, unb
 def _load_builtin() -> None:
     from . import (  # noqa: F401
         conv,  # noqa: F401
+        ctc,
         deconv,
         detection,
         elementwise,
@@ -71,6 +72,7 @@ def _load_builtin() -> None:
         logic,
         nn,
         norm,
+        pad,
         reduce,
         rnn,
         sequence,

@@ -20,8 +20,9 @@ after which ``gluon.Trainer(params, 'mysgd', {...})`` finds it under its lower-c
 name. Packages can ship optimizers through the ``minigluon.optimizers`` entry-point group.
 
 The package is laid out by family: :mod:`~minigluon.optimizer.optimizer` (the base class
-and the registry), :mod:`~minigluon.optimizer.sgd` (SGD, NAG, Signum, DCASGD),
-:mod:`~minigluon.optimizer.adaptive` (AdaGrad ... Ftrl), :mod:`~minigluon.optimizer.updater`,
+and the registry), :mod:`~minigluon.optimizer.sgd` (SGD, NAG, Signum, DCASGD, SGLD),
+:mod:`~minigluon.optimizer.adaptive` (AdaGrad ... Ftrl, LAMB),
+:mod:`~minigluon.optimizer.updater`,
 and ``_mxnet_numerics`` (how MXNet parses hyper-parameters). A new family of built-in rules
 is one more module that registers its classes with ``optimizer._builtin`` and is imported
 here.
@@ -41,11 +42,11 @@ Examples
 
 from __future__ import annotations
 
-from .adaptive import FTML, AdaDelta, AdaGrad, Adam, Adamax, Ftrl, Nadam, RMSProp
+from .adaptive import FTML, LAMB, AdaDelta, AdaGrad, Adam, Adamax, Ftrl, Nadam, RMSProp
 from .optimizer import OPTIMIZERS, Optimizer, create, register
-from .sgd import DCASGD, NAG, SGD, Signum
+from .sgd import DCASGD, NAG, SGD, SGLD, Signum
 from .updater import Updater, get_updater
 
 __all__ = ["Optimizer", "SGD", "NAG", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "Adamax",
-           "Nadam", "Signum", "Ftrl", "FTML", "DCASGD", "Updater", "register", "create",
-           "get_updater", "OPTIMIZERS"]
+           "Nadam", "Signum", "Ftrl", "FTML", "DCASGD", "LAMB", "SGLD", "Updater", "register",
+           "create", "get_updater", "OPTIMIZERS"]

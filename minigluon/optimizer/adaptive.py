@@ -17,7 +17,8 @@ from ..ndarray import NDArray
 from ._mxnet_numerics import _as_kernel, _as_scalar
 from .optimizer import Optimizer, State, _builtin, _clip, _data, _write, _zeros
 
-__all__ = ['AdaGrad', 'RMSProp', 'AdaDelta', 'Adam', 'Adamax', 'Nadam', 'FTML', 'Ftrl']
+__all__ = ['AdaGrad', 'RMSProp', 'AdaDelta', 'Adam', 'Adamax', 'Nadam', 'FTML', 'Ftrl',
+           'LAMB']
 
 
 @_builtin
@@ -334,3 +335,53 @@ class Ftrl(Optimizer):
         _write(state[1], n)
         new_w = (np.sign(z) * l1 - z) / ((beta + np.sqrt(n)) / lr + wd) * (np.abs(z) > l1)
         _write(weight, new_w)
+
+
+@_builtin
+class LAMB(Optimizer):
+    """LAMB (``lamb``; default learning rate 0.001): Adam's direction, rescaled per weight
+    array by a trust ratio (You et al., 2019).
+
+    ``g' = clip(r·g)``; ``m = β1·m + (1−β1)·g'``; ``v = β2·v + (1−β2)·g'²``; with
+    ``bias_correction`` m and v are divided by ``1−β1^t`` and ``1−β2^t``; then
+    ``d = m/(sqrt(v) + ε) + wd·w`` (wd *after* the adaptive scaling) and
+    ``w = w − lr·(‖w‖/‖d‖)·d``, the ratio taken as 1 when either norm is 0. ``lower_bound``
+    and ``upper_bound`` clamp ‖w‖ (MXNet ignores a bound of 0 or None).
+    """
+
+    def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 epsilon: float = 1e-6, lower_bound: float | None = None,
+                 upper_bound: float | None = None, bias_correction: bool = True,
+                 **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.lower_bound = lower_bound
+        self.upper_bound = upper_bound
+        self.bias_correction = bias_correction
+
+    def create_state(self, index: Any, weight: NDArray) -> tuple[NDArray, NDArray]:
+        return (_zeros(weight), _zeros(weight))  # mean, variance
+
+    def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
+        lr, wd, r, clip = self._kernel_args(index, weight)
+        w, g = _data(weight), _data(grad)
+        dt = w.dtype
+        t = _as_kernel(self._index_update_count[index], dt)
+        b1, b2, eps = (_as_kernel(x, dt) for x in (self.beta1, self.beta2, self.epsilon))
+        gr = _clip(g * r, clip) if clip is not None else g * r
+        mean = b1 * state[0]._data + (1 - b1) * gr
+        var = b2 * state[1]._data + (1 - b2) * gr * gr
+        _write(state[0], mean)
+        _write(state[1], var)
+        if self.bias_correction:
+            mean, var = mean / (1 - b1 ** t), var / (1 - b2 ** t)
+        d = mean / (np.sqrt(var) + eps) + wd * w
+        r1, r2 = np.sqrt((w * w).sum(dtype=dt)), np.sqrt((d * d).sum(dtype=dt))
+        if self.lower_bound:
+            r1 = max(r1, _as_kernel(self.lower_bound, dt))
+        if self.upper_bound:
+            r1 = min(r1, _as_kernel(self.upper_bound, dt))
+        step = lr if r1 == 0 or r2 == 0 else lr * (r1 / r2)
+        _write(weight, w - step * d)

@@ -50,7 +50,9 @@ class Optimizer:
     begin_num_update : int, default 0
         The update count to start from.
     multi_precision : bool, default False
-        Accepted for compatibility; minigluon always updates in the weight's own dtype.
+        For float16 weights: keep a float32 master copy in the state, update it with the
+        gradient cast to float32, and write it back rounded to float16 (MXNet's mixed
+        precision). Without it a float16 weight is updated in float16, with a warning.
     param_dict : dict of int to Parameter, optional
         Set by the Trainer: where ``lr_mult`` and ``wd_mult`` of each index are read.
     """
@@ -144,8 +146,20 @@ class Optimizer:
         return None
 
     def create_state_multi_precision(self, index: Any, weight: NDArray) -> State:
-        """Same as :meth:`create_state`: minigluon keeps no float32 master copies."""
+        """:meth:`create_state`, and with ``multi_precision`` and a float16 weight the tuple
+        ``(float32 master copy, state of the master copy)``."""
+        if self.multi_precision and weight.dtype == np.float16:
+            master = weight.astype(np.float32)
+            return (master, self.create_state(index, master))
+        if weight.dtype == np.float16:
+            self._warn_float16("optimizer")
         return self.create_state(index, weight)
+
+    @staticmethod
+    def _warn_float16(who: str) -> None:
+        warnings.warn("Accumulating with float16 in optimizer can lead to poor accuracy or "
+                      "slow convergence. Consider using multi_precision=True option of the "
+                      f"{who}", UserWarning, stacklevel=4)
 
     def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
         """Update ``weight`` in place from ``grad`` and ``state``."""
@@ -153,8 +167,20 @@ class Optimizer:
 
     def update_multi_precision(self, index: Any, weight: NDArray, grad: NDArray,
                                state: State) -> None:
-        """Same as :meth:`update`."""
-        self.update(index, weight, grad, state)
+        """:meth:`update`; with ``multi_precision`` and a float16 weight, the update of the
+        float32 master copy in ``state``, then the weight set to it rounded to float16."""
+        if self.multi_precision and weight.dtype == np.float16:
+            master, inner = state
+            self._update_master(index, weight, grad, master, inner)
+        else:
+            self.update(index, weight, grad, state)
+
+    def _update_master(self, index: Any, weight: NDArray, grad: NDArray, master: NDArray,
+                       inner: State) -> None:
+        """Update the float32 ``master`` copy with the float32 gradient; copy it back."""
+        grad32 = grad.astype(np.float32)
+        self.update(index, master, grad32, inner)
+        _write(weight, master._data.astype(weight.dtype))
 
     # ---- helpers for update() ------------------------------------------------------------
     def _update_count(self, index: Any) -> None:

@@ -7,16 +7,17 @@ Each rule follows MXNet 1.9.1's numbers; the notation (``g``, ``r``, ``lr``, ``w
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
 
 from ..base import MinigluonError
-from ..ndarray import NDArray
+from ..ndarray import NDArray, random as _random
 from ._mxnet_numerics import _as_kernel, _as_scalar
 from .optimizer import Optimizer, State, _builtin, _clip, _data, _update_in_place, _write, _zeros
 
-__all__ = ['SGD', 'NAG', 'Signum', 'DCASGD']
+__all__ = ['SGD', 'NAG', 'Signum', 'DCASGD', 'SGLD']
 
 
 @_builtin
@@ -41,6 +42,24 @@ class SGD(Optimizer):
 
     def create_state(self, index: Any, weight: NDArray) -> NDArray | None:
         return _zeros(weight) if self.momentum != 0.0 else None
+
+    def create_state_multi_precision(self, index: Any, weight: NDArray) -> State:
+        """As :meth:`Optimizer.create_state_multi_precision`, but in MXNet's order for
+        this optimizer: ``(momentum or None, float32 master copy)``."""
+        if self.multi_precision and weight.dtype == np.float16:
+            master = weight.astype(np.float32)
+            return (self.create_state(index, master), master)
+        if weight.dtype == np.float16:
+            self._warn_float16(f"{type(self).__name__} optimizer")
+        return self.create_state(index, weight)
+
+    def update_multi_precision(self, index: Any, weight: NDArray, grad: NDArray,
+                               state: State) -> None:
+        if self.multi_precision and weight.dtype == np.float16 \
+                and isinstance(state, (tuple, list)):
+            self._update_master(index, weight, grad, state[1], state[0])
+        else:
+            self.update(index, weight, grad, state)
 
     def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
         _, _, r, clip = self._kernel_args(index, weight)
@@ -78,6 +97,9 @@ class NAG(Optimizer):
 
     def create_state(self, index: Any, weight: NDArray) -> NDArray | None:
         return _zeros(weight) if self.momentum != 0.0 else None
+
+    create_state_multi_precision = SGD.create_state_multi_precision
+    update_multi_precision = SGD.update_multi_precision
 
     def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
         lr, wd, r, clip = self._kernel_args(index, weight)
@@ -168,3 +190,31 @@ class DCASGD(Optimizer):
             _write(mom, step)
         _write(prev, w)
         _write(weight, w + step)
+
+
+@_builtin
+class SGLD(Optimizer):
+    """Stochastic gradient Langevin dynamics (``sgld``): a gradient step of half the
+    learning rate plus Gaussian noise, so that the weights sample from the posterior.
+
+    ``g' = clip(r·g);  w = w − lr/2·(g' + wd·w) + N(0, lr)`` (noise of standard deviation
+    ``sqrt(lr)``, drawn from ``mx.random``: ``mx.random.seed`` makes it repeatable). No
+    state.
+    """
+
+    def create_state(self, index: Any, weight: NDArray) -> None:
+        return None
+
+    def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
+        w = _data(weight)
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        # MXNet runs this rule as NDArray operations with scalar arguments
+        sc = functools.partial(_as_scalar, dtype=w.dtype)
+        g = _data(grad) * sc(self.rescale_grad)
+        if self.clip_gradient is not None:
+            g = _clip(g, _as_kernel(self.clip_gradient, w.dtype))  # nd.clip takes C floats
+        w = w + sc(-lr / 2) * (g + sc(wd) * w)
+        noise = _random.normal(0, math.sqrt(lr), shape=weight.shape, dtype=weight.dtype,
+                               ctx=weight.context)
+        _write(weight, w + noise._data)

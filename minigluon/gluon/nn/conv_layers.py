@@ -1,7 +1,10 @@
 """Convolution, pooling and batch-normalization layers.
 
 Each layer calls one operator of :mod:`minigluon.ops.conv` (``F.Convolution``,
-``F.Pooling``, ``F.BatchNorm``). Only the channel-first layouts exist (NCW, NCHW, NCDHW).
+``F.Pooling``, ``F.BatchNorm``). The layouts are MXNet 1.9.1's: pooling takes channels
+first or last (NCHW or NHWC ...); Conv2D/Conv3D and their transposes accept NHWC/NDHWC and
+give their weights MXNet's channel-last shapes, but, as on MXNet's CPU, such a convolution
+cannot run (an MXNetError at the first forward); Conv1D takes NCW only.
 
 Examples
 --------
@@ -22,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ...base import MXNetError, NotAvailableError
+from ...base import MXNetError
 from ...ndarray.ndarray import NDArray
 from ..block import HybridBlock
 from .basic_layers import Activation
@@ -33,6 +36,7 @@ __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
            "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "BatchNorm"]
 
 _LAYOUTS = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
+_LAST = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
 
 
 def _ntuple(value: Any, n: int, what: str) -> tuple[int, ...]:
@@ -45,10 +49,18 @@ def _ntuple(value: Any, n: int, what: str) -> tuple[int, ...]:
     return value
 
 
-def _check_layout(layout: str, n: int) -> None:
-    if layout != _LAYOUTS[n]:
-        raise NotAvailableError(f"layout {layout!r} is not available in minigluon: only "
-                                f"{_LAYOUTS[n]!r} (channels first) is")
+def _check_conv_layout(layout: str, n: int) -> None:
+    # MXNet's own assertions and messages
+    if n == 1 and layout != "NCW":
+        raise AssertionError("Only supports 'NCW' layout for now")
+    if layout not in (_LAYOUTS[n], _LAST[n]):
+        raise AssertionError(f"Only supports '{_LAYOUTS[n]}' and '{_LAST[n]}' layout for now")
+
+
+def _check_pool_layout(layout: str, n: int) -> None:
+    if layout not in (_LAYOUTS[n], _LAST[n]):
+        raise AssertionError(f"Only {_LAYOUTS[n]} and {_LAST[n]} layouts are valid for {n}D "
+                             "Pooling")
 
 
 def _check_dtype(block: HybridBlock, x: NDArray, param: NDArray) -> None:
@@ -61,10 +73,10 @@ def _check_dtype(block: HybridBlock, x: NDArray, param: NDArray) -> None:
             f"with x.astype('{want}') or the network with net.cast('{have}').")
 
 
-def _check_rank(block: HybridBlock, x: NDArray, n: int) -> None:
+def _check_rank(block: HybridBlock, x: NDArray, n: int, layout: str | None = None) -> None:
     if isinstance(x, NDArray) and x.ndim != n + 2:
         raise MXNetError(f"{type(block).__name__} expects {n + 2}-D input in layout "
-                         f"{_LAYOUTS[n]}, got shape {x.shape}")
+                         f"{layout or _LAYOUTS[n]}, got shape {x.shape}")
 
 
 # ---- convolution --------------------------------------------------------------------------
@@ -79,7 +91,7 @@ class _Conv(HybridBlock):
                  weight_initializer: Any = None, bias_initializer: Any = "zeros",
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        _check_layout(layout, ndim)
+        _check_conv_layout(layout, ndim)
         kernel = _ntuple(kernel_size, ndim, "kernel_size")
         if in_channels % groups or channels % groups:
             raise ValueError(f"groups={groups} must divide both in_channels ({in_channels}) "
@@ -92,9 +104,9 @@ class _Conv(HybridBlock):
                 "dilate": _ntuple(dilation, ndim, "dilation"),
                 "pad": _ntuple(padding, ndim, "padding"), "num_filter": channels,
                 "num_group": groups, "no_bias": not use_bias, "layout": layout}
-            self.weight = self.params.get("weight", shape=(channels, in_channels // groups)
-                                          + kernel, init=weight_initializer,
-                                          allow_deferred_init=True)
+            self.weight = self.params.get("weight", shape=self._weight_shape(
+                channels, in_channels // groups, kernel, layout), init=weight_initializer,
+                allow_deferred_init=True)
             if use_bias:
                 self.bias = self.params.get("bias", shape=(channels,), init=bias_initializer,
                                             allow_deferred_init=True)
@@ -108,17 +120,33 @@ class _Conv(HybridBlock):
     def _alias(self) -> str:
         return "conv"  # conv0_weight, for Conv1D, Conv2D and Conv3D alike
 
-    def infer_shape(self, x: NDArray, *args: Any) -> None:
+    @staticmethod
+    def _weight_shape(first: int, second: int, kernel: tuple[int, ...], layout: str
+                      ) -> tuple[int, ...]:
+        """MXNet's weight shape: (first, second, *kernel) channels first, (first, *kernel,
+        second) channels last."""
+        if layout.endswith("C"):
+            return (first,) + kernel + (second,)
+        return (first, second) + kernel
+
+    def _input_channels(self, x: NDArray) -> int:
         ndim, groups = len(self._kwargs["kernel"]), self._kwargs["num_group"]
-        _check_rank(self, x, ndim)
-        if x.shape[1] % groups:
-            raise MXNetError(f"{self.name}: groups={groups} does not divide the "
-                             f"{x.shape[1]} input channels")
-        self.weight.shape = (self._channels, x.shape[1] // groups) + self._kwargs["kernel"]
+        layout = self._kwargs["layout"]
+        _check_rank(self, x, ndim, layout)
+        c = x.shape[layout.index("C")]
+        if c % groups:
+            raise MXNetError(f"{self.name}: groups={groups} does not divide the {c} input "
+                             "channels")
+        return c
+
+    def infer_shape(self, x: NDArray, *args: Any) -> None:
+        c = self._input_channels(x)
+        self.weight.shape = self._weight_shape(self._channels, c // self._kwargs["num_group"],
+                                               self._kwargs["kernel"], self._kwargs["layout"])
 
     def hybrid_forward(self, F: Any, x: NDArray, weight: NDArray, bias: NDArray | None = None
                        ) -> NDArray:
-        _check_rank(self, x, len(self._kwargs["kernel"]))
+        _check_rank(self, x, len(self._kwargs["kernel"]), self._kwargs["layout"])
         _check_dtype(self, x, weight)
         out = F.Convolution(x, weight, bias, name="fwd", **self._kwargs)
         return self.act(out) if self.act is not None else out
@@ -126,7 +154,7 @@ class _Conv(HybridBlock):
     def __repr__(self) -> str:
         k = self._kwargs
         n = len(k["kernel"])
-        shape = self.weight.shape
+        shape = self.weight.shape  # MXNet prints shape[1], a kernel size when channels last
         s = (f"{type(self).__name__}({shape[1] if shape[1] else None} -> {shape[0]}, "
              f"kernel_size={k['kernel']}, stride={k['stride']}")
         if k["pad"] != (0,) * n:
@@ -174,7 +202,8 @@ class Conv2D(_Conv):
         Split the input channels into this many groups, each convolved with its own
         share of the filters (``groups=in_channels``: a depthwise convolution).
     layout : str
-        Only 'NCHW'.
+        'NCHW' or 'NHWC' (MXNet's CPU cannot run an NHWC convolution: the first forward
+        raises MXNetError; the weight then has shape (channels, kh, kw, in_channels)).
     activation : str, optional
         Applied to the output: 'relu', 'sigmoid', 'tanh', 'softrelu', 'softsign'.
     use_bias : bool
@@ -226,19 +255,17 @@ class _ConvTranspose(_Conv):
                          bias_initializer, **kwargs)
         self._kwargs["adj"] = _ntuple(output_padding, ndim, "output_padding")
         # the transpose of a convolution's weight: input channels first
-        self.weight._shape = (in_channels, channels // groups) + self._kwargs["kernel"]
+        self.weight._shape = self._weight_shape(in_channels, channels // groups,
+                                                self._kwargs["kernel"], layout)
 
     def infer_shape(self, x: NDArray, *args: Any) -> None:
-        ndim, groups = len(self._kwargs["kernel"]), self._kwargs["num_group"]
-        _check_rank(self, x, ndim)
-        if x.shape[1] % groups:
-            raise MXNetError(f"{self.name}: groups={groups} does not divide the "
-                             f"{x.shape[1]} input channels")
-        self.weight.shape = (x.shape[1], self._channels // groups) + self._kwargs["kernel"]
+        c = self._input_channels(x)
+        self.weight.shape = self._weight_shape(c, self._channels // self._kwargs["num_group"],
+                                               self._kwargs["kernel"], self._kwargs["layout"])
 
     def hybrid_forward(self, F: Any, x: NDArray, weight: NDArray, bias: NDArray | None = None
                        ) -> NDArray:
-        _check_rank(self, x, len(self._kwargs["kernel"]))
+        _check_rank(self, x, len(self._kwargs["kernel"]), self._kwargs["layout"])
         _check_dtype(self, x, weight)
         out = F.Deconvolution(x, weight, bias, **self._kwargs)
         return self.act(out) if self.act is not None else out
@@ -276,7 +303,8 @@ class Conv2DTranspose(_ConvTranspose):
     kernel_size, strides, padding, output_padding, dilation : int or tuple of 2 ints
     groups : int
     layout : str
-        Only 'NCHW'.
+        'NCHW' or 'NHWC' (MXNet's CPU cannot run an NHWC convolution: the first forward
+        raises MXNetError; the weight then has shape (channels, kh, kw, in_channels)).
     activation : str, optional
     use_bias : bool
     weight_initializer, bias_initializer : Initializer or str
@@ -334,14 +362,14 @@ class _Pooling(HybridBlock):
                  count_include_pad: bool | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         n = len(pool_size)
-        _check_layout(layout, n)
+        _check_pool_layout(layout, n)
         self._layout = layout
         self._kwargs = {
             "kernel": pool_size,
             "stride": pool_size if strides is None else _ntuple(strides, n, "strides"),
             "pad": _ntuple(padding, n, "padding"), "global_pool": global_pool,
             "pool_type": pool_type,
-            "pooling_convention": "full" if ceil_mode else "valid"}
+            "pooling_convention": "full" if ceil_mode else "valid", "layout": layout}
         if count_include_pad is not None:
             self._kwargs["count_include_pad"] = count_include_pad
 
@@ -349,7 +377,7 @@ class _Pooling(HybridBlock):
         return "pool"  # pool0, for every pooling layer
 
     def hybrid_forward(self, F: Any, x: NDArray) -> NDArray:
-        _check_rank(self, x, len(self._kwargs["kernel"]))
+        _check_rank(self, x, len(self._kwargs["kernel"]), self._layout)
         return F.Pooling(x, name="fwd", **self._kwargs)
 
     def __repr__(self) -> str:
@@ -392,7 +420,8 @@ class MaxPool2D(_MaxPool):
         Round the output size up (MXNet's "full" convention): a last, partial window
         is kept.
     layout : str
-        Only 'NCHW'.
+        'NCHW' or 'NHWC' (channels last: input and output (batch, height, width,
+        channels)).
     """
 
     def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: Any = 0,
