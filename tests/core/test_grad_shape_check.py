@@ -1,8 +1,8 @@
 """Issue 18: a gradient of the wrong shape or dtype is never put in place silently: a wrong
 shape is refused; a Function's gradient of another dtype is cast to its input's dtype as
 MXNet 1.9.1 does; an operator VJP of another dtype is refused."""
-import numpy as np
 import attrs
+import numpy as np
 import pytest
 
 import minigluon as mx
@@ -104,7 +104,7 @@ def test_function_gradient_of_another_dtype_is_cast_as_mxnet_does(dtype, leaf, m
         h = x * 1.5
         z = (Scale()(h) * h).sum()
     seen = []
-    for node, g, grads in backward_steps(*_seeds([z], None), True):
+    for _node, _g, grads in backward_steps(*_seeds([z], None), True):
         seen += [q.dtype for q in grads or () if q is not None]
     assert seen and all(d == np.float32 for d in seen), seen
     assert x.grad.dtype == np.float32
