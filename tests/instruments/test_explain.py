@@ -315,7 +315,7 @@ def test_wrong_derivations_are_reported():
     expected = float(np.max(np.abs(0.3 * bias_inputs()["W1"])))
     assert w1.max_abs_diff == pytest.approx(expected, rel=1e-9)
     text = repr(report)
-    assert "some gradients differ" in text and "NO" in text
+    assert "first wrong formula in backward order: ∂J/∂b2." in text and "NO" in text
 
 
 def test_derivation_softmax_cross_entropy_without_penalty():
@@ -474,3 +474,42 @@ def test_mx_explain_face_is_callable_like_autograd_explain():
     assert type(ex).__name__ == "Explanation"
     np.testing.assert_allclose(x.grad.asnumpy(), [2.0, 4.0, 6.0])
     assert mx.explain.explain_steps is not None
+
+
+def test_one_wrong_formula_does_not_hide_a_second_one():
+    """Issue 18: d.<name> is the tape's gradient, so a wrong upstream formula does not
+    mark the rows below it wrong, and a second mistake further down is still found."""
+    hand = dict(HAND_WITH_BIAS)
+    hand["o"] = lambda v, d: v.y - v.o  # sign flipped: the first mistake
+    hand["z"] = lambda v, d: d.h  # forgot φ'(z): the second
+    report = check_derivation(forward_with_bias, bias_inputs(), hand)
+    assert [r.name for r in report.rows if not r.ok] == ["o", "z"]
+    assert report.first_wrong == "o"
+    np.testing.assert_allclose(report["o"].hand, -report["o"].tape)
+    tape_h = report["h"].tape
+    np.testing.assert_allclose(report["z"].hand, tape_h)  # judged from the tape's d.h
+    assert repr(report).splitlines()[-1].startswith(
+        "first wrong formula in backward order: ∂J/∂o.")
+    # given in another order, the first wrong one in backward order is still o
+    reordered = {k: hand[k] for k in ["W1", "z", "b1", "h", "W2", "b2", "o"]}
+    assert check_derivation(forward_with_bias, bias_inputs(), reordered).first_wrong == "o"
+
+
+def test_a_formula_that_raises_gets_its_own_row_with_the_shapes():
+    hand = dict(HAND_WITH_BIAS)
+    hand["h"] = lambda v, d: v.W2 @ d.o  # W2 not transposed: (2, 4) @ (2, 1) raises
+    hand["W1"] = lambda v, d: d.z @ v.x  # x not transposed: (4, 1) @ (3, 1) raises
+    report = check_derivation(forward_with_bias, bias_inputs(), hand)
+    assert [r.name for r in report.rows if not r.ok] == ["h", "W1"]
+    assert report.first_wrong == "h"
+    h = report["h"]
+    assert h.hand is None and h.shape == (4, 1) and np.isnan(h.max_abs_diff)
+    assert h.note.startswith("your formula raised ValueError: matmul")
+    assert h.note.endswith("(it read v.W2 (2, 4), d.o (2, 1)); the tape's gradient has "
+                           "shape (4, 1)")
+    assert "(it read d.z (4, 1), v.x (3, 1)); the tape's gradient has shape (4, 3)" in \
+        report["W1"].note
+    assert report["z"].ok and report["b1"].ok  # the rows after h are still judged
+    # an unknown name read through d says so
+    bad = check_derivation(forward_with_bias, bias_inputs(), {"b2": lambda v, d: d.q})
+    assert "d.q: the tape sends no gradient to 'q'" in bad["b2"].note
