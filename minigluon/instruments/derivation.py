@@ -201,7 +201,8 @@ def check_derivation(forward: Callable[..., Mapping[str, Any]], inputs: Mapping[
     >>> report.first_wrong, [r.name for r in report.rows if not r.ok]
     ('W2', ['W2', 'h', 'z'])
     >>> print(report["h"].note)  # doctest: +ELLIPSIS
-    your formula raised ValueError: matmul: ... (it read v.W2 (2, 4), d.o (2, 1)); the tape's gradient has shape (4, 1)
+    your formula raised ValueError: matmul: ... (it read v.W2 (2, 4), d.o (2, 1)); the
+    tape's gradient has shape (4, 1)
     """
     from .. import autograd
     from ..ndarray.ndarray import _seeds
