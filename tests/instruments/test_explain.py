@@ -393,7 +393,14 @@ def test_report_lists_worst_elements_with_both_values(half_square_op):
         assert m.input == 0 and len(m.index) == 2
         assert m.numeric == pytest.approx(2 * m.analytic, rel=1e-6)
     text = repr(report)
-    assert text.splitlines()[1].startswith(f"  input 0 at {report.worst[0].index}: tape ")
+    # the 2x2 sample's output has 4 elements: the whole Jacobian, its 4 nonzero entries
+    # (the diagonal) listed in index order, the 12 zero ones counted
+    assert [str(m).split(":")[0] for m in report.elements] == [
+        f"input 0 at {i}, output {i}" for i in [(0, 0), (0, 1), (1, 0), (1, 1)]]
+    assert report.zeros == 12 and report.total == 16
+    assert text.splitlines()[1] == "  input 0 at (0, 0), output (0, 0): tape 1, numeric 2 " \
+        "(abs err 1.00e+00)"
+    assert "(12 Jacobian entries are 0 in both, not shown)" in text
     assert "hint: the errors are large" in text
 
 
@@ -513,3 +520,50 @@ def test_a_formula_that_raises_gets_its_own_row_with_the_shapes():
     # an unknown name read through d says so
     bad = check_derivation(forward_with_bias, bias_inputs(), {"b2": lambda v, d: d.q})
     assert "d.q: the tape sends no gradient to 'q'" in bad["b2"].note
+
+
+class _HalfGradSquare(autograd.Function):
+    """y = x * x with a backward that forgot the 2."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x * x
+
+    def backward(self, dy):
+        (x,) = self.saved_tensors
+        return dy * x
+
+
+def test_check_grad_shows_values_a_learner_can_derive_by_hand():
+    """Issue 18: no hidden random weights: for a loss, each element is ∂L/∂x[j] itself."""
+    from minigluon.testing import check_grad
+
+    x = [[1.0, -2.0], [3.0, 0.5]]
+    report = check_grad(lambda a: _HalfGradSquare()(a).sum(), [x])
+    assert not report.ok and report.total == 4 and report.zeros == 0
+    got = {m.index: (m.analytic, m.numeric) for m in report.elements}
+    for (i, j), v in np.ndenumerate(np.array(x)):
+        assert got[(i, j)][0] == pytest.approx(v)  # the tape: x
+        assert got[(i, j)][1] == pytest.approx(2 * v, rel=1e-6)  # the truth: 2x
+    assert "input 0 at (1, 0): tape 3, numeric 6 (abs err 3.00e+00)" in repr(report)
+    # a vector output: entries of the Jacobian, with the output element they belong to
+    vec = check_grad(lambda a: _HalfGradSquare()(a) * 3, [[1.0, 2.0, 3.0]])
+    assert [(m.output, m.index, m.analytic) for m in vec.elements] == [
+        ((0,), (0,), 3.0), ((1,), (1,), 6.0), ((2,), (2,), 9.0)]
+    assert vec.zeros == 6
+
+
+def test_check_grad_on_a_large_output_lists_the_worst_elements():
+    from minigluon.instruments.gradcheck import JACOBIAN_MAX_OUT, SHOW_ALL
+    from minigluon.testing import check_grad
+
+    x = np.linspace(-1, 1, 40).reshape(5, 8)  # 40 outputs > JACOBIAN_MAX_OUT
+    assert x.size > JACOBIAN_MAX_OUT
+    report = check_grad(lambda a: _HalfGradSquare()(a), [x])
+    assert not report.ok and report.total == 40
+    assert len(report.elements) == SHOW_ALL and all(m.output is None for m in report.elements)
+    errs = [m.abs_err for m in report.elements]
+    assert errs == sorted(errs, reverse=True) and errs[0] == pytest.approx(report.max_abs_err)
+    text = repr(report)
+    assert "values are derivatives of sum(u * y) for a fixed random u" in text
+    assert f"the {SHOW_ALL} largest differences shown, {40 - SHOW_ALL} more" in text
