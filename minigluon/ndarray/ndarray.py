@@ -483,6 +483,8 @@ class NDArray:
         """The value of a one-element array as a NumPy scalar."""
         if self._data.size != 1:
             raise ValueError("The current array is not a scalar")
+        if _events.ACTIVE:
+            _events.emit("to_numpy", self, "x.asscalar()")
         return self._data.reshape(-1)[0]
 
     def item(self) -> Any:
