@@ -150,7 +150,7 @@ show(lambda: train_step(lambda l: l, 10))
 def accumulate(zero):
     w = nd.zeros((2, 1))
     w.attach_grad(grad_req="add")
-    for i in range(3):
+    for _ in range(3):
         with autograd.record():
             l = ((nd.dot(X, w) - y) ** 2).sum()
         l.backward()
