@@ -18,6 +18,9 @@ which costs one attribute test while nobody listens. An instrument subscribes wi
     before ``autograd.grad(heads, ...)``
 ``step`` (trainer, batch_size, ignore_stale_grad)
     before ``Trainer.step`` updates anything
+``dropout`` (x, p)
+    when ``nd.Dropout`` drops elements of ``x`` in training mode outside
+    ``autograd.record()`` (``autograd.train_mode()``, ``set_training(True)``)
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 __all__ = ["ACTIVE", "EVENTS", "on", "off", "emit"]
 
 #: the event names the core emits
-EVENTS = ("attach_grad", "to_numpy", "backward", "grad", "step")
+EVENTS = ("attach_grad", "to_numpy", "backward", "grad", "step", "dropout")
 
 #: whether anyone listens; the core tests this flag before calling :func:`emit`
 ACTIVE: bool = False

@@ -350,7 +350,8 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                     grads = node.op.vjp_some(node.res, g, node.needs)
                 for p, gi in zip(node.parents, grads):
                     if gi is not None and p.__class__ is Node:
-                        if gi.shape != p.shape:  # one tuple comparison per contribution
+                        if gi.shape != p.shape or (gi.dtype is not p.dtype
+                                                   and gi.dtype != p.dtype):
                             raise _bad_grad(node, p, gi)
                         if p.g is None:
                             p.g = gi
@@ -369,20 +370,30 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
 
 
 def _bad_grad(node: Node, parent: Node, gi: Any) -> MinigluonError:
-    """The error for a VJP/``backward`` that returned a gradient of the wrong shape.
+    """The error for a VJP/``backward`` that returned a gradient of the wrong shape/dtype.
 
-    Broadcasting it into place would give a silently wrong gradient, so it is refused
-    with the operator, the input's position and both shapes.
+    Broadcasting it into place would give a silently wrong gradient, and a gradient of
+    another dtype would silently change the dtype of everything upstream (and of
+    ``x.grad`` under ``autograd.grad``), so both are refused with the operator, the
+    input's position and both shapes/dtypes. (A ``Function``'s gradients were already
+    cast to their inputs' dtypes, as MXNet does; only its shape can be wrong here.)
     """
     idx = next(i for i, p in enumerate(node.parents) if p is parent)
     kind = "Function" if node.op.__class__.__name__ == "_FunctionOp" else "operator"
     who = f"{node.op.name}.backward" if kind == "Function" else f"the VJP of {node.op.name}"
     name = f" ({parent.name})" if getattr(parent, "name", None) else ""
+    if tuple(gi.shape) != tuple(parent.shape):
+        return MinigluonError(
+            f"{kind} {node.op.name}: {who} returned a gradient of shape {tuple(gi.shape)} "
+            f"for input {idx}{name}, whose shape is {tuple(parent.shape)}; a gradient must "
+            f"have exactly its input's shape (it is not broadcast). Sum over the broadcast "
+            f"axes or reshape it in backward.")
+    got, want = np.dtype(gi.dtype).name, np.dtype(parent.dtype).name
     return MinigluonError(
-        f"{kind} {node.op.name}: {who} returned a gradient of shape {tuple(gi.shape)} for "
-        f"input {idx}{name}, whose shape is {tuple(parent.shape)}; a gradient must have "
-        f"exactly its input's shape (it is not broadcast). Sum over the broadcast axes "
-        f"or reshape it in backward.")
+        f"{kind} {node.op.name}: {who} returned a gradient of dtype {got} for input "
+        f"{idx}{name}, whose dtype is {want}; a gradient must have exactly its input's "
+        f"dtype (shape {tuple(parent.shape)}). Cast it in the VJP: "
+        f"grad.astype(x.dtype, copy=False).")
 
 
 def _deposit(leaf: Node, g: Any) -> None:

@@ -234,9 +234,10 @@ class _FunctionOp:
     expose = False
     method = None
 
-    def __init__(self, fn: Function, nin: int, outs: list[NDArray]) -> None:
+    def __init__(self, fn: Function, inputs: list[NDArray], outs: list[NDArray]) -> None:
         self.fn = fn
-        self.nin = nin
+        self.nin = len(inputs)
+        self.in_dtypes = [i._data.dtype for i in inputs]
         self.nout = len(outs)
         self.shapes = [o.shape for o in outs]
         self.dtypes = [o._data.dtype for o in outs]
@@ -277,7 +278,15 @@ class _FunctionOp:
         if len(outs) != self.nin:
             raise ValueError(f"{self.name}.backward returned {len(outs)} gradients but "
                              f"forward had {self.nin} inputs; return one gradient per input")
-        return [o._data if isinstance(o, NDArray) else o for o in outs]
+        # MXNet copies each gradient into a buffer of its input's dtype: an int or float64
+        # gradient for a float32 input is cast (the shape is checked by the tape, later)
+        grads = []
+        for o, dt in zip(outs, self.in_dtypes):
+            o = o._data if isinstance(o, NDArray) else o
+            if o is not None and getattr(o, "dtype", dt) != dt:
+                o = np.asarray(o).astype(dt)
+            grads.append(o)
+        return grads
 
 
 class _Item:
@@ -287,9 +296,11 @@ class _Item:
     view = False
     nout = 1
 
-    def __init__(self, i: int, n: int, shape: tuple[int, ...] = ()) -> None:
+    def __init__(self, i: int, n: int, shape: tuple[int, ...] = (),
+                 dtype: Any = np.float32) -> None:
         self.i, self.n = i, n
-        self.shape = shape  # the anchor's: the tape checks each gradient's shape
+        # the anchor's: the tape checks each gradient's shape and dtype
+        self.shape, self.dtype = shape, np.dtype(dtype)
         self.name = f"output{i}"
         self.rule = f"gradient of output {i}"
 
@@ -301,7 +312,7 @@ class _Item:
 
     def vjp(self, res: Any, g: Any) -> Any:
         merged = _ItemGrad(self.i, self.n, g)
-        merged.shape = self.shape
+        merged.shape, merged.dtype = self.shape, self.dtype
         return [merged]
 
 
@@ -312,10 +323,11 @@ class _ItemGrad:
         self.parts: list[Any] = [None] * n
         self.parts[i] = g
         self.shape: tuple[int, ...] = ()
+        self.dtype: Any = None
 
     def __add__(self, other: _ItemGrad) -> _ItemGrad:
         merged = _ItemGrad(0, len(self.parts), None)
-        merged.shape = self.shape
+        merged.shape, merged.dtype = self.shape, self.dtype
         merged.parts = [b if a is None else a if b is None else a + b
                         for a, b in zip(self.parts, other.parts)]
         return merged
@@ -375,7 +387,7 @@ class Function:
             return outputs
         # put one node on the tape whose VJP calls self.backward
         n = len(outs)
-        op = _FunctionOp(self, len(inputs), outs)
+        op = _FunctionOp(self, list(inputs), outs)
         res = tuple(t._data for t in self.saved_tensors)
         self.saved_tensors = ()
         anchor = record_op(op, res, list(inputs), outs[0]._data)
@@ -383,6 +395,6 @@ class Function:
             outs[0]._node, outs[0]._vc = anchor._node, anchor._vc
             return outs[0]
         for i, o in enumerate(outs):
-            item = record_op(_Item(i, n, anchor.shape), (), [anchor], o._data)
+            item = record_op(_Item(i, n, anchor.shape, anchor.dtype), (), [anchor], o._data)
             o._node, o._vc = item._node, item._vc
         return outputs

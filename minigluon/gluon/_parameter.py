@@ -19,6 +19,16 @@ from ..ndarray.ndarray import NDArray, _place, _wrap
 
 __all__ = ["DeferredInitializationError", "Parameter", "Constant"]
 
+# appended to MXNet's "has not been initialized" message, which stays word for word (code
+# may match it): what it means in a training script, and the fix
+NOT_INITIALIZED_HELP = (
+    "\n(minigluon) In a training script this almost always means that net.initialize() "
+    "was never called: a network's parameters have no values until it is, so the first "
+    "forward pass fails. Call net.initialize() (e.g. net.initialize(init.Normal("
+    "sigma=0.01))) after building the network and before using it or creating its "
+    "Trainer. Reread d2l 3.3.4 初始化模型参数 / 4.2 模型参数的访问、初始化和共享. "
+    "Before/after example: docs/mistakes.rst#not-initialized")
+
 
 class DeferredInitializationError(MXNetError):
     """A parameter was used after ``initialize()`` but before the forward pass that
@@ -333,7 +343,7 @@ class Parameter:
             f"Parameter '{self.name}' has not been initialized. Note that you should "
             "initialize parameters and create Trainer with Block.collect_params() instead "
             "of Block.params because the later does not include Parameters of nested child "
-            "Blocks")
+            "Blocks" + NOT_INITIALIZED_HELP)
 
     def data(self, ctx: Context | None = None) -> NDArray:
         """The value on device ``ctx`` (shares storage: writes through it change that copy).

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -44,11 +43,16 @@ def _first(a: Any, k: int = 2) -> str:
 
 @attrs.frozen
 class DerivationReport:
-    """Result of :func:`check_derivation`; ``ok`` when every formula matches the tape."""
+    """Result of :func:`check_derivation`; ``ok`` when every formula matches the tape.
+
+    ``first_wrong`` names the first wrong formula in backward order (the order in which
+    backpropagation completes the gradients), or is ``None``.
+    """
 
     head: str
     rows: tuple[DerivationRow, ...]
     ok: bool
+    first_wrong: str | None = None
 
     def __bool__(self) -> bool:
         return self.ok
@@ -70,9 +74,41 @@ class DerivationReport:
         for r in self.rows:
             if r.note:
                 lines.append(f"  {r.name}: {r.note}")
-        lines.append("all gradients match" if self.ok else
-                     "some gradients differ: see the rows marked NO")
+        if self.ok:
+            lines.append("all gradients match")
+        else:
+            lines.append(f"first wrong formula in backward order: ∂{self.head}/∂"
+                         f"{self.first_wrong}. Each formula was given the tape's gradients "
+                         "as d.<name>, so every row is judged on its own.")
         return "\n".join(lines)
+
+
+class _Values:
+    """``v`` or ``d`` for a formula: attribute access that remembers what was read."""
+
+    def __init__(self, prefix: str, values: dict[str, Any], read: list[str]) -> None:
+        object.__setattr__(self, "_prefix", prefix)
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "_read", read)
+
+    def __getattr__(self, name: str) -> Any:
+        values = object.__getattribute__(self, "_values")
+        prefix = object.__getattribute__(self, "_prefix")
+        object.__getattribute__(self, "_read").append(f"{prefix}.{name}")
+        if name in values:
+            return values[name]
+        if prefix == "d":
+            raise AttributeError(f"d.{name}: the tape sends no gradient to {name!r} and "
+                                 "no formula before this one computed it")
+        raise AttributeError(f"v.{name}: forward returned no value named {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__getattribute__(self, "_values")[name] = value
+
+
+def _shape_of(a: Any) -> str:
+    shape = getattr(a, "shape", None)
+    return str(tuple(shape)) if shape is not None else type(a).__name__
 
 
 def _arity(fn: Callable) -> int:
@@ -105,8 +141,10 @@ def check_derivation(forward: Callable[..., Mapping[str, Any]], inputs: Mapping[
     hand : mapping of str to callable
         For each variable name, your formula for ``∂head/∂name``, called as ``f(v)`` or
         ``f(v, d)``: ``v.<name>`` are the forward values (NumPy float64 arrays, and the
-        numbers), ``d.<name>`` your own gradients computed so far (formulas run in the
-        order given), so you can chain them as backpropagation does.
+        numbers), ``d.<name>`` the gradients of the head, so you can chain them as
+        backpropagation does. ``d.<name>`` is the tape's gradient (for a name it does
+        not reach: your formula's, when one ran before): a wrong formula is reported on
+        its own row and does not make every formula that uses it look wrong.
     head : str, optional
         The name of the objective; default: the last array in what ``forward`` returned.
     rtol, atol : float
@@ -152,6 +190,19 @@ def check_derivation(forward: Callable[..., Mapping[str, Any]], inputs: Mapping[
     >>> report = check_derivation(forward, inputs, hand)
     >>> report.ok, report["W2"].ok, report["W1"].ok
     (False, False, True)
+
+    Two more mistakes: each row is judged on its own (``d.o``, ``d.h`` are the tape's),
+    a formula that raises gets a row with the shapes it read, and the report names the
+    first wrong formula in backward order:
+
+    >>> hand["h"] = lambda v, d: v.W2 @ d.o     # W2 not transposed
+    >>> hand["z"] = lambda v, d: d.h            # forgot φ'(z)
+    >>> report = check_derivation(forward, inputs, hand)
+    >>> report.first_wrong, [r.name for r in report.rows if not r.ok]
+    ('W2', ['W2', 'h', 'z'])
+    >>> print(report["h"].note)  # doctest: +ELLIPSIS
+    your formula raised ValueError: matmul: ... (it read v.W2 (2, 4), d.o (2, 1)); the
+    tape's gradient has shape (4, 1)
     """
     from .. import autograd
     from ..ndarray.ndarray import _seeds
@@ -190,25 +241,54 @@ def check_derivation(forward: Callable[..., Mapping[str, Any]], inputs: Mapping[
         raise ValueError(f"hand formulas for {', '.join(map(repr, unknown))}: forward has no "
                          f"array of that name (it has: {known})")
     roots, seeds = _seeds([values[head]], None)
+    # when backpropagation completes each gradient: after the last of its consumers
+    step_of: dict[Node, int] = {}
     grads: dict[Node, np.ndarray] = {}
-    for node, g, _ in backward_steps(roots, seeds, retain_graph=False, collect={}):
+    for step, (node, g, _) in enumerate(
+            backward_steps(roots, seeds, retain_graph=False, collect={})):
+        for p in node.parents:
+            step_of[p] = step
         if g is not None:
             grads[node] = np.asarray(g)
-    v = SimpleNamespace(**{k: _to_numpy(a) for k, a in values.items()})
-    d = SimpleNamespace()
+    v_values = {k: _to_numpy(a) for k, a in values.items()}
+    # d.<name> is the tape's gradient of every named array it reaches, so the formulas
+    # may come in any order and each is judged on its own
+    d_values: dict[str, Any] = {
+        k: grads[a._node].astype(np.float64) for k, a in values.items()
+        if isinstance(a, NDArray) and a._node is not None and a._node in grads}
     rows = []
     for name, fn in hand.items():
-        got = fn(v) if _arity(fn) < 2 else fn(v, d)
-        mine = np.asarray(_to_numpy(got), dtype=np.float64)
-        setattr(d, name, mine)
+        read: list[str] = []
+        v, d = _Values("v", v_values, read), _Values("d", d_values, read)
         node = values[name]._node
         tape = grads.get(node) if node is not None else None
+        if tape is not None:
+            tape = tape.astype(np.float64)
+        try:
+            got = fn(v) if _arity(fn) < 2 else fn(v, d)
+            mine = np.asarray(_to_numpy(got), dtype=np.float64)
+        except Exception as e:  # a formula that raises gets its own row
+            seen = dict.fromkeys(read)
+            shapes = ", ".join(
+                f"{r} {_shape_of((v_values if r[0] == 'v' else d_values).get(r[2:]))}"
+                for r in seen if r[2:] in (v_values if r[0] == "v" else d_values))
+            note = f"your formula raised {type(e).__name__}: {e}"
+            if shapes:
+                note += f" (it read {shapes})"
+            if tape is not None:
+                note += f"; the tape's gradient has shape {tape.shape}"
+                d_values[name] = tape
+            rows.append(DerivationRow(name, None if tape is None else tape.shape, tape,
+                                      None, float("nan"), False, note))
+            continue
+        # what the formulas below read as d.<name>: the tape's value when it has one, so a
+        # wrong formula here does not make every formula downstream look wrong
+        d_values[name] = mine if tape is None else tape
         if tape is None:
             rows.append(DerivationRow(name, None, None, mine, float("nan"), False,
                                       f"the tape sends no gradient to {name} (is it used "
                                       f"by {head}?)"))
             continue
-        tape = tape.astype(np.float64)
         if mine.shape != tape.shape:
             rows.append(DerivationRow(name, tape.shape, tape, mine, float("nan"), False,
                                       f"your gradient has shape {mine.shape}, the tape's "
@@ -223,4 +303,7 @@ def check_derivation(forward: Callable[..., Mapping[str, Any]], inputs: Mapping[
                     f"{tape[i]:.6g}, yours {mine[i]:.6g}")
         rows.append(DerivationRow(name, tape.shape, tape, mine,
                                   float(diff.max()) if diff.size else 0.0, ok, note))
-    return DerivationReport(head, tuple(rows), all(r.ok for r in rows))
+    wrong = [r.name for r in rows if not r.ok]
+    last = len(step_of) + len(grads) + 1
+    wrong.sort(key=lambda n: step_of.get(values[n]._node, last))
+    return DerivationReport(head, tuple(rows), not wrong, wrong[0] if wrong else None)

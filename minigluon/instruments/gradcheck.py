@@ -27,19 +27,28 @@ __all__ = ["check_grad", "check_op", "check_all_ops", "GradReport", "numeric_gra
 
 @attrs.frozen
 class Mismatch:
-    """One element where the tape and finite differences disagree most."""
+    """One element of a gradient check: the tape's value and the numeric one.
+
+    ``output`` is the index of the output element it is the derivative of (``()`` for a
+    one-element output), so ``analytic`` and ``numeric`` are ``∂y[output]/∂x_input[index]``,
+    numbers you can work out by hand. ``output`` is ``None`` when the output was too
+    large for its full Jacobian: then both are derivatives of ``sum(u * y)`` for the
+    check's random cotangent ``u``.
+    """
 
     input: int
     index: tuple[int, ...]
     analytic: float
     numeric: float
+    output: tuple[int, ...] | None = ()
 
     @property
     def abs_err(self) -> float:
         return abs(self.analytic - self.numeric)
 
     def __str__(self) -> str:
-        return (f"input {self.input} at {self.index}: tape {self.analytic:.6g}, "
+        of = "" if not self.output else f", output {self.output}"
+        return (f"input {self.input} at {self.index}{of}: tape {self.analytic:.6g}, "
                 f"numeric {self.numeric:.6g} (abs err {self.abs_err:.2e})")
 
 
@@ -48,11 +57,17 @@ class GradReport:
     """Result of a gradient check. ``ok`` says whether it passed.
 
     ``max_abs_err`` and ``max_rel_err`` are the largest differences between the tape's
-    gradient and float64 central differences; ``worst`` lists the (at most three)
-    elements with the largest absolute differences, with their input, index and both
-    values, passing or not; ``hint`` says whether a failure looks like a precision
-    problem (float32 inputs, step size) rather than a wrong backward. The ``repr`` shows
-    the worst elements when the check failed, :meth:`details` always.
+    gradient and float64 central differences. When the output is small (at most
+    ``JACOBIAN_MAX_OUT`` elements, e.g. a loss) they compare every entry
+    ``∂y[k]/∂x[j]`` of the Jacobian, so each number is one you can derive by hand;
+    ``elements`` lists them all for small inputs (at most ``SHOW_ALL`` nonzero entries),
+    the worst ``SHOW_ALL`` otherwise; ``worst`` lists the (at most three) entries with
+    the largest absolute differences, passing or not. For a larger output the check
+    weights the output by a fixed random cotangent ``u`` (so a wrong gradient cannot hide
+    in a sum), and the values shown are derivatives of ``sum(u * y)``. ``hint`` says
+    whether a failure looks like a precision problem (float32 inputs, step size) rather
+    than a wrong backward. The ``repr`` shows the elements when the check failed,
+    :meth:`details` always.
 
     Examples
     --------
@@ -66,16 +81,22 @@ class GradReport:
     ...     def backward(self, dy):
     ...         (x,) = self.saved_tensors
     ...         return dy * x  # should be 2 * x * dy
-    >>> report = testing.check_grad(lambda x: BadSquare()(x), [[1.0, 2.0, 3.0]],
+    >>> report = testing.check_grad(lambda x: BadSquare()(x).sum(), [[1.0, 2.0, 3.0]],
     ...                             name="BadSquare")
     >>> report
-    GradReport(BadSquare: MISMATCH, 3 elements, max abs err 1.92e+00, max rel err 5.00e-01)
-      input 0 at (2,): tape 1.92127, numeric 3.84254 (abs err 1.92e+00)
-      input 0 at (1,): tape -0.26421, numeric -0.528419 (abs err 2.64e-01)
-      input 0 at (0,): tape 0.12573, numeric 0.25146 (abs err 1.26e-01)
+    GradReport(BadSquare: MISMATCH, 3 elements, max abs err 3.00e+00, max rel err 5.00e-01)
+      input 0 at (0,): tape 1, numeric 2 (abs err 1.00e+00)
+      input 0 at (1,): tape 2, numeric 4 (abs err 2.00e+00)
+      input 0 at (2,): tape 3, numeric 6 (abs err 3.00e+00)
       hint: the errors are large: the backward formula (or its broadcasting) is wrong
     >>> report.worst[0].index, round(report.worst[0].numeric / report.worst[0].analytic, 6)
     ((2,), 2.0)
+
+    Without the ``.sum()`` the output has three elements; the entries of the Jacobian that
+    are zero in both (``∂y[0]/∂x[1]`` ...) are left out:
+
+    >>> testing.check_grad(lambda x: BadSquare()(x), [[1.0, 2.0, 3.0]]).elements[1]
+    Mismatch(input=0, index=(1,), analytic=2.0, numeric=4.0..., output=(1,))
     """
 
     name: str
@@ -85,6 +106,11 @@ class GradReport:
     worst: tuple[Mismatch, ...]
     hint: str = ""
     checked: int = 0
+    elements: tuple[Mismatch, ...] = ()
+    #: how many Jacobian entries are zero in both and not listed in ``elements``
+    zeros: int = 0
+    #: how many entries were compared (Jacobian entries, or input elements when weighted)
+    total: int = 0
 
     def __bool__(self) -> bool:
         return self.ok
@@ -93,19 +119,36 @@ class GradReport:
         return self._text(not self.ok)
 
     def details(self) -> str:
-        """The report with its worst elements, also when the check passed."""
+        """The report with its elements, also when the check passed."""
         return self._text(True)
 
-    def _text(self, worst: bool) -> str:
+    def _text(self, show: bool) -> str:
         head = (f"GradReport({self.name}: {'ok' if self.ok else 'MISMATCH'}, "
                 f"{self.checked} elements, max abs err {self.max_abs_err:.2e}, "
                 f"max rel err {self.max_rel_err:.2e})")
         lines = [head]
-        if worst:
-            lines += [f"  {m}" for m in self.worst]
+        if show:
+            shown = self.elements or self.worst
+            weighted = any(m.output is None for m in shown)
+            if weighted:
+                lines.append("  (the output is large: values are derivatives of sum(u * y) "
+                             "for a fixed random u)")
+            lines += [f"  {m}" for m in shown]
+            hidden = self.total - self.zeros - len(shown)
+            if hidden > 0:
+                lines.append(f"  ... the {len(shown)} largest differences shown, "
+                             f"{hidden} more entries not shown")
+            if self.zeros:
+                lines.append(f"  ({self.zeros} Jacobian entries are 0 in both, not shown)")
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
+
+
+#: the largest output whose full Jacobian :func:`check_grad` computes (one backward each)
+JACOBIAN_MAX_OUT = 32
+#: how many elements a report lists in full; beyond that, the worst ones
+SHOW_ALL = 12
 
 
 def numeric_grad(f: Callable[[list[np.ndarray]], float], xs: list[np.ndarray], i: int,
@@ -125,13 +168,31 @@ def numeric_grad(f: Callable[[list[np.ndarray]], float], xs: list[np.ndarray], i
     return g
 
 
+def _numeric_jacobian(f: Callable[[list[np.ndarray]], np.ndarray], xs: list[np.ndarray],
+                      i: int, eps: float, out_size: int) -> np.ndarray:
+    """Central differences of the vector ``f``: shape (output size, size of xs[i])."""
+    x = xs[i]
+    flat = x.reshape(-1)
+    jac = np.zeros((out_size, flat.size))
+    for j in range(flat.size):
+        old = flat[j]
+        flat[j] = old + eps
+        fp = f(xs)
+        flat[j] = old - eps
+        fm = f(xs)
+        flat[j] = old
+        jac[:, j] = (fp - fm) / (2 * eps)
+    return jac
+
+
 def check_grad(fn: Callable[..., NDArray], inputs: Sequence[Any], *, eps: float = 1e-6,
                rtol: float = 1e-5, atol: float = 1e-7, wrt: Sequence[int] | None = None,
                seed: int = 0, name: str | None = None) -> GradReport:
     """Compare the tape's gradient of ``fn(*inputs)`` with central differences.
 
-    The output is weighted by a fixed random cotangent ``u`` (so a wrong gradient cannot
-    hide in a sum), i.e. the checked scalar is ``sum(u * fn(*inputs))``.
+    For an output of at most ``JACOBIAN_MAX_OUT`` elements every Jacobian entry
+    ``∂y[k]/∂x[j]`` is compared (one backward per output element); for a larger one, the
+    gradient of ``sum(u * fn(*inputs))`` for a fixed random cotangent ``u``.
 
     Parameters
     ----------
@@ -153,39 +214,65 @@ def check_grad(fn: Callable[..., NDArray], inputs: Sequence[Any], *, eps: float 
     if wrt is None:
         wrt = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
     out0 = fn(*[_wrap(a.copy(), None) for a in arrays])
-    u = np.random.default_rng(seed).normal(size=out0.shape).astype(out0._data.dtype)
+    out_shape, out_size = out0.shape, int(out0.size)
+    full = out_size <= JACOBIAN_MAX_OUT
+    u = np.random.default_rng(seed).normal(size=out_shape).astype(out0._data.dtype)
 
-    def f(xs: list[np.ndarray]) -> float:
+    def values(xs: list[np.ndarray]) -> np.ndarray:
         with autograd.pause():
             y = fn(*[_wrap(x, None) for x in xs])
-        return float((y._data.astype(np.float64) * u).sum())
+        y64 = y._data.astype(np.float64)
+        return y64.reshape(-1) if full else np.array([(y64 * u).sum()])
 
     nds = [_wrap(a.copy(), None) for a in arrays]
     for i in wrt:
         nds[i].attach_grad()
     with autograd.record():
         y = fn(*nds)
-    y.backward(_wrap(u, None))
-    worst: list[tuple[float, Mismatch]] = []
+    # analytic: row k of the Jacobian is the gradient for the one-hot cotangent e_k
+    rows: dict[int, list[np.ndarray]] = {i: [] for i in wrt}
+    heads = range(out_size) if full else [None]
+    for n, k in enumerate(heads):
+        if k is None:
+            head = u
+        else:
+            head = np.zeros(out_shape, dtype=out0._data.dtype)
+            head.reshape(-1)[k] = 1
+        y.backward(_wrap(head, None), retain_graph=n < len(heads) - 1)
+        for i in wrt:
+            rows[i].append(nds[i].grad._data.astype(np.float64).reshape(-1))
+    entries: list[tuple[float, Mismatch]] = []
     max_abs = max_rel = 0.0
     ok = True
-    checked = 0
+    checked = zeros = total = 0
     for i in wrt:
-        ana = nds[i].grad._data.astype(np.float64)
-        num = numeric_grad(f, arrays, i, eps)
+        ana = np.stack(rows[i])  # (outputs, input elements)
+        num = _numeric_jacobian(values, arrays, i, eps, len(heads))
         err = np.abs(ana - num)
         rel = err / np.maximum(np.abs(num), atol)
-        checked += err.size
+        checked += arrays[i].size
+        total += err.size
         if err.size:
             max_abs = max(max_abs, float(err.max()))
             max_rel = max(max_rel, float(np.where(err > atol, rel, 0).max()))
         if (err > atol + rtol * np.abs(num)).any():
             ok = False
-        for j in np.argsort(-err, axis=None, kind="stable")[:3]:
-            idx = np.unravel_index(j, err.shape)
-            worst.append((float(err[idx]), Mismatch(i, tuple(int(k) for k in idx),
-                                                    float(ana[idx]), float(num[idx]))))
-    worst.sort(key=lambda e: -e[0])
+        in_shape = arrays[i].shape
+        both_zero = (ana == 0) & (np.abs(num) <= atol)
+        zeros += int(both_zero.sum()) if full and out_size > 1 else 0
+        for k, j in zip(*np.nonzero(~both_zero if full and out_size > 1
+                                    else np.ones_like(err, dtype=bool))):
+            out = (None if not full else () if out_size == 1 else
+                   tuple(int(q) for q in np.unravel_index(k, out_shape)))
+            entries.append((float(err[k, j]), Mismatch(
+                i, tuple(int(q) for q in np.unravel_index(j, in_shape)),
+                float(ana[k, j]), float(num[k, j]), out)))
+    by_err = sorted(entries, key=lambda e: -e[0])
+    worst = tuple(m for _, m in by_err[:3])
+    if len(entries) <= SHOW_ALL:
+        elements = tuple(m for _, m in entries)  # in input and index order
+    else:
+        elements = tuple(m for _, m in by_err[:SHOW_ALL])
     hint = ""
     if not ok:
         if any(a.dtype != np.float64 for a in arrays):
@@ -197,7 +284,7 @@ def check_grad(fn: Callable[..., NDArray], inputs: Sequence[Any], *, eps: float 
         else:
             hint = "the errors are large: the backward formula (or its broadcasting) is wrong"
     return GradReport(name or getattr(fn, "__name__", "fn"), ok, max_abs, max_rel,
-                      tuple(m for _, m in worst[:3]), hint, checked)
+                      worst, hint, checked, elements, zeros, total)
 
 
 def _op_function(op: Op) -> Callable[..., NDArray]:

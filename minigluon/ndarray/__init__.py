@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .. import _rng
+from .. import _events, _rng
 from .._tape import STATE
 from ..base import MinigluonError
 from ..context import Context, check_context
@@ -341,6 +341,8 @@ def Dropout(data: NDArray, p: float = 0.5, mode: str = "training", axes: Any = (
     (MXNet gives NaN)."""
     if not (STATE.training or mode == "always") or p == 0:
         return data
+    if _events.ACTIVE and mode != "always" and not STATE.recording:
+        _events.emit("dropout", data, p)  # the linter: dropout active while evaluating
     shape = list(data.shape)
     for a in axes or ():
         shape[a] = 1  # one mask value shared along these axes

@@ -522,7 +522,7 @@ class NDArray:
     def __float__(self) -> float:
         if _events.ACTIVE:
             _events.emit("to_numpy", self, "float(x)")
-        return float(self.asscalar())
+        return float(self._scalar())
 
     def __int__(self) -> int:
         return int(self.asscalar())
@@ -585,6 +585,11 @@ class NDArray:
 
     def asscalar(self) -> Any:
         """The value of a one-element array as a NumPy scalar."""
+        if _events.ACTIVE:
+            _events.emit("to_numpy", self, "x.asscalar()")
+        return self._scalar()
+
+    def _scalar(self) -> Any:
         if self._data.size != 1:
             raise ValueError("The current array is not a scalar")
         return self._data.reshape(-1)[0]

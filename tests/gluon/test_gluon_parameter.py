@@ -103,10 +103,13 @@ def test_uninitialized_message_c17():
     p = gluon.Parameter("dense0_weight", shape=(2, 3))
     with pytest.raises(RuntimeError) as e:
         p.data()
-    assert str(e.value) == (
+    # MXNet's text word for word, then (issue 18) what it means and the fix
+    assert str(e.value).startswith(
         "Parameter 'dense0_weight' has not been initialized. Note that you should initialize "
         "parameters and create Trainer with Block.collect_params() instead of Block.params "
-        "because the later does not include Parameters of nested child Blocks")
+        "because the later does not include Parameters of nested child Blocks\n(minigluon) ")
+    assert "net.initialize() was never called" in str(e.value)
+    assert "docs/mistakes.rst#not-initialized" in str(e.value)
 
 
 def test_initialize_twice_warns_c22_and_force_reinit_makes_new_arrays():

@@ -1182,6 +1182,9 @@ ATOL_FOR = {"loss_values": 1e-5}
 
 
 def _norm(text):
+    # minigluon may append an explanation after MXNet's message, which stays word for word
+    # (issue 18: "has not been initialized" says what it means in a training script)
+    text = text.split("\n(minigluon) ")[0]
     for a, b in RENAMES:
         text = text.replace(a, b)
     return text

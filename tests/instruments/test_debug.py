@@ -74,7 +74,7 @@ def test_add_not_zeroed_in_a_scratch_loop():
     assert checks(found) == ["add-not-zeroed", "add-not-zeroed"]  # iterations 2 and 3
     message = str(found[0].message)
     assert "a variable of shape (3, 1) has grad_req='add'" in message
-    assert "x.grad[:] = 0" in message and "api/generated/minigluon.gluon" in message
+    assert "x.grad[:] = 0" in message and "docs/mistakes.rst#add-not-zeroed" in message
     assert found[0].filename == __file__  # attributed to the learner's line
 
 
@@ -141,7 +141,7 @@ def test_attach_grad_on_an_intermediate_warns_and_cuts_the_graph():
     found = lint(mistake)
     assert checks(found) == ["attach-grad-intermediate"]
     assert "operator '_mul_scalar' cuts the graph" in str(found[0].message)
-    assert "tutorials/plot_03_backprop" in str(found[0].message)
+    assert "docs/mistakes.rst#attach-grad-intermediate" in str(found[0].message)
     np.testing.assert_array_equal(x.grad.asnumpy(), [0, 0])  # the cut: nothing reached x
 
 
@@ -174,7 +174,7 @@ def test_backward_without_attach_grad_warns_before_the_error():
     found = lint(mistake)
     assert checks(found) == ["no-variable"]
     assert "in no recorded graph" in str(found[0].message)
-    assert "api/generated/minigluon.autograd" in str(found[0].message)
+    assert "docs/mistakes.rst#no-variable" in str(found[0].message)
 
 
 def test_all_variables_null_warns_before_the_error():
@@ -346,7 +346,7 @@ def test_asnumpy_in_record_warns_and_the_gradient_stops():
     assert checks(found) == ["to-numpy"]
     assert str(found[0].message).startswith(
         "[to-numpy] x.asnumpy() inside autograd.record() on an array in the graph")
-    assert "tutorials/plot_02_graph" in str(found[0].message)
+    assert "docs/mistakes.rst#to-numpy" in str(found[0].message)
     # only the direct path remains: d/dx of y*x with y constant is tanh(3x)
     np.testing.assert_allclose(x.grad.asnumpy(), np.tanh([3.0, 6.0]), rtol=1e-6)
 

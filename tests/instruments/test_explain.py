@@ -315,7 +315,7 @@ def test_wrong_derivations_are_reported():
     expected = float(np.max(np.abs(0.3 * bias_inputs()["W1"])))
     assert w1.max_abs_diff == pytest.approx(expected, rel=1e-9)
     text = repr(report)
-    assert "some gradients differ" in text and "NO" in text
+    assert "first wrong formula in backward order: ∂J/∂b2." in text and "NO" in text
 
 
 def test_derivation_softmax_cross_entropy_without_penalty():
@@ -393,7 +393,14 @@ def test_report_lists_worst_elements_with_both_values(half_square_op):
         assert m.input == 0 and len(m.index) == 2
         assert m.numeric == pytest.approx(2 * m.analytic, rel=1e-6)
     text = repr(report)
-    assert text.splitlines()[1].startswith(f"  input 0 at {report.worst[0].index}: tape ")
+    # the 2x2 sample's output has 4 elements: the whole Jacobian, its 4 nonzero entries
+    # (the diagonal) listed in index order, the 12 zero ones counted
+    assert [str(m).split(":")[0] for m in report.elements] == [
+        f"input 0 at {i}, output {i}" for i in [(0, 0), (0, 1), (1, 0), (1, 1)]]
+    assert report.zeros == 12 and report.total == 16
+    assert text.splitlines()[1] == "  input 0 at (0, 0), output (0, 0): tape 1, numeric 2 " \
+        "(abs err 1.00e+00)"
+    assert "(12 Jacobian entries are 0 in both, not shown)" in text
     assert "hint: the errors are large" in text
 
 
@@ -474,3 +481,89 @@ def test_mx_explain_face_is_callable_like_autograd_explain():
     assert type(ex).__name__ == "Explanation"
     np.testing.assert_allclose(x.grad.asnumpy(), [2.0, 4.0, 6.0])
     assert mx.explain.explain_steps is not None
+
+
+def test_one_wrong_formula_does_not_hide_a_second_one():
+    """Issue 18: d.<name> is the tape's gradient, so a wrong upstream formula does not
+    mark the rows below it wrong, and a second mistake further down is still found."""
+    hand = dict(HAND_WITH_BIAS)
+    hand["o"] = lambda v, d: v.y - v.o  # sign flipped: the first mistake
+    hand["z"] = lambda v, d: d.h  # forgot φ'(z): the second
+    report = check_derivation(forward_with_bias, bias_inputs(), hand)
+    assert [r.name for r in report.rows if not r.ok] == ["o", "z"]
+    assert report.first_wrong == "o"
+    np.testing.assert_allclose(report["o"].hand, -report["o"].tape)
+    tape_h = report["h"].tape
+    np.testing.assert_allclose(report["z"].hand, tape_h)  # judged from the tape's d.h
+    assert repr(report).splitlines()[-1].startswith(
+        "first wrong formula in backward order: ∂J/∂o.")
+    # given in another order, the first wrong one in backward order is still o
+    reordered = {k: hand[k] for k in ["W1", "z", "b1", "h", "W2", "b2", "o"]}
+    assert check_derivation(forward_with_bias, bias_inputs(), reordered).first_wrong == "o"
+
+
+def test_a_formula_that_raises_gets_its_own_row_with_the_shapes():
+    hand = dict(HAND_WITH_BIAS)
+    hand["h"] = lambda v, d: v.W2 @ d.o  # W2 not transposed: (2, 4) @ (2, 1) raises
+    hand["W1"] = lambda v, d: d.z @ v.x  # x not transposed: (4, 1) @ (3, 1) raises
+    report = check_derivation(forward_with_bias, bias_inputs(), hand)
+    assert [r.name for r in report.rows if not r.ok] == ["h", "W1"]
+    assert report.first_wrong == "h"
+    h = report["h"]
+    assert h.hand is None and h.shape == (4, 1) and np.isnan(h.max_abs_diff)
+    assert h.note.startswith("your formula raised ValueError: matmul")
+    assert h.note.endswith("(it read v.W2 (2, 4), d.o (2, 1)); the tape's gradient has "
+                           "shape (4, 1)")
+    assert "(it read d.z (4, 1), v.x (3, 1)); the tape's gradient has shape (4, 3)" in \
+        report["W1"].note
+    assert report["z"].ok and report["b1"].ok  # the rows after h are still judged
+    # an unknown name read through d says so
+    bad = check_derivation(forward_with_bias, bias_inputs(), {"b2": lambda v, d: d.q})
+    assert "d.q: the tape sends no gradient to 'q'" in bad["b2"].note
+
+
+class _HalfGradSquare(autograd.Function):
+    """y = x * x with a backward that forgot the 2."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x * x
+
+    def backward(self, dy):
+        (x,) = self.saved_tensors
+        return dy * x
+
+
+def test_check_grad_shows_values_a_learner_can_derive_by_hand():
+    """Issue 18: no hidden random weights: for a loss, each element is ∂L/∂x[j] itself."""
+    from minigluon.testing import check_grad
+
+    x = [[1.0, -2.0], [3.0, 0.5]]
+    report = check_grad(lambda a: _HalfGradSquare()(a).sum(), [x])
+    assert not report.ok and report.total == 4 and report.zeros == 0
+    got = {m.index: (m.analytic, m.numeric) for m in report.elements}
+    for (i, j), v in np.ndenumerate(np.array(x)):
+        assert got[(i, j)][0] == pytest.approx(v)  # the tape: x
+        assert got[(i, j)][1] == pytest.approx(2 * v, rel=1e-6)  # the truth: 2x
+    assert "input 0 at (1, 0): tape 3, numeric 6 (abs err 3.00e+00)" in repr(report)
+    # a vector output: entries of the Jacobian, with the output element they belong to
+    vec = check_grad(lambda a: _HalfGradSquare()(a) * 3, [[1.0, 2.0, 3.0]])
+    assert [(m.output, m.index, m.analytic) for m in vec.elements] == [
+        ((0,), (0,), 3.0), ((1,), (1,), 6.0), ((2,), (2,), 9.0)]
+    assert vec.zeros == 6
+
+
+def test_check_grad_on_a_large_output_lists_the_worst_elements():
+    from minigluon.instruments.gradcheck import JACOBIAN_MAX_OUT, SHOW_ALL
+    from minigluon.testing import check_grad
+
+    x = np.linspace(-1, 1, 40).reshape(5, 8)  # 40 outputs > JACOBIAN_MAX_OUT
+    assert x.size > JACOBIAN_MAX_OUT
+    report = check_grad(lambda a: _HalfGradSquare()(a), [x])
+    assert not report.ok and report.total == 40
+    assert len(report.elements) == SHOW_ALL and all(m.output is None for m in report.elements)
+    errs = [m.abs_err for m in report.elements]
+    assert errs == sorted(errs, reverse=True) and errs[0] == pytest.approx(report.max_abs_err)
+    text = repr(report)
+    assert "values are derivatives of sum(u * y) for a fixed random u" in text
+    assert f"the {SHOW_ALL} largest differences shown, {40 - SHOW_ALL} more" in text
