@@ -221,9 +221,9 @@ trainer.step(batch_size)
 # >>> bool(np.array_equal(w0, w1))
 # True
 #
-# The book's own sections run this way: with ``MINIGLUON_GPUS=2``, chapter 8's
-# "GPU computation", "automatic parallelism", "multi-GPU computation" and its concise
-# implementation run unchanged (see :doc:`../run-the-book`); without the variable,
+# The book's own GPU sections run this way: with ``MINIGLUON_GPUS=2``, "GPU computation"
+# (4.6), "automatic parallelism" (8.3), "multi-GPU computation" (8.4) and its concise
+# implementation (8.5) run unchanged (see :doc:`../run-the-book`); without the variable,
 # ``mx.gpu()`` fails as on MXNet without CUDA and the book's ``try_gpu`` falls back to the
 # CPU.
 
