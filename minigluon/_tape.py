@@ -92,7 +92,8 @@ def live(a: Any) -> bool:
 class Const:
     """An input that was not part of the graph (data, labels, constants)."""
 
-    __slots__ = ("ref", "shape", "dtype", "name")
+    # ctx: set only on data placed off cpu(0) (ndarray._const), read by the instruments
+    __slots__ = ("ref", "shape", "dtype", "name", "ctx")
 
     def __init__(self, ref: int, shape: tuple[int, ...], dtype: np.dtype) -> None:
         self.ref = ref          # id() of the NDArray, so names can be matched later
@@ -111,8 +112,11 @@ class Node:
     it holds that array's gradient buffer and ``grad_req``.
     """
 
+    # ctx is set only where a device starts (a variable off cpu(0), a copy between
+    # devices: ndarray.attach_grad/copyto); other nodes are on their first parent's device,
+    # which is how the instruments read it
     __slots__ = ("op", "res", "parents", "vcs", "mut", "seq", "needs", "g", "shape", "dtype",
-                 "grad", "grad_req", "fresh", "name", "__weakref__")
+                 "grad", "grad_req", "fresh", "name", "ctx", "__weakref__")
 
     def __init__(self, op: Any, res: Any, parents: tuple, shape: tuple[int, ...],
                  dtype: np.dtype, vcs: tuple | None = None,

@@ -66,6 +66,15 @@ figure
 # and the penalty. Second, the data ``x`` and the label ``y`` are inputs too, but plain
 # ones: no gradient is wanted for them.
 #
+# Without ``ops``, a collapsed circle that holds a common composition is named by it: the
+# loss here is a softmax cross-entropy and the penalty an L2 penalty:
+#
+# >>> default = mx.viz.graph(J, names, collapse=True)
+# >>> print("\n".join(default.text.splitlines()[-3:]))
+#   L   (1,)    = softmax CE(o, y)    log_softmax, pick, negative
+#   s   (1,)    = L2 penalty(W1, W2)  _power_scalar, sum, broadcast_add, _mul_scalar
+#   J   (1,)    = +(L, s)             broadcast_add
+#
 # The graph is also plain DOT text, which any Graphviz-compatible program draws (the
 # picture above was made with the ``graphviz-pure`` package):
 #
@@ -77,7 +86,8 @@ figure
 # Every recorded operation
 # ------------------------
 # Without ``collapse`` the graph shows each operation the tape recorded, which is what
-# backpropagation will actually walk through:
+# backpropagation will actually walk through. It is wider than the page: it is drawn at
+# its natural size, with text as large as in the figures above, and scrolls sideways.
 
 mx.viz.graph(J, names)
 

@@ -78,6 +78,25 @@ report = mx.viz.memory(out, dict(small.collect_params().items(), x=x))
 print(report)
 
 # %%
+# How to read the table (the legend under it says the same, for the entries it has):
+#
+# - ``node`` is the recorded result whose backward needs the array: a name from the
+#   mapping passed in, or ``#i``, the ``i``-th operation recorded; ``op`` is its operator.
+# - ``slot`` is where that operator keeps the array: ``x0``, ``x1`` its inputs, ``y`` its
+#   output, ``c`` an array it computed for backward; ``res2`` would be the third array of
+#   an operator that does not name what it keeps.
+# - ``shape``, ``dtype`` and ``bytes`` describe the array; with arrays on several devices
+#   a ``device`` column says where each one lives.
+# - ``holds`` says what the array is: ``input x`` is the data ``x`` itself, not a copy;
+#   ``new`` is an array made only for backward (a mask, the indices of ``pick``);
+#   ``(= #1.y)`` means that an earlier row (node ``#1``, slot ``y``) already holds the
+#   same buffer.
+# - ``adds`` is what the row adds to the memory: its bytes, or 0 when an earlier row holds
+#   its buffer. The ``adds`` column sums to the distinct bytes; the ``bytes`` column to
+#   the summed ones:
+#
+# >>> sum(r.extra_bytes for r in report.rows) == report.distinct_bytes
+# True
 # >>> report.distinct_bytes < report.naive_bytes
 # True
 #

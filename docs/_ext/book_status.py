@@ -10,6 +10,7 @@ directive writes itself come in the page's language (``language`` is ``en`` or `
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ WORDS = {
                            "checked\" were not reached.",
            "chapter": "Chapter", "sections": "Sections", "section": "Section",
            "status": "Status", "seconds": "Seconds", "error": "Last error line",
-           "runs": "runs", "fails": "fails", "needs data": "needs data",
+           "runs": "runs", "runs (2 simulated GPUs)": "runs (2 simulated GPUs)",
+           "fails": "fails", "needs data": "needs data",
            "needs GPU": "needs GPU", "timeout": "timeout", "no code": "no code",
            "not checked": "not checked"},
     "zh_CN": {"made": "生成于 {date}：minigluon {minigluon}（{minigluon_commit}）、Python "
@@ -39,11 +41,12 @@ WORDS = {
                               "尚未运行到。",
               "chapter": "章", "sections": "节", "section": "节",
               "status": "状态", "seconds": "秒", "error": "错误的最后一行",
-              "runs": "运行通过", "fails": "出错", "needs data": "需要数据集",
+              "runs": "运行通过", "runs (2 simulated GPUs)": "运行通过（2 个模拟 GPU）",
+              "fails": "出错", "needs data": "需要数据集",
               "needs GPU": "需要 GPU", "timeout": "超时", "no code": "无代码",
               "not checked": "未检查"},
 }
-ORDER = ["runs", "fails", "needs data", "needs GPU", "timeout", "no code", "not checked"]
+ORDER = ["runs", "runs (2 simulated GPUs)", "fails", "needs data", "needs GPU", "timeout", "no code", "not checked"]
 
 
 def _table(header: list[str], rows: list[list[Any]], classes: list[str]) -> nodes.table:
@@ -88,8 +91,11 @@ class BookStatus(SphinxDirective):
                    for ch, c in per.items()]
         rows = []
         for row in data["sections"]:
+            # "runs (2 simulated GPUs)" gets the class of "runs" too, for the same colour
+            cls = "minigluon-status-" + re.sub(r"\W+", "-", row["status"]).strip("-")
             status = nodes.inline(text=w[row["status"]],
-                                  classes=["minigluon-status-" + row["status"].replace(" ", "-")])
+                                  classes=[cls] + (["minigluon-status-runs"]
+                                                   if row["status"].startswith("runs ") else []))
             error = nodes.literal(text=row["error"]) if row["error"] else ""
             rows.append([data["chapters"].get(row["chapter"], row["chapter"]),
                          f"{row['title']} ({row['section']})", status,

@@ -21,6 +21,7 @@ import attrs
 import numpy as np
 
 from .._tape import Const, Node, Tape, backward_steps
+from ..context import Context
 from ..ndarray.ndarray import NDArray
 
 # ---- what was recorded ---------------------------------------------------------------------
@@ -75,6 +76,45 @@ def _computation(what: Any) -> _Comp:
     heads = list(dict.fromkeys(a._node for a in arrays if a._node is not None))
     ops = [n for n in _order(heads) if n.op is not None]
     return _Comp(ops, heads, arrays)
+
+
+# ---- devices -------------------------------------------------------------------------------
+# The tape marks a device only where one starts: a variable or data array off cpu(0), and
+# the node of a copy to another device (``copyto``/``as_in_context``). Every other node
+# is on its first parent's device, as ``ndarray._place_out`` puts results.
+
+
+class _Devices:
+    """The device of every node and constant of a computation, read off the tape."""
+
+    def __init__(self, comp: _Comp) -> None:
+        self.of: dict[Any, Context] = {}
+        for n in comp.ops:  # parents first: the lookups below never recurse deeply
+            for p in n.parents:
+                self(p)
+            self(n)
+
+    def __call__(self, p: Node | Const) -> Context:
+        got = self.of.get(p)
+        if got is None:
+            got = getattr(p, "ctx", None)
+            if got is None:
+                got = (self(p.parents[0]) if p.__class__ is Node and p.parents
+                       else Context._default)
+            self.of[p] = got
+        return got
+
+    @property
+    def several(self) -> bool:
+        """More than one device appears: only then do pictures and tables name them."""
+        return len(set(self.of.values())) > 1
+
+    def copy_between(self, n: Node) -> tuple[Context, Context] | None:
+        """(from, to) when ``n`` copies an array from one device to another."""
+        if n.op is None or n.op.name != "_copy" or not n.parents:
+            return None
+        src, dst = self(n.parents[0]), self(n)
+        return (src, dst) if src != dst else None
 
 
 # ---- names ---------------------------------------------------------------------------------
@@ -206,6 +246,55 @@ _SYMBOLS = {"dot": "×", "batch_dot": "×", "broadcast_add": "+", "broadcast_sub
 _SCALAR = {"_plus_scalar": "+{}", "_minus_scalar": "−{}", "_rminus_scalar": "{}−",
            "_mul_scalar": "×{}", "_div_scalar": "÷{}", "_rdiv_scalar": "{}÷",
            "_power_scalar": "^{}", "_rpower_scalar": "{}^"}
+
+
+# Common compositions, named in collapsed graphs when one circle holds several operators.
+# Each operator of the circle becomes a token (below); a rule names the circle when its
+# tokens include all of ``needs`` and nothing beyond ``needs | may`` (the first rule that
+# fits wins, so the more specific come first). Scaling by a number, averaging, summing
+# and reshaping may surround any composition (a loss's mean, a penalty's λ/2).
+_AROUND = frozenset({"scale", "mean", "sum", "shape"})
+_COMPOSITIONS: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = tuple(
+    (name, frozenset(needs.split()), frozenset(may.split()) | _AROUND)
+    for name, needs, may in [
+        ("softmax CE", "exp div pick log neg", "max sub"),
+        ("softmax CE", "softmax pick log neg", ""),
+        ("softmax CE", "log_softmax pick neg", ""),
+        ("softmax CE", "exp log pick neg sub", "max"),
+        ("CE", "pick log neg", ""),
+        ("softmax", "exp div", "max sub"),
+        ("log-softmax", "exp log sub", "max"),
+        ("sigmoid BCE", "relu mul sub abs neg softrelu add", ""),
+        ("sigmoid BCE", "sigmoid log mul neg add", "rsub sub"),
+        ("BCE", "log mul neg add", "rsub sub plus"),
+        ("sigmoid", "neg exp plus rdiv", ""),
+        ("squared loss", "sub sq", ""),
+        ("L1 loss", "sub abs", ""),
+        ("L2 penalty", "sq sum", "add"),
+        ("L2 norm", "sq sum sqrt", "add"),
+    ])
+_TOKENS = {"broadcast_div": "div", "broadcast_sub": "sub", "broadcast_add": "add",
+           "broadcast_mul": "mul", "negative": "neg", "square": "sq",
+           "_mul_scalar": "scale", "_div_scalar": "scale", "_plus_scalar": "plus",
+           "_rdiv_scalar": "rdiv", "_rminus_scalar": "rsub", "_minus_scalar": "sub",
+           "reshape": "shape", "expand_dims": "shape", "flatten": "shape",
+           "squeeze": "shape", "_copy": "shape", "max": "max", "mean": "mean", "sum": "sum"}
+
+
+def _token(op: Any) -> str:
+    if op.name == "_power_scalar" and getattr(op, "scalar", None) == 2:
+        return "sq"
+    return _TOKENS.get(op.name, op.name)
+
+
+def _composition(ops: Sequence[Any]) -> str | None:
+    """The name of a common composition of ``ops`` (softmax CE, L2 penalty, squared
+    loss...), or None."""
+    tokens = {_token(op) for op in ops}
+    for name, needs, may in _COMPOSITIONS:
+        if needs <= tokens and tokens <= needs | may:
+            return name
+    return None
 
 
 def _symbol(op: Any) -> str:

@@ -15,10 +15,13 @@ import numpy as np
 
 from .._tape import Const, Node, Tape
 from ..base import MinigluonError
+from ..context import Context
 from ..ndarray.ndarray import NDArray
 from ._recorded import (
     _Comp,
+    _composition,
     _computation,
+    _Devices,
     _is_item,
     _is_multi,
     _kind,
@@ -35,6 +38,9 @@ __all__ = ["graph", "to_dot", "print_tape"]
 
 PARAM_FILL = "#cfe2f3"
 GRAD_COLOR = "#b03a2e"
+# one colour per device, in the order devices first appear (borders and device frames);
+# used only when the computation spans several devices
+DEVICE_COLORS = ("#1f6fb2", "#2e8b57", "#8e44ad", "#d35400", "#7f8c8d", "#c0392b")
 
 # ---- the picture ---------------------------------------------------------------------------
 
@@ -47,6 +53,7 @@ class _Var:
     shape: tuple
     ref: Node | Const
     head: bool = False
+    device: Context | None = None
 
 
 @attrs.define(eq=False)
@@ -57,10 +64,12 @@ class _OpV:
     symbol: str
     names: str   # every operator with its parameters (the tooltip)
     short: str   # the distinct operator names (the listing)
+    device: Context | None = None
+    copy: tuple[Context, Context] | None = None  # a copy from one device to another
 
 
-def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str],
-           collapse: bool) -> tuple[list[_Var], list[_OpV]]:
+def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str], collapse: bool,
+           devs: _Devices) -> tuple[list[_Var], list[_OpV]]:
     inside = set(comp.ops)
     heads = set(comp.heads)
     consumers: dict[Node, list[Node]] = {n: [] for n in comp.ops}
@@ -72,7 +81,8 @@ def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str],
     group: dict[Node, Node] = {}
     for n in reversed(comp.ops):
         keep = (not collapse or n in heads or nm.named(n) or _is_item(n) or _is_multi(n)
-                or not consumers[n])
+                or not consumers[n] or devs.copy_between(n) is not None
+                or any(devs(c) != devs(n) for c in consumers[n]))
         gs = {group[c] for c in consumers[n]}
         group[n] = n if keep or len(gs) != 1 else gs.pop()
     vars_: dict[Any, _Var] = {}
@@ -80,7 +90,8 @@ def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str],
     def var(p: Node | Const) -> _Var:
         k = nm.key(p)
         if k not in vars_:
-            vars_[k] = _Var(k, nm(p), _kind(p, inside), tuple(p.shape), p, p in heads)
+            vars_[k] = _Var(k, nm(p), _kind(p, inside), tuple(p.shape), p, p in heads,
+                            devs(p))
         return vars_[k]
 
     opvs: dict[Node, _OpV] = {}
@@ -109,11 +120,20 @@ def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str],
         given = labels.get(nm(n)) if nm.named(n) else None
         if given is None and len(mem) == 1:
             given = labels.get(n.op.name)
+        if given is None and len(mem) > 1:
+            given = _composition([m.op for m in mem])
         if given is None:
             syms = [labels.get(m.op.name) or _symbol(m.op) for m in mem]
             given = "·".join(syms[:3]) + ("…" if len(syms) > 3 else "")
         short = ", ".join(dict.fromkeys(m.op.name for m in mem))
-        opvs[n] = _OpV(mem, ins, out_var, given, names, short if len(mem) > 1 else names)
+        copy = devs.copy_between(n)
+        if copy is not None:
+            given = labels.get(nm(n)) if nm.named(n) else None
+            given, short = given or "copy", f"copy {copy[0]} → {copy[1]}"
+        opvs[n] = _OpV(mem, ins, out_var, given, names, short if len(mem) > 1 else names,
+                       devs(n), copy)
+        if copy is not None:
+            opvs[n].short = short
     return list(vars_.values()), list(opvs.values())
 
 
@@ -173,7 +193,12 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
         operator's registry name: ``{'h': 'φ', 'L': 'ℓ'}``.
     collapse : bool
         Merge unnamed intermediate results into the operator that consumes them, so that
-        only named variables remain (e.g. the whole L2 penalty becomes one circle).
+        only named variables remain (e.g. the whole L2 penalty becomes one circle). A
+        circle holding a common composition is labelled by its name: ``softmax``,
+        ``log-softmax``, ``softmax CE``, ``CE``, ``sigmoid``, ``sigmoid BCE``, ``BCE``,
+        ``squared loss``, ``L1 loss``, ``L2 penalty``, ``L2 norm`` (with any scaling,
+        mean or sum around it); other chains show their first three symbols
+        (``−·^2·Σ…``). Copies between devices are never merged.
     rankdir : {'LR', 'BT', 'TB', 'RL'}
         Direction of the layout; 'BT' suits deep graphs.
     title : str, optional
@@ -236,8 +261,32 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
       ∂J/∂W1  (4, 3)  <- ×(∂J/∂z) + L2(∂J/∂s)  sum of 2
       no gradient: x, y (data)
 
-    Without ``collapse`` every operator gets its circle; an operator without a symbol in
-    ``ops`` shows its own (``−·^2·Σ…`` would stand for the chain inside ``ℓ``).
+    Without ``ops``, the collapsed circles of ``L`` and ``s`` are named by what they
+    compute, and without ``collapse`` every operator gets its circle:
+
+    >>> mx.viz.graph(J, locals(), collapse=True)  # doctest: +ELLIPSIS
+    forward graph: 4 inputs, 6 operators, head J
+      ...
+      L   (1,)    = squared loss(o, y)  broadcast_sub, _power_scalar, sum, _div_scalar
+      s   (1,)    = L2 penalty(W1, W2)  _power_scalar, sum, broadcast_add, _mul_scalar
+      J   (1,)    = +(L, s)             broadcast_add
+
+    Arrays on several devices (see :mod:`minigluon.context`) are drawn in one frame per
+    device, each in its colour, and the listing gets a device column; a copy from one
+    device to another (``copyto``, ``as_in_context``) is a dashed edge labelled ``copy``:
+
+    >>> mx.context.simulate_gpus(2)
+    >>> w = nd.ones((2,), ctx=mx.gpu(0)); w.attach_grad()
+    >>> with autograd.record():
+    ...     u = w * 2
+    ...     v = u.copyto(mx.gpu(1)).sum()
+    >>> mx.viz.graph(v, locals())
+    forward graph: 1 input, 2 operators, 1 copy, head v; on 2 devices: gpu(0), gpu(1)
+      w   (2,)  gpu(0)  parameter
+      u   (2,)  gpu(0)  = ×2(w)    _mul_scalar(scalar=2)
+      #1  (2,)  gpu(1)  = copy(u)  copy gpu(0) → gpu(1)
+      v   (1,)  gpu(1)  = Σ(#1)    sum
+    >>> mx.context.simulate_gpus(0)
     """
     if direction not in ("forward", "backward"):
         raise ValueError(f"direction must be 'forward' or 'backward', got {direction!r}")
@@ -249,13 +298,16 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
             "nothing was recorded: compute the head inside `with autograd.record():` from "
             "arrays on which attach_grad() was called (or pass the tape of that block)")
     nm = _Names(comp, names)
-    vars_, opvs = _build(comp, nm, dict(ops or {}), collapse)
+    devs = _Devices(comp)
+    vars_, opvs = _build(comp, nm, dict(ops or {}), collapse, devs)
     gvals = _grad_values(comp) if grads else {}
     back = direction == "backward"
     head = _head_label(comp, nm)
-    source = _dot(vars_, opvs, nm, back, head, shapes, values, gvals, rankdir, title)
-    text = (_text_backward(vars_, opvs, head, gvals) if back else
-            _text_forward(vars_, opvs, comp, nm, values, gvals))
+    devices = _device_order(vars_, opvs) if devs.several else []
+    source = _dot(vars_, opvs, nm, back, head, shapes, values, gvals, rankdir, title,
+                  devices)
+    text = (_text_backward(vars_, opvs, head, gvals, devices) if back else
+            _text_forward(vars_, opvs, comp, nm, values, gvals, devices))
     return Graph(source, text)
 
 
@@ -285,10 +337,23 @@ def _box_label(v: _Var, nm: _Names, back: bool, head: str, shapes: bool, values:
     return "\n".join(lines)
 
 
+def _device_order(vars_: list[_Var], opvs: list[_OpV]) -> list[Context]:
+    """The devices of a computation: CPUs, then GPUs, by number."""
+    seen: dict[Context, None] = {}
+    for v in vars_:
+        if v.device is not None:
+            seen.setdefault(v.device)
+    for o in opvs:
+        if o.device is not None:
+            seen.setdefault(o.device)
+    return sorted(seen, key=lambda d: (d.device_typeid, d.device_id))
+
+
 def _dot(vars_: list[_Var], opvs: list[_OpV], nm: _Names, back: bool, head: str,
          shapes: bool, values: bool, gvals: Mapping[Any, np.ndarray], rankdir: str,
-         title: str | None) -> str:
+         title: str | None, devices: Sequence[Context] = ()) -> str:
     ids = {id(v): f"v{i}" for i, v in enumerate(vars_)}
+    colour = {d: DEVICE_COLORS[i % len(DEVICE_COLORS)] for i, d in enumerate(devices)}
     graph_attrs = [f"rankdir={rankdir}", "nodesep=0.3", "ranksep=0.35"]
     if title:
         graph_attrs += [f'label="{_esc(title)}"', "labelloc=t"]
@@ -297,8 +362,16 @@ def _dot(vars_: list[_Var], opvs: list[_OpV], nm: _Names, back: bool, head: str,
            '  node [fontname="Helvetica,Arial,sans-serif", fontsize=12];',
            "  edge [arrowsize=0.7];",
            "  // listed from the head back to the inputs: dot then puts the inputs",
-           "  // bottom-left and the head top-right",
-           "  // variables: boxes (parameters filled)"]
+           "  // bottom-left and the head top-right"]
+    # with several devices, each device is a frame (a cluster) holding its boxes and
+    # circles, drawn in the device's colour; a copy between devices is an edge
+    body: dict[Context | None, list[str]] = {d: [] for d in devices}
+    body[None] = []
+
+    def put(dev: Context | None, line: str) -> None:
+        body[dev if dev in colour else None].append(line)
+
+    put(None, "  // variables: boxes (parameters filled)")
     for v in reversed(vars_):
         a = [f'label="{_esc(_box_label(v, nm, back, head, shapes, values, gvals))}"',
              "shape=box"]
@@ -306,17 +379,38 @@ def _dot(vars_: list[_Var], opvs: list[_OpV], nm: _Names, back: bool, head: str,
             a += ["style=filled", f'fillcolor="{PARAM_FILL}"']
         elif back and v.kind == "data":
             a += ["style=dashed", "color=gray60", "fontcolor=gray45"]
+        if v.device in colour and not (back and v.kind == "data"):
+            a.append(f'color="{colour[v.device]}"')
         if v.head:
             a.append("penwidth=2")
-        out.append(f"  {ids[id(v)]} [{', '.join(a)}];")
-    out.append("  // operators: circles")
+        put(v.device, f"  {ids[id(v)]} [{', '.join(a)}];")
+    put(None, "  // operators: circles")
     for i, o in reversed(list(enumerate(opvs))):
+        if o.copy is not None:
+            continue
         rule = o.members[-1].op.rule if len(o.members) == 1 else o.names
-        out.append(f'  op{i} [label="{_esc(o.symbol)}", shape=circle, margin=0.02, '
-                   f'tooltip="{_esc(rule)}"];')
+        extra = f', color="{colour[o.device]}"' if o.device in colour else ""
+        # a named composition ("softmax CE") on two lines keeps its circle small
+        lab = o.symbol.replace(" ", "\n") if len(o.members) > 1 else o.symbol
+        put(o.device, f'  op{i} [label="{_esc(lab)}", shape=circle, margin=0.02, '
+                      f'tooltip="{_esc(rule)}"{extra}];')
+    for d in devices:
+        out.append(f"  subgraph cluster_{_dev_id(d)} {{")
+        out.append(f'    label="{d}"; color="{colour[d]}"; fontcolor="{colour[d]}"; '
+                   'style="rounded,dashed";')
+        out += ["  " + ln for ln in body[d]]
+        out.append("  }")
+    out += body[None]
     out.append("  // edges: " + ("gradients flow against the forward arrows"
                                  if back else "inputs to operators to results"))
     for i, o in reversed(list(enumerate(opvs))):
+        if o.copy is not None:  # one edge from the source box to the copy's box
+            lab = f'label="{_esc(o.symbol)}", style=dashed, fontsize=10'
+            for w in reversed(o.outputs):
+                for src in o.inputs:
+                    out.append(f"  {ids[id(src)]} -> {ids[id(w)]} [{lab}" + (
+                        f', dir=back, color="{GRAD_COLOR}"' if back else "") + "];")
+            continue
         for w in reversed(o.outputs):
             out.append(f"  op{i} -> {ids[id(w)]}" + (
                 f' [dir=back, color="{GRAD_COLOR}"]' if back else "") + ";")
@@ -328,15 +422,19 @@ def _dot(vars_: list[_Var], opvs: list[_OpV], nm: _Names, back: bool, head: str,
                 style = ""
             out.append(f"  {ids[id(w)]} -> op{i}{style};")
     heads = [ids[id(v)] for v in vars_ if v.head]
-    if heads:
+    if heads and not devices:
         out.append(f"  {{rank=max; {'; '.join(heads)}}}")
     out.append("}")
     return "\n".join(out)
 
 
+def _dev_id(d: Context) -> str:
+    return f"{d.device_type}{d.device_id}"
+
 
 def _text_forward(vars_: list[_Var], opvs: list[_OpV], comp: _Comp, nm: _Names,
-                  values: bool, gvals: Mapping[Any, np.ndarray]) -> str:
+                  values: bool, gvals: Mapping[Any, np.ndarray],
+                  devices: Sequence[Context] = ()) -> str:
     made = {}
     for o in opvs:
         for k, w in enumerate(o.outputs):
@@ -346,7 +444,7 @@ def _text_forward(vars_: list[_Var], opvs: list[_OpV], comp: _Comp, nm: _Names,
     rows = []
     for v in vars_:
         how, names = made.get(id(v), (v.kind, ""))
-        row = [v.label, str(v.shape), how, names]
+        row = [v.label, str(v.shape)] + ([str(v.device)] if devices else []) + [how, names]
         a = nm.array(v.ref)
         if values:
             row.append("" if a is None else "value " + _fmt(a._data).replace("\n", ""))
@@ -356,13 +454,18 @@ def _text_forward(vars_: list[_Var], opvs: list[_OpV], comp: _Comp, nm: _Names,
         rows.append(row)
     n_in = sum(1 for v in vars_ if id(v) not in made)
     heads = ", ".join(nm(h) for h in comp.heads)
-    first = (f"forward graph: {_plural(n_in, 'input')}, {_plural(len(opvs), 'operator')}, "
-             f"head{'s' if len(comp.heads) > 1 else ''} {heads}")
+    n_ops = sum(1 for o in opvs if o.copy is None)
+    n_copies = len(opvs) - n_ops
+    first = (f"forward graph: {_plural(n_in, 'input')}, {_plural(n_ops, 'operator')}, "
+             + (f"{n_copies} {'copy' if n_copies == 1 else 'copies'}, " if n_copies else "")
+             + f"head{'s' if len(comp.heads) > 1 else ''} {heads}")
+    if devices:
+        first += f"; on {len(devices)} devices: {', '.join(map(str, devices))}"
     return "\n".join([first] + _table(rows))
 
 
 def _text_backward(vars_: list[_Var], opvs: list[_OpV], head: str,
-                   gvals: Mapping[Any, np.ndarray]) -> str:
+                   gvals: Mapping[Any, np.ndarray], devices: Sequence[Context] = ()) -> str:
     sends: dict[int, list[str]] = {}
     for o in opvs:
         src = ", ".join(f"∂{head}/∂{w.label}" for w in o.outputs)
@@ -376,13 +479,16 @@ def _text_backward(vars_: list[_Var], opvs: list[_OpV], head: str,
         parts = sends.get(id(v), [])
         how = " + ".join(f"{p}" for p in parts)
         how = ("= 1 (head)" + (" + " + how if how else "")) if v.head else f"<- {how}"
-        row = [f"∂{head}/∂{v.label}", str(v.shape), how,
+        row = [f"∂{head}/∂{v.label}", str(v.shape)] + ([str(v.device)] if devices else []) + [
+               how,
                f"sum of {len(parts) + v.head}" if len(parts) + v.head > 1 else ""]
         if gvals:
             g = gvals.get(v.ref) if v.ref.__class__ is Node else None
             row.append("" if g is None else _fmt(g).replace("\n", ""))
         rows.append(row)
     first = (f"backward graph of {head}: gradients flow from {head} back to the variables")
+    if devices:
+        first += f"; on {len(devices)} devices: {', '.join(map(str, devices))}"
     lines = [first] + _table(rows)
     data = [v.label for v in vars_ if v.kind == "data"]
     if data:

@@ -15,7 +15,16 @@ import numpy as np
 
 from .._tape import Node, Tape, _root, _unique_nbytes
 from ..ndarray.ndarray import NDArray
-from ._recorded import _Comp, _computation, _Names, _order, _plural, _replay, _table
+from ._recorded import (
+    _Comp,
+    _computation,
+    _Devices,
+    _Names,
+    _order,
+    _plural,
+    _replay,
+    _table,
+)
 
 __all__ = ["memory", "MemoryReport", "SavedArray"]
 
@@ -24,9 +33,10 @@ class SavedArray:
     """One array a node keeps for its backward.
 
     ``what`` says what the array is: ``'input <name>'`` (one of the node's inputs),
-    ``'output <name>'`` (the node's own result), or ``'new'`` (made for backward, e.g. a
-    mask). ``shared_with`` names an earlier row holding the same buffer; such a row costs
-    nothing extra (``extra_bytes`` is 0).
+    ``'output <name>'`` (the node's own result), ``'array <name>'`` (another array that
+    has a name), or ``'new'`` (made for backward, e.g. a mask). ``shared_with`` names an
+    earlier row holding the same buffer; such a row costs nothing extra (``extra_bytes``
+    is 0). ``device`` is the device of the node (where the array lives).
     """
 
     node: str
@@ -38,6 +48,7 @@ class SavedArray:
     what: str
     shared_with: str | None
     extra_bytes: int
+    device: str = "cpu(0)"
 
 
 @attrs.frozen
@@ -49,20 +60,56 @@ class MemoryReport:
     distinct_bytes: int
     peak_bytes: int | None
     freed: bool = False
+    several_devices: bool = False
 
     def __repr__(self) -> str:
-        rows = [["node", "op", "saved", "shape", "dtype", "bytes", "is", "extra"]]
+        dev = self.several_devices
+        rows = [["node", "op", "slot", "shape", "dtype", "bytes"] + (["device"] if dev else [])
+                + ["holds", "adds"]]
         for r in self.rows:
             what = r.what + (f" (= {r.shared_with})" if r.shared_with else "")
-            rows.append([r.node, r.op, r.slot, str(r.shape), r.dtype, str(r.nbytes), what,
-                         str(r.extra_bytes)])
+            rows.append([r.node, r.op, r.slot, str(r.shape), r.dtype, str(r.nbytes)]
+                        + ([r.device] if dev else []) + [what, str(r.extra_bytes)])
         lines = _table(rows, indent="") if self.rows else ["nothing saved for backward"]
         peak = ("n/a (the graph was freed by backward)" if self.peak_bytes is None
                 else f"{self.peak_bytes} B")
         lines.append(f"saved: {_plural(len(self.rows), 'array')}, {self.naive_bytes} B "
                      f"summed, {self.distinct_bytes} B distinct; peak during backward: "
                      f"{peak}")
+        lines += self.legend()
         return "\n".join(lines)
+
+    def legend(self) -> list[str]:
+        """What the columns of the table mean, one line per column that needs it; the
+        slot and holds lines name only the kinds of entry that appear in the table."""
+        if not self.rows:
+            return []
+        slots, holds = [], []
+        seen = {r.slot for r in self.rows}
+        if any(s[0] == "x" and s[1:].isdigit() for s in seen):
+            slots.append("x0, x1... = its inputs")
+        if "y" in seen:
+            slots.append("y = its output")
+        if "c" in seen:
+            slots.append("c = an array it computed for backward")
+        if any(s.startswith("res") for s in seen):
+            slots.append("res<i> = the i-th array it keeps (unnamed by the operator)")
+        kinds = {r.what.split(" ", 1)[0] for r in self.rows}
+        if kinds & {"input", "output", "array"}:
+            holds.append("input/output <name> = that array itself")
+        if "new" in kinds:
+            holds.append("new = made for backward only (e.g. a mask)")
+        if any(r.shared_with for r in self.rows):
+            holds.append("(= node.slot) = an earlier row's buffer")
+        out = ["columns: node = the result whose backward needs the array; op = its "
+               "operator",
+               "  slot (where the operator keeps it): " + "; ".join(slots),
+               "  holds: " + "; ".join(holds)]
+        if self.several_devices:
+            out.append("  device: where the node ran and the array lives")
+        out.append("  adds: bytes not already held by an earlier row (summed: the "
+                   "distinct bytes)")
+        return out
 
 
 def _saved(node: Node) -> list[tuple[str, np.ndarray]]:
@@ -81,13 +128,26 @@ def memory(what: Tape | NDArray | Sequence[NDArray],
            names: Mapping[str, Any] | None = None) -> MemoryReport:
     """A table of the arrays the tape keeps for backward, and the peak memory of backward.
 
-    One row per saved array: its node and operator, the residual slot (``x0``/``x1``
-    an input, ``y`` the output, ``c`` anything else, as the operator declares in
-    ``saves``), shape, dtype, bytes, what it is, and the bytes it adds: an array whose
-    buffer is already held by an earlier row (the same array saved twice, or a view of
-    it) adds nothing. ``naive_bytes`` sums all rows; ``distinct_bytes`` counts each buffer
-    once (this is ``Tape.saved_bytes``; a ``Function``'s ``saved_tensors`` are its node's
-    residuals).
+    One row per saved array, with the columns
+
+    * ``node``: the recorded result whose backward needs the array (its name, or ``#i``),
+      and ``op``, its operator;
+    * ``slot``: where the operator keeps the array, as it declares in ``saves``: ``x0``,
+      ``x1``... its inputs, ``y`` its output, ``c`` an array it computed for backward;
+      ``res<i>`` is the i-th residual of an operator that does not name it;
+    * ``shape``, ``dtype``, ``bytes`` of the array;
+    * ``device`` (only when the computation spans several devices): where it lives;
+    * ``holds``: what the array is: ``input <name>`` or ``output <name>`` (that array
+      itself, not a copy), ``array <name>`` (another named array), or ``new`` (made for
+      backward only, e.g. the mask of ``relu`` or the indices of ``pick``); ``(= z.x0)``
+      says that an earlier row already holds the same buffer;
+    * ``adds``: the bytes this row adds: an array whose buffer is already held by an
+      earlier row (the same array saved twice, or a view of it) adds nothing.
+
+    Below the table, ``naive_bytes`` (summed) adds up all rows and ``distinct_bytes``
+    counts each buffer once (this is ``Tape.saved_bytes``; a ``Function``'s
+    ``saved_tensors`` are its node's residuals); then a legend repeats what the columns
+    mean, naming only the kinds of slot and entry that the table has.
 
     ``peak_bytes`` is the most memory that saved arrays and gradients take at once during
     backward, measured by running the real backward pass (it keeps the graph and writes
@@ -115,13 +175,17 @@ def memory(what: Tape | NDArray | Sequence[NDArray],
     ...     h = nd.relu(z)
     ...     J = (h * h).sum()
     >>> viz.memory(J, locals())
-    node  op             saved  shape   dtype    bytes  is               extra
-    z     dot            x0     (2, 3)  float32  24     input W          24
-    z     dot            x1     (3, 1)  float32  12     input x          12
-    h     relu           y      (2, 1)  float32  8      output h         8
-    #2    broadcast_mul  x0     (2, 1)  float32  8      input h (= h.y)  0
-    #2    broadcast_mul  x1     (2, 1)  float32  8      input h (= h.y)  0
+    node  op             slot  shape   dtype    bytes  holds            adds
+    z     dot            x0    (2, 3)  float32  24     input W          24
+    z     dot            x1    (3, 1)  float32  12     input x          12
+    h     relu           y     (2, 1)  float32  8      output h         8
+    #2    broadcast_mul  x0    (2, 1)  float32  8      input h (= h.y)  0
+    #2    broadcast_mul  x1    (2, 1)  float32  8      input h (= h.y)  0
     saved: 5 arrays, 60 B summed, 44 B distinct; peak during backward: 72 B
+    columns: node = the result whose backward needs the array; op = its operator
+      slot (where the operator keeps it): x0, x1... = its inputs; y = its output
+      holds: input/output <name> = that array itself; (= node.slot) = an earlier row's buffer
+      adds: bytes not already held by an earlier row (summed: the distinct bytes)
 
     The peak is reached at ``dot``: its saved inputs, the gradient arriving there and the
     gradient it returns for ``W`` (none for the data ``x``: ``dot`` skips it).
@@ -141,6 +205,7 @@ def memory(what: Tape | NDArray | Sequence[NDArray],
         known.setdefault(_buf(a._data), nm(p) if p.__class__ is Node else "")
     for k, a in nm.by_ref.values():
         known.setdefault(_buf(a._data), k)
+    devs = _Devices(comp)
     rows: list[SavedArray] = []
     seen: dict[int, str] = {}
     for n in comp.ops:
@@ -162,12 +227,12 @@ def memory(what: Tape | NDArray | Sequence[NDArray],
             extra = 0 if shared else int(_root(a).nbytes)
             seen.setdefault(b, f"{lab}.{slot}")
             rows.append(SavedArray(lab, n.op.name, slot, tuple(a.shape), a.dtype.name,
-                                   int(a.nbytes), what_, shared, extra))
+                                   int(a.nbytes), what_, shared, extra, str(devs(n))))
     naive = sum(r.nbytes for r in rows)
     distinct = sum(r.extra_bytes for r in rows)
     freed = any(n.freed for n in comp.ops)
     peak = None if freed else _peak(comp)
-    return MemoryReport(tuple(rows), naive, distinct, peak, freed)
+    return MemoryReport(tuple(rows), naive, distinct, peak, freed, devs.several)
 
 
 def _arrays(g: Any) -> list[np.ndarray]:

@@ -72,9 +72,19 @@ class Graph:
             return None
 
     def _repr_html_(self) -> str:
+        """The SVG at its natural size (12 pt text) in a box that scrolls sideways.
+
+        Page styles (Jupyter's, Sphinx themes') shrink an SVG to the page width, which
+        makes the text of a wide graph unreadably small. The ``div.minigluon-graph``
+        around it scrolls horizontally (``overflow-x: auto``) and the ``svg`` itself is
+        kept from shrinking (``max-width: none``), as inline styles, which no page
+        stylesheet overrides; a narrow graph looks as before.
+        """
         svg = self._repr_svg_()
         if svg is not None:
-            return svg
+            svg = svg.replace("<svg", '<svg style="max-width: none"', 1)
+            return ('<div class="minigluon-graph" style="overflow-x: auto; '
+                    f'max-width: 100%">{svg}</div>')
         import html
 
         return (f"<pre>{html.escape(self.text)}</pre><p><i>No dot renderer found: "

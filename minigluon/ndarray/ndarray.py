@@ -344,6 +344,8 @@ def _const(a: NDArray) -> Const:
     c = getattr(a, "_const", None)
     if c is None:
         c = a._const = Const(id(a), a._data.shape, a._data.dtype)
+        if _multi and hasattr(a, "_ctx"):  # the device, for the instruments' pictures
+            c.ctx = a._ctx
     return c
 
 
@@ -625,7 +627,10 @@ class NDArray:
             raise TypeError(f"copyto does not support type {type(other).__name__}: expected "
                             "an NDArray or a Context")
         # a recorded copy: the gradient flows back to the source's device
-        return _place(invoke(un.Copy(), (self,)), ctx)
+        y = _place(invoke(un.Copy(), (self,)), ctx)
+        if y._node is not None:
+            y._node.ctx = ctx  # where the copy lands (the instruments draw it as a copy)
+        return y
 
     def as_in_context(self, context: Context) -> NDArray:
         """The array on ``context``: itself when it is already there, else a copy."""
@@ -686,12 +691,16 @@ class NDArray:
         leaf = Node(None, None, (), self._data.shape, self._data.dtype)
         leaf.grad = _like(self, _wrap(np.zeros_like(self._data), None))
         leaf.grad_req = grad_req
+        if _multi and hasattr(self, "_ctx"):
+            leaf.ctx = self._ctx
         self._node = leaf
 
     def _set_grad(self, buffer: NDArray, grad_req: str) -> None:
         leaf = Node(None, None, (), self._data.shape, self._data.dtype)
         leaf.grad = buffer
         leaf.grad_req = grad_req
+        if _multi and hasattr(self, "_ctx"):
+            leaf.ctx = self._ctx
         self._node = leaf
 
     def backward(self, out_grad: NDArray | None = None, retain_graph: bool = False,

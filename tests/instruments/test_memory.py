@@ -51,11 +51,18 @@ def test_book_model_table():
     assert all(r.dtype == "float32" for r in rep.rows)
     assert rep.peak_bytes is not None and rep.peak_bytes > rep.distinct_bytes
     text = repr(rep)
-    assert text.splitlines()[0].split() == ["node", "op", "saved", "shape", "dtype", "bytes",
-                                            "is", "extra"]
+    assert text.splitlines()[0].split() == ["node", "op", "slot", "shape", "dtype", "bytes",
+                                            "holds", "adds"]
     assert "input h (= h.y)" in text
-    assert text.splitlines()[-1] == (f"saved: 8 arrays, 212 B summed, 116 B distinct; peak "
-                                     f"during backward: {rep.peak_bytes} B")
+    assert text.splitlines()[9] == (f"saved: 8 arrays, 212 B summed, 116 B distinct; peak "
+                                    f"during backward: {rep.peak_bytes} B")
+    # the legend names the slots and kinds of entry this table has, and no others
+    assert text.splitlines()[10:] == [
+        "columns: node = the result whose backward needs the array; op = its operator",
+        "  slot (where the operator keeps it): x0, x1... = its inputs; y = its output",
+        "  holds: input/output <name> = that array itself; (= node.slot) = an earlier row's "
+        "buffer",
+        "  adds: bytes not already held by an earlier row (summed: the distinct bytes)"]
     # from the head, the same table (rows in the head's dependency order)
     assert viz.memory(v["J"], v).distinct_bytes == 116
 

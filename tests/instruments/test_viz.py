@@ -396,7 +396,10 @@ def test_render_svg_and_png_atomically(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(os.listdir(tmp_path)) == ["f.png", "f.svg"]  # no temporary files left
     html = g._repr_html_()
-    assert html.startswith("<svg") and html.count("<ellipse") + html.count("<circle") >= 6
+    assert html.startswith('<div class="minigluon-graph" style="overflow-x: auto; '
+                           'max-width: 100%"><svg style="max-width: none" ')
+    assert html.endswith("</svg>\n</div>") and html.count("<svg") == 1
+    assert html.count("<ellipse") + html.count("<circle") >= 6
     with pytest.raises(ValueError, match="format must be 'svg' or 'png'"):
         g.render(tmp_path / "f.pdf")
 
