@@ -48,6 +48,7 @@ import numpy as np
 from .. import autograd, ndarray as nd, symbol
 from ..base import MXNetError
 from ..ndarray.ndarray import NDArray
+from ..symbol.cached import CachedOp, run_cached
 from . import _checkpoint
 from ._naming import _BlockScope, reset_name_counters
 from .parameter import DeferredInitializationError, Parameter, ParameterDict
@@ -405,10 +406,12 @@ class HybridBlock(Block):
         """Run this block (and its HybridBlock children) as a graph: the next call traces
         :meth:`hybrid_forward` with symbols (``F`` is :mod:`minigluon.symbol`); later
         calls with inputs of the same shapes and dtypes run that graph's operator list,
-        fixed once (a new input shape traces again, as in MXNet). The operators still run
-        one by one through ``nd`` and are recorded on the tape one node each, so values
-        and gradients are those of the imperative path. ``static_alloc`` and
-        ``static_shape`` are accepted; they change nothing here."""
+        fixed once (a new input shape traces again, as in MXNet). Under
+        ``autograd.record()`` each call is one node on the tape (MXNet's ``_CachedOp``)
+        whose VJP runs the VJPs of the graph's operators in reverse; they are the
+        operators of the imperative path, so values and gradients are the same.
+        ``static_alloc`` and ``static_shape`` are accepted; they change nothing here
+        (NumPy allocates each result)."""
         self._active = active
         self._cached = None
         super().hybridize(active, static_alloc=static_alloc, static_shape=static_shape,
@@ -434,7 +437,9 @@ class HybridBlock(Block):
         graph = symbol.Group(outs)
         byname = {p.name: p for p in self.collect_params().values()}
         params = [(n, byname[n]) for n in graph.list_inputs() if n not in names]
-        return graph, symbol.Plan(graph), names, params, \
+        plan = symbol.Plan(graph)
+        plan.op = CachedOp(self.name, graph)
+        return graph, plan, names, params, \
             None if not isinstance(out, (list, tuple)) else type(out)
 
     def _call_cached(self, args: tuple[Any, ...]) -> Any:
@@ -463,7 +468,7 @@ class HybridBlock(Block):
         values = dict(zip(names, args))
         for n, p in params:
             values[n] = p.data()
-        outs = plan.run(values)
+        outs = run_cached(plan.op, plan, values)
         return outs[0] if kind is None else kind(outs)
 
     def __call__(self, *args: Any) -> Any:

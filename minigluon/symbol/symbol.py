@@ -625,7 +625,7 @@ class Plan:
     """A symbol prepared to run many times: the operator list in order, fixed once, and
     the slots of each input (what a hybridized block calls on every forward)."""
 
-    __slots__ = ("steps", "heads", "inputs", "size")
+    __slots__ = ("steps", "heads", "inputs", "size", "op")
 
     def __init__(self, sym: Symbol) -> None:
         order = sym._nodes()
@@ -638,6 +638,7 @@ class Plan:
                        slot[(id(n), 0)]) for n in order if n.op != "null"]
         self.heads = [slot[(id(n), i)] for n, i in sym._outputs]
         self.size = len(slot)
+        self.op: Any = None   # the CachedOp that records a call as one node (gluon sets it)
 
     def run(self, values: dict[str, Any]) -> list[Any]:
         """The outputs, computed from the input arrays given by name."""
@@ -788,6 +789,20 @@ def _infer_types(order: Sequence[_Node], types: dict) -> dict:
     return types
 
 
+def _lowered(op: str, kw: dict[str, Any]) -> Op | None:
+    """The one registry operator that the ``nd`` function of layer operator ``op`` would
+    invoke with these parameters, when it is always the same (the plan then invokes it
+    directly, without parsing the parameters on every call); None otherwise."""
+    if op == "FullyConnected":
+        return OPS.get("FullyConnected")(flatten=bool(kw.get("flatten", True)))
+    if op == "Activation" and kw.get("act_type", "relu") in (
+            "relu", "sigmoid", "tanh", "softrelu", "softsign"):
+        return OPS.get(kw.get("act_type", "relu"))()
+    if op == "LeakyReLU" and kw.get("act_type", "leaky") == "leaky":
+        return OPS.get("_leaky_relu")(slope=float(kw.get("slope", 0.25)))
+    return None
+
+
 def _compiled(node: _Node) -> Callable[[list[Any]], list[Any]]:
     """``node`` as a function of its input arrays, its parameters parsed once: an
     operator of the registry is instantiated once (what makes a plan cheaper per call than
@@ -798,12 +813,15 @@ def _compiled(node: _Node) -> Callable[[list[Any]], list[Any]]:
                        if not (k.startswith("__") and k.endswith("__"))}
     spec = spec_of(node.op)
     kw = {k: v for k, v in node.params.items() if k != "num_args"}
-    if spec.cls is not None:
-        fields = {f.name for f in attrs.fields(spec.cls)} if attrs.has(spec.cls) else set()
-        okw = {k: v for k, v in kw.items() if k in fields}
-        if "scalar" in okw:
-            okw["scalar"] = float(okw["scalar"])
-        op = spec.cls(**okw)
+    op = _lowered(node.op, kw)
+    if op is not None or spec.cls is not None:
+        if op is None:
+            fields = {f.name for f in attrs.fields(spec.cls)} if attrs.has(spec.cls) \
+                else set()
+            okw = {k: v for k, v in kw.items() if k in fields}
+            if "scalar" in okw:
+                okw["scalar"] = float(okw["scalar"])
+            op = spec.cls(**okw)
         invoke, as_nd, arr = nd.invoke, nd.ndarray.as_ndarray, nd.NDArray
 
         def run_op(xs: list[Any]) -> list[Any]:

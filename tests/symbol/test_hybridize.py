@@ -174,3 +174,110 @@ def test_own_layers_that_cannot_be_traced_stay_imperative(factory, tmp_path):
     np.testing.assert_array_equal(a(x).asnumpy(), want)
     with pytest.raises(mx.base.NotAvailableError, match="cannot trace this block"):
         a.export(str(tmp_path / "n"))
+
+
+# ---- the cached graph on the tape: one node per call -------------------------------------
+
+def _mlp(hybrid):
+    mx.random.seed(3)
+    net = _seq(nn.Dense(5, activation="tanh", in_units=4), nn.Dense(3, in_units=5))
+    net.initialize(mx.init.Xavier())
+    if hybrid:
+        net.hybridize()
+    return net
+
+
+def test_a_hybridized_call_is_one_node_on_the_tape():
+    x = nd.array(R.randn(2, 4))
+    imp, hyb = _mlp(False), _mlp(True)
+    with autograd.record() as t_imp:
+        imp(x)
+    hyb(x)  # traces
+    with autograd.record() as t_hyb:
+        y = hyb(x)
+    assert [n.opname for n in t_imp] == ["FullyConnected", "tanh", "FullyConnected"]
+    assert [n.opname for n in t_hyb] == ["_CachedOp"]
+    node = t_hyb[0]
+    assert str(node.op) == f"_CachedOp({hyb.name})"
+    # its inputs are the four parameters (x is data), and it keeps what the three
+    # operators keep
+    assert [p.grad_req for p in node.parents] == ["write"] * 4
+    assert node.saved_bytes == t_imp.saved_bytes
+    assert autograd.Tape.of(y).nodes == [node]
+
+
+def _second_order(net, x):
+    x = nd.array(x)
+    x.attach_grad()
+    with autograd.record():
+        y = net(x)
+        dx = autograd.grad(y, x, head_grads=nd.ones_like(y), create_graph=True)[0]
+        z = (dx * dx).sum()
+    z.backward()
+    return dx.asnumpy(), x.grad.asnumpy(), [p.grad().asnumpy()
+                                           for p in net.collect_params().values()]
+
+
+def test_create_graph_through_the_cached_node_equals_imperative():
+    x = R.randn(2, 4)
+    want = _second_order(_mlp(False), x)
+    hyb = _mlp(True)
+    hyb(nd.array(x))
+    got = _second_order(hyb, x)
+    for u, v in zip(want[:2] + tuple(want[2]), got[:2] + tuple(got[2])):
+        np.testing.assert_allclose(v, u, rtol=1e-6, atol=1e-7)
+    assert np.abs(got[1]).sum() > 0  # the second-order gradient reaches the input
+
+
+def test_retain_graph_and_freeing_as_imperative():
+    x = nd.array(R.randn(2, 4))
+    for hybrid in (False, True):
+        net = _mlp(hybrid)
+        net(x)
+        for p in net.collect_params().values():
+            p.grad_req = "add"
+        with autograd.record():
+            y = net(x).sum()
+        y.backward(retain_graph=True)
+        first = net[0].weight.grad().asnumpy().copy()
+        y.backward()
+        np.testing.assert_allclose(net[0].weight.grad().asnumpy(), 2 * first, rtol=1e-6)
+        with pytest.raises(MinigluonError, match="retain_graph=True"):
+            y.backward()
+
+
+def test_in_place_change_of_a_saved_input_is_refused_as_imperative():
+    for hybrid in (False, True):
+        net = _mlp(hybrid)
+        x = nd.array(R.randn(2, 4))
+        x.attach_grad()
+        net(x)
+        with autograd.record():
+            y = net(x)
+        net[0].weight.data()[:] = 0  # FullyConnected keeps it for the input's gradient
+        with pytest.raises(MinigluonError, match="changed in place"):
+            y.backward()
+
+
+class _TwoOut(nn.HybridBlock):
+    def hybrid_forward(self, F, x):
+        return F.tanh(x), F.exp(x) * x
+
+
+def test_several_outputs_are_recorded_op_by_op_with_the_same_gradients():
+    x0 = R.randn(3, 2)
+    res = []
+    for hybrid in (False, True):
+        net = _TwoOut()
+        if hybrid:
+            net.hybridize()
+        x = nd.array(x0)
+        x.attach_grad()
+        with autograd.record() as tape:
+            a, b = net(x)
+            z = (a * b).sum()
+        z.backward()
+        res.append((a.asnumpy(), b.asnumpy(), x.grad.asnumpy()))
+        assert "_CachedOp" not in [n.opname for n in tape]
+    for u, v in zip(*res):
+        np.testing.assert_array_equal(u, v)
