@@ -429,7 +429,10 @@ class HybridBlock(Block):
                 self.forward(*args)
         names = ["data"] if len(args) == 1 else [f"data{i}" for i in range(len(args))]
         inputs = [symbol.var(n) for n in names]
-        out = self.forward(*inputs)
+        shapes = {n: a.shape for n, a in zip(names, args) if isinstance(a, NDArray)}
+        shapes.update({p.name: p.shape for p in self.collect_params().values()})
+        with symbol.symbol.tracing(shapes):
+            out = self.forward(*inputs)
         outs = list(out) if isinstance(out, (list, tuple)) else [out]
         if not all(isinstance(o, symbol.Symbol) for o in outs):
             raise MXNetError(f"{self.name}: hybrid_forward must return Symbols (or a list "
