@@ -446,12 +446,16 @@ class HybridBlock(Block):
             None if not isinstance(out, (list, tuple)) else type(out)
 
     def _call_cached(self, args: tuple[Any, ...]) -> Any:
+        cached = self._cached
+        if len(args) == 1 and args[0].__class__ is NDArray and cached.__class__ is tuple:
+            d = args[0]._data
+            if cached[0] == ((d.shape, d.dtype),):  # the common call: the traced shape
+                return self._run_plan(cached, args)
         if not all(a.__class__ is NDArray for a in args):
             args = tuple(_as_input(a) for a in args)
         # the input signature: the graph is traced again when it changes
         key = tuple((a._data.shape, a._data.dtype) if isinstance(a, NDArray) else a
                     for a in args)
-        cached = self._cached
         if cached is _NOT_TRACEABLE:
             with _imperative():
                 return self.forward(*args)
@@ -467,21 +471,33 @@ class HybridBlock(Block):
                 with _imperative():
                     return self.forward(*args)
             self._cached = cached
+        return self._run_plan(cached, args)
+
+    @staticmethod
+    def _run_plan(cached: tuple, args: tuple[Any, ...]) -> Any:
         _, _graph, plan, names, params, kind = cached
         values = dict(zip(names, args))
-        for n, p in params:
-            values[n] = p.data()
+        # each device's copy of the parameters, as in the imperative path
+        ctx = next((a._ctx for a in args if getattr(a, "_ctx", None) is not None), None)
+        if ctx is None:
+            for n, p in params:
+                values[n] = p.data()
+        else:
+            for n, p in params:
+                values[n] = p.data(ctx)
         outs = run_cached(plan.op, plan, values)
         return outs[0] if kind is None else kind(outs)
 
     def __call__(self, *args: Any) -> Any:
         if self._active and not _IMPERATIVE[0] and args and \
                 not isinstance(args[0], symbol.Symbol):
-            for hook in list(self._forward_pre_hooks.values()):
-                hook(self, args)
+            if self._forward_pre_hooks:
+                for hook in list(self._forward_pre_hooks.values()):
+                    hook(self, args)
             out = self._call_cached(args)
-            for hook in list(self._forward_hooks.values()):
-                hook(self, args, out)
+            if self._forward_hooks:
+                for hook in list(self._forward_hooks.values()):
+                    hook(self, args, out)
             return out
         return super().__call__(*args)
 

@@ -682,7 +682,7 @@ class Plan:
     """A symbol prepared to run many times: the operator list in order, fixed once, and
     the slots of each input (what a hybridized block calls on every forward)."""
 
-    __slots__ = ("steps", "heads", "inputs", "size", "op")
+    __slots__ = ("steps", "heads", "inputs", "size", "op", "raw", "slot_of")
 
     def __init__(self, sym: Symbol) -> None:
         order = sym._nodes()
@@ -691,11 +691,22 @@ class Plan:
             for i in range(n.nout):
                 slot[(id(n), i)] = len(slot)
         self.inputs = [(n.name, slot[(id(n), 0)]) for n in order if n.op == "null"]
+        self.slot_of = dict(self.inputs)
         self.steps = [(n, _compiled(n), [slot[(id(c), i)] for c, i in n.inputs],
                        slot[(id(n), 0)]) for n in order if n.op != "null"]
         self.heads = [slot[(id(n), i)] for n, i in sym._outputs]
         self.size = len(slot)
         self.op: Any = None   # the CachedOp that records a call as one node (gluon sets it)
+        # when every step is one registry operator (no view, one output) and the graph
+        # has one output, the steps as (operator, input slots, output slot, node name):
+        # cached.run_cached then runs them on the NumPy data directly
+        ops = [getattr(fn, "op", None) for _, fn, _, _ in self.steps]
+        self.raw = [(op, ins, first, n.name) for op, (n, _, ins, first) in
+                    zip(ops, self.steps)] \
+            if len(self.heads) == 1 and self.steps and self.steps[-1][3] == self.heads[0] \
+            and all(
+                op is not None and not op.view and n.nout == 1
+                for op, (n, _, _, _) in zip(ops, self.steps)) else None
 
     def run(self, values: dict[str, Any]) -> list[Any]:
         """The outputs, computed from the input arrays given by name."""
@@ -891,6 +902,7 @@ def _compiled(node: _Node) -> Callable[[list[Any]], list[Any]]:
             ref = next((x for x in xs if isinstance(x, arr)), None)
             return [invoke(op, [as_nd(x, ref) for x in xs])]
 
+        run_op.op = op  # type: ignore[attr-defined]  (cached.run_cached runs it directly)
         return run_op
     run = spec.run
 
