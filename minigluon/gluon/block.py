@@ -48,6 +48,7 @@ import numpy as np
 from .. import autograd, ndarray as nd, symbol
 from ..base import MXNetError
 from ..ndarray.ndarray import NDArray
+from ..symbol.cached import CachedOp, run_cached
 from . import _checkpoint
 from ._naming import _BlockScope, reset_name_counters
 from .parameter import DeferredInitializationError, Parameter, ParameterDict
@@ -418,10 +419,12 @@ class HybridBlock(Block):
         """Run this block (and its HybridBlock children) as a graph: the next call traces
         :meth:`hybrid_forward` with symbols (``F`` is :mod:`minigluon.symbol`); later
         calls with inputs of the same shapes and dtypes run that graph's operator list,
-        fixed once (a new input shape traces again, as in MXNet). The operators still run
-        one by one through ``nd`` and are recorded on the tape one node each, so values
-        and gradients are those of the imperative path. ``static_alloc`` and
-        ``static_shape`` are accepted; they change nothing here."""
+        fixed once (a new input shape traces again, as in MXNet). Under
+        ``autograd.record()`` each call is one node on the tape (MXNet's ``_CachedOp``)
+        whose VJP runs the VJPs of the graph's operators in reverse; they are the
+        operators of the imperative path, so values and gradients are the same.
+        ``static_alloc`` and ``static_shape`` are accepted; they change nothing here
+        (NumPy allocates each result)."""
         self._active = active
         self._cached = None
         super().hybridize(active, static_alloc=static_alloc, static_shape=static_shape,
@@ -439,7 +442,10 @@ class HybridBlock(Block):
                 self.forward(*args)
         names = ["data"] if len(args) == 1 else [f"data{i}" for i in range(len(args))]
         inputs = [symbol.var(n) for n in names]
-        out = self.forward(*inputs)
+        shapes = {n: a.shape for n, a in zip(names, args) if isinstance(a, NDArray)}
+        shapes.update({p.name: p.shape for p in self.collect_params().values()})
+        with symbol.symbol.tracing(shapes):
+            out = self.forward(*inputs)
         outs = list(out) if isinstance(out, (list, tuple)) else [out]
         if not all(isinstance(o, symbol.Symbol) for o in outs):
             raise MXNetError(f"{self.name}: hybrid_forward must return Symbols (or a list "
@@ -447,10 +453,17 @@ class HybridBlock(Block):
         graph = symbol.Group(outs)
         byname = {p.name: p for p in self.collect_params().values()}
         params = [(n, byname[n]) for n in graph.list_inputs() if n not in names]
-        return graph, symbol.Plan(graph), names, params, \
+        plan = symbol.Plan(graph)
+        plan.op = CachedOp(self.name, graph)
+        return graph, plan, names, params, \
             None if not isinstance(out, (list, tuple)) else type(out)
 
     def _call_cached(self, args: tuple[Any, ...]) -> Any:
+        cached = self._cached
+        if len(args) == 1 and args[0].__class__ is NDArray and cached.__class__ is tuple:
+            d = args[0]._data
+            if cached[0] == ((d.shape, d.dtype),):  # the common call: the traced shape
+                return self._run_plan(cached, args)
         if not all(a.__class__ is NDArray for a in args):
             args = tuple(_as_input(a) for a in args)
             if any(isinstance(a, (list, tuple)) for a in args):
@@ -459,7 +472,6 @@ class HybridBlock(Block):
         # the input signature: the graph is traced again when it changes
         key = tuple((a._data.shape, a._data.dtype) if isinstance(a, NDArray) else a
                     for a in args)
-        cached = self._cached
         if cached is _NOT_TRACEABLE:
             with _imperative():
                 return self.forward(*args)
@@ -475,21 +487,33 @@ class HybridBlock(Block):
                 with _imperative():
                     return self.forward(*args)
             self._cached = cached
+        return self._run_plan(cached, args)
+
+    @staticmethod
+    def _run_plan(cached: tuple, args: tuple[Any, ...]) -> Any:
         _, _graph, plan, names, params, kind = cached
         values = dict(zip(names, args))
-        for n, p in params:
-            values[n] = p.data()
-        outs = plan.run(values)
+        # each device's copy of the parameters, as in the imperative path
+        ctx = next((a._ctx for a in args if getattr(a, "_ctx", None) is not None), None)
+        if ctx is None:
+            for n, p in params:
+                values[n] = p.data()
+        else:
+            for n, p in params:
+                values[n] = p.data(ctx)
+        outs = run_cached(plan.op, plan, values)
         return outs[0] if kind is None else kind(outs)
 
     def __call__(self, *args: Any) -> Any:
         if self._active and not _IMPERATIVE[0] and args and \
                 not isinstance(args[0], symbol.Symbol):
-            for hook in list(self._forward_pre_hooks.values()):
-                hook(self, args)
+            if self._forward_pre_hooks:
+                for hook in list(self._forward_pre_hooks.values()):
+                    hook(self, args)
             out = self._call_cached(args)
-            for hook in list(self._forward_hooks.values()):
-                hook(self, args, out)
+            if self._forward_hooks:
+                for hook in list(self._forward_hooks.values()):
+                    hook(self, args, out)
             return out
         return super().__call__(*args)
 

@@ -8,6 +8,7 @@ from typing import Any
 from .. import symbol
 from ..base import MXNetError
 from ..ndarray.ndarray import NDArray
+from ..symbol.cached import CachedOp, run_cached
 from .block import HybridBlock, _as_input
 from .parameter import DeferredInitializationError, Parameter
 
@@ -76,6 +77,7 @@ class SymbolBlock(HybridBlock):
                              f"graph, whose inputs are {graph_inputs}")
         self._graph = outputs
         self._plan = symbol.Plan(outputs)
+        self._plan.op = CachedOp(self.name, outputs)
         self._input_names = names
         aux = set(outputs.list_auxiliary_states())
         given = dict(params.items()) if params is not None else {}
@@ -129,7 +131,7 @@ class SymbolBlock(HybridBlock):
             self._infer_param_shapes(args)
             for n, p in self._params.items():
                 values[n] = p.data()
-        outs = self._plan.run(values)
+        outs = run_cached(self._plan.op, self._plan, values)
         return outs[0] if self._kind is None else outs
 
     def _infer_param_shapes(self, args: tuple[NDArray, ...]) -> None:

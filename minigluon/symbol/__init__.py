@@ -70,6 +70,7 @@ OPS.on_unregister(_on_unregister)
 
 # the layer operators and MXNet's spellings of the arithmetic, declared by hand
 for _fname, _op in (("FullyConnected", "FullyConnected"), ("Convolution", "Convolution"),
+                    ("Deconvolution", "Deconvolution"),
                     ("BatchNorm", "BatchNorm"), ("Pooling", "Pooling"),
                     ("Dropout", "Dropout"), ("Activation", "Activation"),
                     ("LeakyReLU", "LeakyReLU"), ("SliceChannel", "SliceChannel"),

@@ -163,6 +163,9 @@ def _handwritten() -> None:
         OpSpec("FullyConnected", ("data", "weight", "bias"), nd.FullyConnected,
                optional=_no_bias),
         OpSpec("Convolution", ("data", "weight", "bias"), nd.Convolution, optional=_no_bias),
+        # MXNet's Deconvolution has no bias unless no_bias=False is given
+        OpSpec("Deconvolution", ("data", "weight", "bias"), nd.Deconvolution,
+               optional=lambda p: ("bias",) if p.get("no_bias", True) else ()),
         OpSpec("BatchNorm", ("data", "gamma", "beta", "moving_mean", "moving_var"),
                nd.BatchNorm, aux=(3, 4), nout=3,
                var_attrs={"moving_mean": {"__init__": '["zero", {}]'},
@@ -196,7 +199,8 @@ def _handwritten() -> None:
 
 
 # the handwritten ones win over a registry entry of the same (case-folded) name
-_HANDWRITTEN_REGISTRY = {"fullyconnected", "convolution", "batchnorm", "pooling"}
+_HANDWRITTEN_REGISTRY = {"fullyconnected", "convolution", "deconvolution", "batchnorm",
+                         "pooling"}
 
 
 def spec_of(op: str) -> OpSpec:
@@ -205,6 +209,46 @@ def spec_of(op: str) -> OpSpec:
     if s is None:
         raise MinigluonError(f"operator {op!r} is not available in minigluon")
     return s
+
+
+# ---- shapes while a block is traced ----------------------------------------------------
+
+#: the shapes of the inputs of the graphs being traced (innermost last): a layer that
+#: needs its input's shape to build its graph (LayerNorm along an axis) reads it through
+#: :func:`traced_shape`, and the graph is traced again when an input shape changes
+_TRACING: list[dict[str, tuple[int, ...]]] = []
+
+
+class tracing:
+    """Inside, :func:`traced_shape` knows the variables' shapes given here."""
+
+    def __init__(self, shapes: dict[str, tuple[int, ...]]) -> None:
+        self.shapes = shapes
+
+    def __enter__(self) -> None:
+        _TRACING.append(self.shapes)
+
+    def __exit__(self, *exc: object) -> None:
+        _TRACING.pop()
+
+
+def traced_shape(s: Symbol) -> tuple[int, ...]:
+    """The shape of ``s`` in the graph being traced (``hybridize`` traces with the
+    first call's input shapes, inferred forward through the graph built so far).
+
+    MXNet's layers avoid needing it by using operators that infer shapes at run time
+    (``LayerNorm``, ``InstanceNorm``); minigluon composes those layers from smaller
+    operators, some of which take the shape as a parameter."""
+    if not _TRACING:
+        raise MinigluonError(f"the shape of {s!r} is not known: a symbol has no shape "
+                             "outside hybridize's tracing (use infer_shape)")
+    known = _TRACING[-1]
+    inputs = set(s.list_inputs())
+    _, out, _ = s.infer_shape_partial(**{k: v for k, v in known.items() if k in inputs})
+    if not out or not out[0]:
+        raise MinigluonError(f"the shape of {s!r} cannot be inferred from the traced "
+                             f"inputs {known}")
+    return tuple(out[0])
 
 
 # ---- building -------------------------------------------------------------------------
@@ -266,9 +310,22 @@ def _compose(spec: OpSpec, hint: str, args: Sequence[Any], kwargs: dict[str, Any
 def make_function(spec: OpSpec, fname: str) -> Callable[..., Symbol]:
     """``sym.<fname>(*inputs, name=None, attr=None, **params)`` for ``spec``."""
     hint = fname.lower()
+    # parameters may follow the array inputs positionally, in the operator's field
+    # order, as in nd (sym.reshape(x, (2, 3)))
+    fields = [f.name for f in attrs.fields(spec.cls)] \
+        if spec.cls is not None and attrs.has(spec.cls) else []
 
     def fn(*args: Any, name: str | None = None, attr: dict[str, str] | None = None,
            **kwargs: Any) -> Symbol:
+        n = next((i for i, a in enumerate(args) if not isinstance(a, Symbol)
+                  and a is not None), len(args))
+        if n < len(args) and fields and spec.inputs[:1] != ("*data",):
+            extra = args[n:]
+            if len(extra) > len(fields):
+                raise TypeError(f"{fname} takes at most {len(fields)} parameters "
+                                f"({', '.join(fields)}), got {len(extra)} positionally")
+            kwargs = {**dict(zip(fields, extra)), **kwargs}
+            args = args[:n]
         return _compose(spec, hint, args, kwargs, name, attr)
 
     fn.__name__ = fn.__qualname__ = fname
@@ -625,7 +682,7 @@ class Plan:
     """A symbol prepared to run many times: the operator list in order, fixed once, and
     the slots of each input (what a hybridized block calls on every forward)."""
 
-    __slots__ = ("steps", "heads", "inputs", "size")
+    __slots__ = ("steps", "heads", "inputs", "size", "op", "raw", "slot_of")
 
     def __init__(self, sym: Symbol) -> None:
         order = sym._nodes()
@@ -634,10 +691,22 @@ class Plan:
             for i in range(n.nout):
                 slot[(id(n), i)] = len(slot)
         self.inputs = [(n.name, slot[(id(n), 0)]) for n in order if n.op == "null"]
+        self.slot_of = dict(self.inputs)
         self.steps = [(n, _compiled(n), [slot[(id(c), i)] for c, i in n.inputs],
                        slot[(id(n), 0)]) for n in order if n.op != "null"]
         self.heads = [slot[(id(n), i)] for n, i in sym._outputs]
         self.size = len(slot)
+        self.op: Any = None   # the CachedOp that records a call as one node (gluon sets it)
+        # when every step is one registry operator (no view, one output) and the graph
+        # has one output, the steps as (operator, input slots, output slot, node name):
+        # cached.run_cached then runs them on the NumPy data directly
+        ops = [getattr(fn, "op", None) for _, fn, _, _ in self.steps]
+        self.raw = [(op, ins, first, n.name) for op, (n, _, ins, first) in
+                    zip(ops, self.steps)] \
+            if len(self.heads) == 1 and self.steps and self.steps[-1][3] == self.heads[0] \
+            and all(
+                op is not None and not op.view and n.nout == 1
+                for op, (n, _, _, _) in zip(ops, self.steps)) else None
 
     def run(self, values: dict[str, Any]) -> list[Any]:
         """The outputs, computed from the input arrays given by name."""
@@ -718,6 +787,10 @@ def _param_shapes(node: _Node, data: tuple[int, ...]) -> dict[int, tuple[int, ..
         f, g = int(p["num_filter"]), int(p.get("num_group", 1))
         kern = p["kernel"] if isinstance(p["kernel"], tuple) else (int(p["kernel"]),)
         out = {"weight": (f, data[1] // g, *kern), "bias": (f,)}
+    elif node.op == "Deconvolution":
+        f, g = int(p["num_filter"]), int(p.get("num_group", 1))
+        kern = p["kernel"] if isinstance(p["kernel"], tuple) else (int(p["kernel"]),)
+        out = {"weight": (data[1], f // g, *kern), "bias": (f,)}
     elif node.op == "BatchNorm":
         c = (data[int(p.get("axis", 1))],)
         out = {"gamma": c, "beta": c, "moving_mean": c, "moving_var": c}
@@ -788,6 +861,20 @@ def _infer_types(order: Sequence[_Node], types: dict) -> dict:
     return types
 
 
+def _lowered(op: str, kw: dict[str, Any]) -> Op | None:
+    """The one registry operator that the ``nd`` function of layer operator ``op`` would
+    invoke with these parameters, when it is always the same (the plan then invokes it
+    directly, without parsing the parameters on every call); None otherwise."""
+    if op == "FullyConnected":
+        return OPS.get("FullyConnected")(flatten=bool(kw.get("flatten", True)))
+    if op == "Activation" and kw.get("act_type", "relu") in (
+            "relu", "sigmoid", "tanh", "softrelu", "softsign"):
+        return OPS.get(kw.get("act_type", "relu"))()
+    if op == "LeakyReLU" and kw.get("act_type", "leaky") == "leaky":
+        return OPS.get("_leaky_relu")(slope=float(kw.get("slope", 0.25)))
+    return None
+
+
 def _compiled(node: _Node) -> Callable[[list[Any]], list[Any]]:
     """``node`` as a function of its input arrays, its parameters parsed once: an
     operator of the registry is instantiated once (what makes a plan cheaper per call than
@@ -798,12 +885,15 @@ def _compiled(node: _Node) -> Callable[[list[Any]], list[Any]]:
                        if not (k.startswith("__") and k.endswith("__"))}
     spec = spec_of(node.op)
     kw = {k: v for k, v in node.params.items() if k != "num_args"}
-    if spec.cls is not None:
-        fields = {f.name for f in attrs.fields(spec.cls)} if attrs.has(spec.cls) else set()
-        okw = {k: v for k, v in kw.items() if k in fields}
-        if "scalar" in okw:
-            okw["scalar"] = float(okw["scalar"])
-        op = spec.cls(**okw)
+    op = _lowered(node.op, kw)
+    if op is not None or spec.cls is not None:
+        if op is None:
+            fields = {f.name for f in attrs.fields(spec.cls)} if attrs.has(spec.cls) \
+                else set()
+            okw = {k: v for k, v in kw.items() if k in fields}
+            if "scalar" in okw:
+                okw["scalar"] = float(okw["scalar"])
+            op = spec.cls(**okw)
         invoke, as_nd, arr = nd.invoke, nd.ndarray.as_ndarray, nd.NDArray
 
         def run_op(xs: list[Any]) -> list[Any]:
@@ -812,6 +902,7 @@ def _compiled(node: _Node) -> Callable[[list[Any]], list[Any]]:
             ref = next((x for x in xs if isinstance(x, arr)), None)
             return [invoke(op, [as_nd(x, ref) for x in xs])]
 
+        run_op.op = op  # type: ignore[attr-defined]  (cached.run_cached runs it directly)
         return run_op
     run = spec.run
 

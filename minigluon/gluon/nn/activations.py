@@ -22,6 +22,7 @@ import numpy as np
 from ... import initializer
 from ...base import MXNetError
 from ...ndarray.ndarray import NDArray
+from ...symbol.symbol import traced_shape
 from ..block import HybridBlock
 from .basic_layers import Activation, LeakyReLU  # noqa: F401  (MXNet's module has them)
 from .conv_layers import _check_dtype
@@ -65,12 +66,14 @@ class PReLU(HybridBlock):
 
     def hybrid_forward(self, F: Any, x: NDArray, alpha: NDArray) -> NDArray:
         _check_dtype(self, x, alpha)
-        n = alpha.shape[0]
+        n = self.alpha.shape[0]
         if n != 1:
-            if x.ndim < 2 or x.shape[1] != n:
+            # a symbol's shape is known only while hybridize traces it
+            shape = x.shape if isinstance(x, NDArray) else traced_shape(x)
+            if len(shape) < 2 or shape[1] != n:
                 raise MXNetError(f"{self.name}: {n} slopes (in_channels={n}) need an input "
-                                 f"whose axis 1 has size {n}, got shape {x.shape}")
-            alpha = F.reshape(alpha, (1, n) + (1,) * (x.ndim - 2))
+                                 f"whose axis 1 has size {n}, got shape {shape}")
+            alpha = F.reshape(alpha, (1, n) + (1,) * (len(shape) - 2))
         return F.where(x > 0, x, F.broadcast_mul(x, alpha))
 
 

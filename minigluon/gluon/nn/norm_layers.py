@@ -22,10 +22,17 @@ from typing import Any
 
 from ...base import MXNetError
 from ...ndarray.ndarray import NDArray
+from ...symbol.symbol import traced_shape
 from ..block import HybridBlock
 from .conv_layers import _check_dtype
 
 __all__ = ["LayerNorm", "InstanceNorm", "GroupNorm"]
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    """``x.shape``, also for a symbol being traced by ``hybridize`` (see
+    :func:`~minigluon.symbol.symbol.traced_shape`)."""
+    return x.shape if isinstance(x, NDArray) else traced_shape(x)
 
 
 def _normalize(F: Any, x: NDArray, axis: int | tuple[int, ...], eps: float) -> NDArray:
@@ -37,8 +44,8 @@ def _normalize(F: Any, x: NDArray, axis: int | tuple[int, ...], eps: float) -> N
 
 def _affine(F: Any, y: NDArray, gamma: NDArray, beta: NDArray, axis: int) -> NDArray:
     """``y * gamma + beta``, with gamma and beta laid along ``axis``."""
-    shape = [1] * y.ndim
-    shape[axis] = gamma.shape[0]
+    shape = [1] * len(_shape(y))
+    shape[axis] = _shape(gamma)[0]
     return F.broadcast_add(F.broadcast_mul(y, F.reshape(gamma, tuple(shape))),
                            F.reshape(beta, tuple(shape)))
 
@@ -64,10 +71,11 @@ class _Norm(HybridBlock):
                                     allow_deferred_init=True)
 
     def _check_axis(self, x: NDArray) -> int:
-        if not -x.ndim <= self._axis < x.ndim:
+        shape = _shape(x)
+        if not -len(shape) <= self._axis < len(shape):
             raise MXNetError(f"{self.name}: axis {self._axis} is out of range for input of "
-                             f"shape {x.shape}")
-        return self._axis % x.ndim
+                             f"shape {shape}")
+        return self._axis % len(shape)
 
     def infer_shape(self, x: NDArray, *args: Any) -> None:
         axis = self._check_axis(x)
@@ -76,9 +84,10 @@ class _Norm(HybridBlock):
 
     def _check_channels(self, x: NDArray, axis: int, gamma: NDArray) -> None:
         _check_dtype(self, x, gamma)
-        if x.shape[axis] != gamma.shape[0]:
-            raise MXNetError(f"{self.name}: built for {gamma.shape[0]} channels on axis "
-                             f"{self._axis}, but the input {x.shape} has {x.shape[axis]}")
+        shape, channels = _shape(x), _shape(gamma)[0]
+        if shape[axis] != channels:
+            raise MXNetError(f"{self.name}: built for {channels} channels on axis "
+                             f"{self._axis}, but the input {shape} has {shape[axis]}")
 
     def __repr__(self) -> str:
         content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
@@ -145,16 +154,17 @@ class InstanceNorm(_Norm):
                          in_channels, **kwargs)
 
     def hybrid_forward(self, F: Any, x: NDArray, gamma: NDArray, beta: NDArray) -> NDArray:
-        if x.ndim < 3:
+        ndim = len(_shape(x))
+        if ndim < 3:
             raise MXNetError(f"{self.name}: InstanceNorm expects an input with a batch, a "
-                             f"channel and at least one more axis, got shape {x.shape}")
+                             f"channel and at least one more axis, got shape {_shape(x)}")
         axis = self._check_axis(x)
         if axis == 0:
             raise MXNetError(f"{self.name}: the channel axis cannot be the batch axis 0")
         self._check_channels(x, axis, gamma)
         if axis != 1:
             x = F.swapaxes(x, 1, axis)
-        out = _affine(F, _normalize(F, x, tuple(range(2, x.ndim)), self._epsilon),
+        out = _affine(F, _normalize(F, x, tuple(range(2, ndim)), self._epsilon),
                       gamma, beta, 1)
         return F.swapaxes(out, 1, axis) if axis != 1 else out
 
@@ -194,14 +204,14 @@ class GroupNorm(HybridBlock):
                                     allow_deferred_init=True)
 
     def hybrid_forward(self, F: Any, x: NDArray, gamma: NDArray, beta: NDArray) -> NDArray:
-        g = self._num_groups
-        if x.ndim < 2 or x.shape[1] % g:
-            raise MXNetError(f"{self.name}: the {x.shape[1] if x.ndim > 1 else 0} channels "
-                             f"of the input {x.shape} cannot be cut into {g} groups")
+        g, shape = self._num_groups, _shape(x)
+        if len(shape) < 2 or shape[1] % g:
+            raise MXNetError(f"{self.name}: the {shape[1] if len(shape) > 1 else 0} "
+                             f"channels of the input {shape} cannot be cut into {g} groups")
         _check_dtype(self, x, gamma)
-        grouped = F.reshape(x, (x.shape[0], g, -1))
+        grouped = F.reshape(x, (shape[0], g, -1))
         y = _affine(F, _normalize(F, grouped, 2, self._epsilon), gamma, beta, 1)
-        return F.reshape(y, x.shape)
+        return F.reshape(y, shape)
 
     def __repr__(self) -> str:
         content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
