@@ -257,12 +257,16 @@ def bptt_lines(node: Node) -> list[str]:
             gy = "dy_t" if layer == L - 1 else f"dx_t of layer {layer + 1}"
             for t in order:
                 first = t == (1 if d else T)
-                rec = "dh_T (state gradient)" if first else \
-                    f"W_h^T da_{{{nxt}}}" + carry.replace("t+1", nxt)
+                # at the last step processed first, what comes from later is the final
+                # state's gradient (none unless the operator returned its states)
+                rec = (" + dh_T (state gradient)" if op.state_outputs else "") if first \
+                    else f" + W_h^T da_{{{nxt}}}" + carry.replace("t+1", nxt)
                 rec = rec.replace("{t-1}", f"{t - 1}").replace("{t+1}", f"{t + 1}")
-                lt = loc.replace(f"dc_{{{nxt}}} * f_{{{nxt}}}", "dc_T (state gradient)") \
-                    if first else loc
-                lines.append(f"  {tag}, t={t}: dh_{t} = {gy.replace('_t', f'_{t}')} + "
+                lt = loc
+                if first:
+                    lt = loc.replace(f" + dc_{{{nxt}}} * f_{{{nxt}}}", " + dc_T (state gradient)"
+                                     if op.state_outputs else "")
+                lines.append(f"  {tag}, t={t}: dh_{t} = {gy.replace('_t', f'_{t}')}"
                              f"{rec};  " + lt.replace('_t', f'_{t}')
                              .replace("{t-1}", f"{t - 1}").replace("{t+1}", f"{t + 1}"))
             lines.append(f"  {tag}: dW_h = Σ_t da_t h_(t-1)^T, dW_i = Σ_t da_t x_t^T, "

@@ -138,12 +138,26 @@ def test_explain_writes_bptt_per_time_step():
     ex = mx.explain(L, {"Y": Y, "L": L}, expand=("RNN",))
     d = ex["Y"].detail
     assert d[0] == "back-propagation through time: 2 layers, T = 3, last layer first"
-    assert d[1] == ("  layer 1, t=3: dh_3 = dy_3 + dh_T (state gradient);  "
-                    "da_3 = dh_3 * (1 - h_3^2)")
+    assert d[1] == "  layer 1, t=3: dh_3 = dy_3;  da_3 = dh_3 * (1 - h_3^2)"
     assert d[2] == "  layer 1, t=2: dh_2 = dy_2 + W_h^T da_3;  da_2 = dh_2 * (1 - h_2^2)"
-    assert d[5].startswith("  layer 0, t=3: dh_3 = dx_3 of layer 1 +")
+    assert d[5] == "  layer 0, t=3: dh_3 = dx_3 of layer 1;  da_3 = dh_3 * (1 - h_3^2)"
     assert len(d) == 1 + 2 * (3 + 1)
     assert "layer 0, t=1" in str(ex["Y"])
     with autograd.record():
         L2 = layer(x).sum()
     assert [s.detail for s in mx.explain(L2) if s.op == "RNN"] == [()]
+
+
+def test_explain_lstm_with_final_states():
+    layer = gluon.rnn.LSTM(2, input_size=3)
+    layer.initialize()
+    x = nd.ones((2, 1, 3))
+    with autograd.record():
+        y, (h, c) = layer(x, layer.begin_state(1))
+        J = y.sum() + h.sum() + c.sum()
+    step = next(s for s in mx.explain(J, expand="RNN") if s.op == "RNN")
+    assert step.detail[1].startswith("  layer 0, t=2: dh_2 = dy_2 + dh_T (state gradient);  "
+                                     "dc_2 = dh_2 * o_2 * (1 - tanh(c_2)^2) + dc_T (state "
+                                     "gradient); da_2 = [")
+    assert step.detail[2].startswith("  layer 0, t=1: dh_1 = dy_1 + W_h^T da_2;  dc_1 = "
+                                     "dh_1 * o_1 * (1 - tanh(c_1)^2) + dc_2 * f_2; ")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ... import ndarray as nd
+from ... import ndarray as nd, symbol
 from ...base import MXNetError
 from ...ndarray import NDArray
 from ..block import HybridBlock
@@ -132,15 +132,22 @@ class _RNNLayer(HybridBlock):
         """``layer(x)`` gives the output; ``layer(x, states)`` gives ``(output, states)``;
         ``layer(x, states, sequence_length)`` with ``use_sequence_length=True`` (which,
         as MXNet's CPU operator, changes nothing: see :func:`minigluon.nd.RNN`)."""
-        self.skip_states = states is None
+        skip = states is None
+        if self._active and self._cached is not None and skip != self.skip_states:
+            self._cached = None  # the graph of layer(x) has one output, of layer(x, s) more
+        self.skip_states = skip
         if states is None:
             batch_size = inputs.shape[self._layout.find("N")]
             states = self.begin_state(batch_size, ctx=inputs.context, dtype=inputs.dtype)
         if isinstance(states, NDArray):
             states = [states]
-        if self._use_sequence_length:
-            return super().__call__(inputs, states, sequence_length)
-        return super().__call__(inputs, states)
+        # the states go in as separate inputs (MXNet's graph names them data1, data2 ...),
+        # and the output with the new states comes back as one flat list
+        extra = [sequence_length] if self._use_sequence_length else []
+        out = super().__call__(inputs, *states, *extra)
+        if self.skip_states:
+            return out
+        return out[0], list(out[1:])
 
     def infer_shape(self, inputs: NDArray, states: list[NDArray], *args: Any) -> None:
         self._check_states(inputs, states, "inferred")
@@ -160,8 +167,14 @@ class _RNNLayer(HybridBlock):
                 raise ValueError(f"Invalid recurrent state shape. Expecting "
                                  f"{info['shape']}, got {state.shape}.")
 
-    def forward(self, inputs: NDArray, states: list[NDArray],
-                sequence_length: NDArray | None = None) -> Any:
+    def forward(self, inputs: Any, *args: Any) -> Any:
+        nstates = len(self.state_info())
+        states, rest = list(args[:nstates]), args[nstates:]
+        sequence_length = rest[0] if rest else None
+        if isinstance(inputs, symbol.Symbol):  # traced by hybridize: F is mx.sym
+            params = {k: v.var() for k, v in self._reg_params.items()}
+            with symbol.symbol.prefix_scope(self.prefix):
+                return self.hybrid_forward(symbol, inputs, states, sequence_length, **params)
         try:
             params = {k: v.data() for k, v in self._reg_params.items()}
         except DeferredInitializationError:
@@ -173,17 +186,20 @@ class _RNNLayer(HybridBlock):
 
     def hybrid_forward(self, F: Any, inputs: NDArray, states: list[NDArray],
                        sequence_length: NDArray | None = None, **kwargs: NDArray) -> Any:
-        self._check_states(inputs, states, "checked")
+        traced = F is not nd
+        if not traced:
+            self._check_states(inputs, states, "checked")
         if self._layout == "NTC":
-            inputs = F.swapaxes(inputs, 0, 1)
+            inputs = F.swapaxes(inputs, dim1=0, dim2=1)
         # MXNet's flat layout: every weight, then every bias (per layer, direction,
         # i2h/h2h, and h2r with a projection)
         gs = ("i2h", "h2h", "h2r") if self._projection_size else ("i2h", "h2h")
-        params = F._rnn_param_concat(*[kwargs[f"{d}{layer}_{g}_{t}"]
-                                       for t in ("weight", "bias")
-                                       for layer in range(self._num_layers)
-                                       for d in ("l", "r")[:self._dir]
-                                       for g in gs if g != "h2r" or t != "bias"], dim=0)
+        ws = [kwargs[f"{d}{layer}_{g}_{t}"] for t in ("weight", "bias")
+              for layer in range(self._num_layers) for d in ("l", "r")[:self._dir]
+              for g in gs if g != "h2r" or t != "bias"]
+        if traced:  # MXNet's graph flattens each one first (the concat does it here)
+            ws = [F.Reshape(w, shape=-1) for w in ws]
+        params = F._rnn_param_concat(*ws, dim=0)
         extra: dict[str, Any] = {}
         if self._projection_size:
             extra["projection_size"] = self._projection_size
@@ -193,21 +209,29 @@ class _RNNLayer(HybridBlock):
                          lstm_state_clip_nan=self._lstm_state_clip_nan)
         if self._use_sequence_length:
             extra.update(sequence_length=sequence_length, use_sequence_length=True)
+        if traced:  # every option written into the graph, as MXNet does
+            extra = dict(projection_size=self._projection_size,
+                         lstm_state_clip_min=self._lstm_state_clip_min,
+                         lstm_state_clip_max=self._lstm_state_clip_max,
+                         lstm_state_clip_nan=self._lstm_state_clip_nan,
+                         use_sequence_length=self._use_sequence_length)
+            if self._use_sequence_length:
+                states = [*states, sequence_length]
         # without states to return, the operator need not pack them (MXNet computes and
         # drops them): the tape then holds one concat and one RNN node
         rnn = F.RNN(inputs, params, *states, state_size=self._hidden_size,
                     num_layers=self._num_layers, bidirectional=self._dir == 2,
-                    p=self._dropout, state_outputs=not self.skip_states, mode=self._mode,
-                    **extra)
+                    p=self._dropout, state_outputs=traced or not self.skip_states,
+                    mode=self._mode, **extra)
         if self.skip_states:
-            outputs = rnn
+            outputs = rnn[0] if traced else rnn
         elif self._mode == "lstm":
             outputs, states = rnn[0], [rnn[1], rnn[2]]
         else:
             outputs, states = rnn[0], [rnn[1]]
         if self._layout == "NTC":
-            outputs = F.swapaxes(outputs, 0, 1)
-        return outputs if self.skip_states else (outputs, states)
+            outputs = F.swapaxes(outputs, dim1=0, dim2=1)
+        return outputs if self.skip_states else [outputs, *states]
 
 
 _DOC_ARGS = """
