@@ -296,7 +296,13 @@ class LSTM(_RNNLayer):
         c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
 
     States: ``[h, c]``.
-    """ + _DOC_CALL + _DOC_ARGS
+    """ + _DOC_CALL + _DOC_ARGS + """    projection_size : int, optional
+        LSTM with projection (LSTMP): each new state is ``h_t = W_hr (o tanh(c_t))`` with
+        ``projection_size`` features (parameters ``l0_h2r_weight``...). As MXNet on CPU,
+        inference only: recording or training mode raises ``MXNetError``.
+    state_clip_min, state_clip_max, state_clip_nan
+        Accepted and, as by MXNet 1.9.1's CPU operator, without effect (a warning says so).
+"""
 
     def __init__(self, hidden_size: int, num_layers: int = 1, layout: str = "TNC",
                  dropout: float = 0, bidirectional: bool = False, input_size: int = 0,
