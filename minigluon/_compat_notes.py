@@ -291,7 +291,7 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
                   "its graph operator by operator (one tape node each), without MXNet's "
                   "memory planning or operator fusion; ``static_alloc``/``static_shape`` "
                   "change nothing. A few of minigluon's own layers read their input's shape "
-                  "(LayerNorm, InstanceNorm, PReLU, the RNN layers): hybridized, they stay "
+                  "(LayerNorm, InstanceNorm, PReLU): hybridized, they stay "
                   "imperative (same results) and cannot be exported. "
                   "``autograd.get_symbol`` raises ``NotAvailableError``.",
         kind="limit",
@@ -364,13 +364,24 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
         tests=("tests/core/test_freeing.py::test_matches_mxnet",),
     ),
     Difference(
-        topic="Projection, state clipping and sequence lengths of recurrent layers",
-        mxnet="``nd.RNN`` and ``gluon.rnn.LSTM`` accept ``projection_size``, LSTM state "
-              "clipping and ``use_sequence_length``.",
-        minigluon="not implemented (the book uses none of them): they raise "
-                  "``NotAvailableError``.",
-        kind="limit",
-        tests=("tests/gluon/test_gluon_rnn.py::test_unsupported_options_are_refused",),
+        topic="State clipping and sequence lengths of recurrent layers",
+        mxnet="``nd.RNN`` and the ``gluon.rnn`` layers accept LSTM state clipping "
+              "(``lstm_state_clip_*``, ``state_clip_*``) and ``use_sequence_length``, and on "
+              "CPU compute exactly as if they were not given, silently (only the cuDNN GPU "
+              "operator implements them).",
+        minigluon="the same numbers, with a ``UserWarning`` saying that the option has no "
+                  "effect.",
+        tests=("tests/gluon/test_gluon_rnn.py::"
+               "test_options_mxnet_cpu_ignores_are_ignored_with_a_warning",),
+    ),
+    Difference(
+        topic="A hybridized recurrent layer called with and without states",
+        mxnet="the layer keeps the output structure of its first call: after ``layer(x)``, "
+              "``layer(x, states)`` returns the output alone (and after ``layer(x, "
+              "states)``, ``layer(x)`` returns ``[output, states]``).",
+        minigluon="each call returns what it asks for (the graph is traced again when the "
+                  "structure changes); the exported graph is MXNet's.",
+        tests=("tests/symbol/test_rnn_export.py::test_output_structure_follows_each_call",),
     ),
     Difference(
         topic="Pretrained model zoo weights",

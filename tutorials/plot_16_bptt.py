@@ -168,6 +168,35 @@ with autograd.record() as scratch:
 # work is a few large matrix products (all the input-to-hidden products of the sequence
 # in one) instead of many small ones.
 #
+# The fused node, unrolled
+# ------------------------
+# For the picture, ``expand=("RNN",)`` draws that one node as the time steps it runs: a
+# circle per step reading :math:`\boldsymbol{x}_t`, :math:`\boldsymbol{h}_{t-1}` and the
+# layer's shared weights (here with the biases MXNet's layers add), the book's figure
+# again, now read off the tape of a Gluon model with an output layer
+# :math:`\boldsymbol{W}_{qh}`:
+
+out_layer = mx.gluon.nn.Dense(q, flatten=False, in_units=h)
+out_layer.initialize()
+labels = nd.array([[1], [0], [1]])
+with autograd.record():
+    H_seq = layer(x_seq)
+    O_seq = out_layer(H_seq)
+    L_seq = mx.gluon.loss.SoftmaxCrossEntropyLoss()(O_seq, labels).mean()
+fused_names = {"X": x_seq, "H": H_seq, "O": O_seq, "L": L_seq,
+               "W_hx": layer.l0_i2h_weight, "W_hh": layer.l0_h2h_weight,
+               "W_qh": out_layer.weight}
+unrolled = mx.viz.graph(L_seq, fused_names, expand=("RNN",))
+unrolled
+
+# %%
+# ``explain`` can write out, for the same node, the recursion that its backward runs,
+# one line per time step:
+
+print("\n".join(mx.explain(L_seq, fused_names, expand=("RNN",))["H"].detail))
+
+# %%
+#
 # Where back-propagation stops
 # ----------------------------
 # The book's ``train_and_predict_rnn`` (consecutive sampling) carries the hidden state from

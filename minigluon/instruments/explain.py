@@ -18,6 +18,7 @@ import numpy as np
 from .._tape import STATE, Node, backward_steps
 from ..ndarray.ndarray import NDArray
 from ._recorded import _Comp, _kind, _Names, _op_params, _order, _plural, _table
+from ._rnn_steps import bptt_lines, is_rnn
 
 __all__ = ["explain", "explain_steps", "Step", "Contribution", "Explanation"]
 
@@ -83,6 +84,8 @@ class Step:
     stored: str | None
     head: str = "J"
     g: Any = attrs.field(default=None, eq=False, repr=False)
+    #: for an RNN node named in ``expand=``: its backward through time, step by step
+    detail: tuple[str, ...] = ()
 
     @property
     def summed(self) -> bool:
@@ -104,6 +107,7 @@ class Step:
             lines.append(f"    {self.stored}")
         else:
             lines.append(f"    rule: {self.rule}")
+            lines.extend(f"    {d}" for d in self.detail)
             if self.g_shape is not None:
                 lines.append("    sends " + ", ".join(map(str, self.sends)))
         return "\n".join(lines)
@@ -194,8 +198,11 @@ def _stored(node: Node, label: str, g: Any, collect: bool) -> str:
 
 def explain_steps(heads: NDArray | Sequence[NDArray], names: Mapping[str, Any] | None = None,
                   head_grads: Any = None, retain_graph: bool = False,
-                  train_mode: bool = True) -> Iterator[Step]:
+                  train_mode: bool = True, expand: Sequence[str] = ()) -> Iterator[Step]:
     """``backward(heads)``, yielding one :class:`Step` per node as it runs.
+
+    ``expand=('RNN',)`` adds to each fused ``RNN`` node's step its back-propagation
+    through time written out per time step and layer (``Step.detail``).
 
     Running it to the end leaves the same ``.grad`` as ``autograd.backward`` with the same
     arguments (stopping early leaves the variables not reached yet untouched).
@@ -262,20 +269,24 @@ def explain_steps(heads: NDArray | Sequence[NDArray], names: Mapping[str, Any] |
             sends.append(Contribution(nm(p), slot, _shape(gi), kept, gi))
             if gi is not None and kept:
                 received.setdefault(p, []).append(label)
+        detail = ()
+        if node.op.name in expand or (nm.named(node) and label in expand):
+            detail = tuple(bptt_lines(node)) if is_rnn(node) else ()
         yield Step(index, label, node.op.name, equation, node.op.rule, _shape(g),
                    tuple(received.get(node, ())), tuple(sends) if g is not None else (),
-                   None, head, g)
+                   None, head, g, detail)
 
 
 def explain(heads: NDArray | Sequence[NDArray], names: Mapping[str, Any] | None = None,
             head_grads: Any = None, retain_graph: bool = False,
-            train_mode: bool = True) -> Explanation:
+            train_mode: bool = True, expand: Sequence[str] = ()) -> Explanation:
     """Run ``backward(heads)`` and return the list of its steps, in execution order.
 
     Same arguments and same effect on ``.grad`` as :func:`minigluon.autograd.backward`;
     ``names`` (e.g. ``locals()``) names the nodes. Each step shows the node, the rule its
     operator applies, the gradient it received (marked when several contributions were
-    summed) and what it sent to each input.
+    summed) and what it sent to each input. ``expand=('RNN',)`` also writes out, for each
+    fused ``RNN`` node, back-propagation through time per time step and layer.
 
     Examples
     --------
@@ -323,6 +334,7 @@ def explain(heads: NDArray | Sequence[NDArray], names: Mapping[str, Any] | None 
     ∂J/∂W2 = (∂J/∂o) hᵀ + λ W2. No gradient is computed for the data ``x`` and ``y``:
     ``dot`` and ``-`` skip the inputs that are not variables.
     """
-    steps = list(explain_steps(heads, names, head_grads, retain_graph, train_mode))
+    steps = list(explain_steps(heads, names, head_grads, retain_graph, train_mode,
+                               (expand,) if isinstance(expand, str) else tuple(expand)))
     head = steps[0].head if steps else "f"
     return Explanation(steps, head)

@@ -17,6 +17,7 @@ from .._tape import Const, Node, Tape
 from ..base import MinigluonError
 from ..context import Context
 from ..ndarray.ndarray import NDArray
+from . import _rnn_steps
 from ._recorded import (
     _Comp,
     _composition,
@@ -66,10 +67,11 @@ class _OpV:
     short: str   # the distinct operator names (the listing)
     device: Context | None = None
     copy: tuple[Context, Context] | None = None  # a copy from one device to another
+    rule: str | None = None  # the tooltip, when not the operator's own rule
 
 
 def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str], collapse: bool,
-           devs: _Devices) -> tuple[list[_Var], list[_OpV]]:
+           devs: _Devices, expand: Sequence[str] = ()) -> tuple[list[_Var], list[_OpV]]:
     inside = set(comp.ops)
     heads = set(comp.heads)
     consumers: dict[Node, list[Node]] = {n: [] for n in comp.ops}
@@ -77,11 +79,13 @@ def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str], collapse: bool,
         for p in n.parents:
             if p.__class__ is Node and p in inside:
                 consumers[p].append(n)
+    unrolled, bypass = _rnn_steps.to_unroll(comp.ops, consumers, heads, nm, expand)
     # with collapse, an unnamed result merges into the operator of its only consumer group
     group: dict[Node, Node] = {}
     for n in reversed(comp.ops):
         keep = (not collapse or n in heads or nm.named(n) or _is_item(n) or _is_multi(n)
-                or not consumers[n] or devs.copy_between(n) is not None
+                or not consumers[n] or n in unrolled or n in bypass
+                or devs.copy_between(n) is not None
                 or any(devs(c) != devs(n) for c in consumers[n]))
         gs = {group[c] for c in consumers[n]}
         group[n] = n if keep or len(gs) != 1 else gs.pop()
@@ -99,7 +103,11 @@ def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str], collapse: bool,
     for n in comp.ops:
         members.setdefault(group[n], []).append(n)
     for n in comp.ops:
-        if group[n] is not n:
+        if group[n] is not n or n in bypass:
+            continue
+        if n in unrolled:  # an RNN node drawn as its time steps (expand=)
+            opvs.update(_unrolled(n, var, vars_, nm, labels,
+                                  _rnn_steps.param_sources(n) in bypass))
             continue
         if _is_item(n):  # an output of a multi-output Function: drawn off its operator
             anchor = n.parents[0]
@@ -137,6 +145,33 @@ def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str], collapse: bool,
     return list(vars_.values()), list(opvs.values())
 
 
+def _unrolled(n: Node, var: Any, vars_: dict[Any, _Var], nm: _Names,
+              labels: Mapping[str, str], sources: bool) -> dict[Any, _OpV]:
+    """The operators that draw the RNN node ``n`` unrolled over its time steps; their
+    variables that the tape does not hold (``x_t``, ``h_t``...) join ``vars_``."""
+
+    def v(p: Any) -> _Var:
+        if isinstance(p, str):  # "out": the node's own result
+            return var(n)
+        if isinstance(p, _rnn_steps.Piece):
+            if p not in vars_:
+                vars_[p] = _Var(p, p.label, p.kind, p.shape, p)  # type: ignore[arg-type]
+            return vars_[p]
+        return var(p)
+
+    out = {}
+    steps = _rnn_steps.unroll(n, sources)
+    for p, name in _rnn_steps.weight_labels(n, steps):
+        w = v(p)
+        if not nm.named(p):  # a Gluon layer's weight: MXNet's name for it in the layer
+            w.label = name
+    for i, s in enumerate(steps):
+        sym = labels.get(n.op.name, s.symbol) if s.step else s.symbol
+        out[(n, i)] = _OpV([n], [v(p) for p in s.inputs], [v(p) for p in s.outputs], sym,
+                           _op_text(n.op), n.op.name, rule=s.rule)
+    return out
+
+
 def _fmt(a: Any) -> str:
     a = np.asarray(a)
     if a.dtype.kind == "f":
@@ -171,7 +206,8 @@ def _head_label(comp: _Comp, nm: _Names) -> str:
 def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | None = None,
           *, direction: str = "forward", shapes: bool = True, values: bool = False,
           grads: bool = False, ops: Mapping[str, str] | None = None, collapse: bool = False,
-          rankdir: str = "LR", title: str | None = None) -> Graph:
+          rankdir: str = "LR", title: str | None = None, expand: Sequence[str] = ()
+          ) -> Graph:
     """The computational graph of a recorded computation.
 
     Parameters
@@ -203,6 +239,13 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
         Direction of the layout; 'BT' suits deep graphs.
     title : str, optional
         A caption drawn above the graph.
+    expand : sequence of str
+        Operators to draw unrolled instead of as one circle: ``expand=('RNN',)`` draws
+        each fused ``RNN`` node (a Gluon ``rnn.RNN``/``LSTM``/``GRU`` layer) as its time
+        steps, layer by layer: boxes ``x1..xT``, ``h0..hT`` (and ``c1..cT`` for an LSTM;
+        ``[l0]``, ``[r1]`` tell layers and directions apart), one circle per step reading
+        ``x_t``, ``h_{t-1}`` and the shared weights, the picture of d2l section 6.6. A
+        name given to the node's output (or the operator's name) can also be used.
 
     Examples
     --------
@@ -299,7 +342,8 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
             "arrays on which attach_grad() was called (or pass the tape of that block)")
     nm = _Names(comp, names)
     devs = _Devices(comp)
-    vars_, opvs = _build(comp, nm, dict(ops or {}), collapse, devs)
+    vars_, opvs = _build(comp, nm, dict(ops or {}), collapse, devs,
+                         (expand,) if isinstance(expand, str) else tuple(expand))
     gvals = _grad_values(comp) if grads else {}
     back = direction == "backward"
     head = _head_label(comp, nm)
@@ -388,7 +432,7 @@ def _dot(vars_: list[_Var], opvs: list[_OpV], nm: _Names, back: bool, head: str,
     for i, o in reversed(list(enumerate(opvs))):
         if o.copy is not None:
             continue
-        rule = o.members[-1].op.rule if len(o.members) == 1 else o.names
+        rule = o.rule or (o.members[-1].op.rule if len(o.members) == 1 else o.names)
         extra = f', color="{colour[o.device]}"' if o.device in colour else ""
         # a named composition ("softmax CE") on two lines keeps its circle small
         lab = o.symbol.replace(" ", "\n") if len(o.members) > 1 else o.symbol

@@ -39,36 +39,43 @@ MODES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
 
 
 def param_size(mode: str, num_layers: int, input_size: int, state_size: int,
-               bidirectional: bool) -> int:
+               bidirectional: bool, projection_size: int | None = None) -> int:
     """Length of the flat parameter vector MXNet's RNN operator expects."""
     g, h, d = MODES[mode], state_size, 2 if bidirectional else 1
+    p = projection_size or h
     size = 0
     ni = input_size
     for _ in range(num_layers):
-        size += d * (g * h * ni + g * h * h + 2 * g * h)
-        ni = d * h
+        size += d * (g * h * ni + g * h * p + 2 * g * h + (p * h if projection_size else 0))
+        ni = d * p
     return size
 
 
 def _split_params(flat: np.ndarray, mode: str, num_layers: int, input_size: int, h: int,
-                  d: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Views ``(W_i, W_h, b_i, b_h)`` into ``flat``, one per (layer, direction)."""
+                  d: int, proj: int | None = None) -> list[tuple[np.ndarray, ...]]:
+    """Views ``(W_i, W_h, b_i, b_h)`` into ``flat``, one per (layer, direction); with a
+    projection (LSTMP) ``(W_i, W_h, b_i, b_h, W_hr)``, ``W_hr`` stored after ``W_h``."""
     g = MODES[mode]
+    p = proj or h
     weights, off, ni = [], 0, input_size
     for _ in range(num_layers):
         for _ in range(d):
             wi = flat[off:off + g * h * ni].reshape(g * h, ni)
             off += g * h * ni
-            wh = flat[off:off + g * h * h].reshape(g * h, h)
-            off += g * h * h
-            weights.append((wi, wh))
-        ni = d * h
+            wh = flat[off:off + g * h * p].reshape(g * h, p)
+            off += g * h * p
+            if proj:
+                weights.append((wi, wh, flat[off:off + p * h].reshape(p, h)))
+                off += p * h
+            else:
+                weights.append((wi, wh))
+        ni = d * p
     out = []
-    for wi, wh in weights:
+    for w in weights:
         bi = flat[off:off + g * h]
         bh = flat[off + g * h:off + 2 * g * h]
         off += 2 * g * h
-        out.append((wi, wh, bi, bh))
+        out.append((w[0], w[1], bi, bh) + w[2:])
     return out
 
 
@@ -139,6 +146,9 @@ class RNN(Op):
     #: dropout masks (already scaled by 1/(1-p)) for the outputs of layers 0..L-2, drawn
     #: by nd.RNN while training; None: no dropout
     masks: Any = attrs.field(default=None, repr=False)
+    #: LSTM with projection (LSTMP): the state h_t = W_hr (o_t tanh(c_t)) has this size.
+    #: Forward only, as MXNet's CPU operator: nd.RNN refuses to record it.
+    projection_size: int | None = None
 
     def params(self) -> dict[str, Any]:
         p = super().params()
@@ -153,21 +163,31 @@ class RNN(Op):
                                  f"features), got shape {x.shape}")
         d = 2 if self.bidirectional else 1
         want = (self.num_layers * d, x.shape[1], self.state_size)
-        if h0.shape != want:
-            raise MinigluonError(f"RNN: state must have shape {want}, got {h0.shape}")
+        if self.projection_size:
+            if self.mode != "lstm":
+                raise MinigluonError("RNN: projection_size is only supported for LSTM")
+            if self.projection_size > self.state_size:
+                raise MinigluonError(f"RNN: projection_size ({self.projection_size}) must "
+                                     f"not exceed state_size ({self.state_size})")
+            wanth = (self.num_layers * d, x.shape[1], self.projection_size)
+        else:
+            wanth = want
+        if h0.shape != wanth:
+            raise MinigluonError(f"RNN: state must have shape {wanth}, got {h0.shape}")
         if (c0 is None) != (self.mode != "lstm"):
             raise MinigluonError("RNN: mode 'lstm' takes a state_cell, the other modes none")
         if c0 is not None and c0.shape != want:
             raise MinigluonError(f"RNN: state_cell must have shape {want}, got {c0.shape}")
         n = param_size(self.mode, self.num_layers, x.shape[2], self.state_size,
-                       self.bidirectional)
+                       self.bidirectional, self.projection_size)
         if params.shape != (n,):
             raise MinigluonError(
                 f"RNN: Shape inconsistent: parameters must be a flat vector of {n} values "
                 f"for mode={self.mode!r}, num_layers={self.num_layers}, input size "
                 f"{x.shape[2]}, "
-                f"state_size={self.state_size}, bidirectional={self.bidirectional}; got "
-                f"shape {params.shape}")
+                f"state_size={self.state_size}, bidirectional={self.bidirectional}"
+                + (f", projection_size={self.projection_size}" if self.projection_size
+                   else "") + f"; got shape {params.shape}")
 
     def forward(self, x, params, h0, c0=None):
         self._check(x, params, h0, c0)
@@ -175,18 +195,19 @@ class RNN(Op):
         D = 2 if self.bidirectional else 1
         T, N, _ = x.shape
         dt = np.result_type(x.dtype, params.dtype, h0.dtype)
-        ws = _split_params(params, mode, L, x.shape[2], H, D)
-        hn = np.empty((L * D, N, H), dt)
+        P = self.projection_size or H
+        ws = _split_params(params, mode, L, x.shape[2], H, D, self.projection_size)
+        hn = np.empty((L * D, N, P), dt)
         cn = np.empty((L * D, N, H), dt) if mode == "lstm" else None
         layers = []  # per layer: (its input, one record per direction)
         inp = x
         for layer in range(L):
-            out = np.empty((T, N, D * H), dt)
+            out = np.empty((T, N, D * P), dt)
             recs = []
             for d in range(D):
                 k = layer * D + d
                 rec = self._run(inp, ws[k], h0[k], None if c0 is None else c0[k],
-                                out[:, :, d * H:(d + 1) * H], d == 1)
+                                out[:, :, d * P:(d + 1) * P], d == 1)
                 hn[k] = rec["h"][-1]
                 if cn is not None:
                     cn[k] = rec["c"][-1]
@@ -196,7 +217,11 @@ class RNN(Op):
                 out *= self.masks[layer]
             inp = out
         y = inp
-        if self.state_outputs:
+        if self.state_outputs and self.projection_size:
+            # the cells (H wide) do not fit rows of the output (D*P wide): pack flat
+            parts = [y.ravel(), hn.ravel()] + ([cn.ravel()] if cn is not None else [])
+            y = np.concatenate(parts)
+        elif self.state_outputs:
             parts = [y, hn.reshape(L, N, D * H)]
             if cn is not None:
                 parts.append(cn.reshape(L, N, D * H))
@@ -206,7 +231,8 @@ class RNN(Op):
     def _run(self, x, w, h0, c0, out, reverse):
         """One layer, one direction: writes h_t into ``out`` (a (T, N, H) view) and returns
         what backward needs, in processing order (``h[0]`` is the initial state)."""
-        wi, wh, bi, bh = w
+        wi, wh, bi, bh = w[:4]
+        whr = w[4].T.astype(out.dtype) if len(w) > 4 else None
         mode = self.mode
         T, N, ni = x.shape
         H = self.state_size
@@ -219,7 +245,7 @@ class RNN(Op):
         else:
             xi = _sparse_times(sp, wi.T, T * N).astype(dt, copy=False).reshape(T, N, G * H)
         xi += bi
-        hs = np.empty((T + 1, N, H), dt)
+        hs = np.empty((T + 1, N, out.shape[2]), dt)
         hs[0] = h0
         acts = np.empty((T, N, G * H), dt)  # gate activations
         cs = tcs = hhn = None
@@ -257,7 +283,10 @@ class RNN(Op):
                 np.multiply(a[:, H:2 * H], cs[s], out=c)
                 c += a[:, :H] * a[:, 2 * H:3 * H]
                 np.tanh(c, out=tcs[s])
-                np.multiply(a[:, 3 * H:], tcs[s], out=hs[s + 1])
+                if whr is None:
+                    np.multiply(a[:, 3 * H:], tcs[s], out=hs[s + 1])
+                else:  # LSTMP: the state is the projection of o tanh(c)
+                    np.matmul(a[:, 3 * H:] * tcs[s], whr, out=hs[s + 1])
             else:
                 a += xi[t]
                 if mode == "rnn_tanh":
@@ -272,6 +301,9 @@ class RNN(Op):
         return self.vjp_some(res, g, (True, True, True, True))
 
     def vjp_some(self, res, g, needs):
+        if self.projection_size:
+            raise MinigluonError("RNN: no training support for LSTM with projection "
+                                 "(MXNet's CPU operator has none)")
         layers, ws, pshape, dt, has_cell = res
         H, L = self.state_size, self.num_layers
         D = 2 if self.bidirectional else 1

@@ -77,6 +77,7 @@ for _fname, _op in (("FullyConnected", "FullyConnected"), ("Convolution", "Convo
                     ("split", "SliceChannel"),
                     ("softmax_cross_entropy", "softmax_cross_entropy"),
                     ("elemwise_add", "elemwise_add"), ("elemwise_sub", "elemwise_sub"),
+                    ("RNN", "RNN"),
                     ("elemwise_mul", "elemwise_mul"), ("elemwise_div", "elemwise_div")):
     globals()[_fname] = make_function(SPECS[_op], _fname)
 

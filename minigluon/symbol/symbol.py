@@ -156,6 +156,27 @@ def _no_bias(p: dict[str, Any]) -> tuple[str, ...]:
     return ("bias",) if p.get("no_bias") else ()
 
 
+# MXNet's fused RNN (the gluon.rnn layers): a state_cell for an LSTM only, a
+# sequence_length with use_sequence_length; [output, h_T(, c_T)] with state_outputs
+def _rnn_optional(p: dict[str, Any]) -> tuple[str, ...]:
+    return (("state_cell",) if p.get("mode") != "lstm" else ()) + \
+        (() if p.get("use_sequence_length") else ("sequence_length",))
+
+
+def _rnn_nout(p: dict[str, Any]) -> int:
+    return (3 if p.get("mode") == "lstm" else 2) if p.get("state_outputs") else 1
+
+
+def _rnn_run(*xs: Any, **p: Any) -> Any:
+    xs = list(xs)
+    if p.get("mode") != "lstm":
+        xs.insert(3, None)  # no state_cell: a sequence_length comes after it
+    return nd.RNN(*xs, **p)
+
+
+_RNN_OUTPUTS = ("output", "state_output", "statecell_output")
+
+
 def _handwritten() -> None:
     """The operators whose ``nd`` function is written by hand (MXNet's layer operators),
     and the symbol-with-symbol arithmetic that ``Symbol``'s operators produce."""
@@ -181,6 +202,8 @@ def _handwritten() -> None:
                nout=lambda p: int(p.get("num_outputs", 1)),
                nvisible=lambda p: int(p.get("num_outputs", 1))),
         OpSpec("softmax_cross_entropy", ("data", "label"), nd.softmax_cross_entropy),
+        OpSpec("RNN", ("data", "parameters", "state", "state_cell", "sequence_length"),
+               _rnn_run, optional=_rnn_optional, nout=_rnn_nout, nvisible=_rnn_nout),
     ]
     for what in ("add", "sub", "mul", "div"):
         specs.append(OpSpec(f"elemwise_{what}", ("lhs", "rhs"),
@@ -363,6 +386,8 @@ def _aux_ids(order: Sequence[_Node]) -> set[int]:
 def _output_name(node: _Node, i: int) -> str:
     if node.op == "null":
         return node.name
+    if node.op == "RNN":
+        return f"{node.name}_{_RNN_OUTPUTS[i]}"
     return f"{node.name}_output" if node.nvisible == 1 else f"{node.name}_output{i}"
 
 

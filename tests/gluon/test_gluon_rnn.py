@@ -9,8 +9,9 @@ import pytest
 
 import minigluon as mx
 from minigluon import autograd, nd
-from minigluon.base import MXNetError, NotAvailableError
+from minigluon.base import MinigluonError, MXNetError
 from minigluon.gluon import rnn
+from minigluon.ops.rnn import param_size
 
 GOLDEN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden")
 sys.path.insert(0, GOLDEN_DIR)
@@ -169,15 +170,69 @@ def test_training_carries_state_across_batches():
     assert np.isfinite(layer.l0_h2h_weight.data().asnumpy()).all()
 
 
-def test_unsupported_options_are_refused():
-    with pytest.raises(NotAvailableError, match="projection_size"):
-        rnn.LSTM(4, projection_size=2)
-    with pytest.raises(NotAvailableError, match="state clipping"):
-        rnn.LSTM(4, state_clip_min=-1, state_clip_max=1)
+def _compare_to(ours, prefix, rtol=2e-5):
+    keys = {k[len(prefix):] for k in GOLD.files if k.startswith(prefix)}
+    keys -= {"names", "train_error", "same_as_plain"}
+    assert set(ours) == keys
+    for k in sorted(keys):
+        want = GOLD[prefix + k]
+        assert ours[k].dtype == want.dtype and ours[k].shape == want.shape, k
+        np.testing.assert_allclose(ours[k], want, rtol=rtol,
+                                   atol=rtol * max(1.0, np.abs(want).max()),
+                                   err_msg=prefix + k)
+
+
+@pytest.mark.parametrize("case", golden.IGNORED)
+def test_options_mxnet_cpu_ignores_are_ignored_with_a_warning(case):
+    """state_clip_* and use_sequence_length: MXNet 1.9.1's CPU operator accepts them and
+    computes what the plain layer computes (recorded by the golden script)."""
+    assert bool(GOLD[f"ignored/{case}/same_as_plain"])
+    with pytest.warns(UserWarning, match="no effect, as in MXNet 1.9.1 on CPU"):
+        ours = golden.run(mx, case)
+    _compare_to(ours, f"ignored/{case}/")
+
+
+@pytest.mark.parametrize("case", golden.PROJ)
+def test_lstm_with_projection_matches_mxnet_in_inference(case, tmp_path):
+    res, layer = golden.run_proj(mx, case)
+    _compare_to(res, f"proj/{case}/")
+    assert list(layer.collect_params().keys()) == list(GOLD[f"proj/{case}/names"])
+    path = os.path.join(golden.FILES, case + ".params")
+    _compare_to(golden.run_proj(mx, case, path)[0], f"proj/{case}/")
+    layer.save_parameters(str(tmp_path / "p.params"))
+    assert sorted(nd.load(str(tmp_path / "p.params"))) == sorted(nd.load(path))
+    # training it raises in MXNet on CPU, and here
+    msg = "No training support for LSTM with projection on CPU currently"
+    assert msg in str(GOLD[f"proj/{case}/train_error"])
+    x = nd.ones(golden.PROJ[case][1])
+    with pytest.raises(MXNetError, match=msg):
+        with autograd.record():
+            layer(x)
+    with pytest.raises(MXNetError, match=msg), autograd.train_mode():
+        layer(x)
+
+
+def test_nd_rnn_option_errors():
     x = nd.ones((3, 2, 4))
-    with pytest.raises(NotAvailableError, match="use_sequence_length"):
-        nd.RNN(x, nd.zeros((55,)), nd.zeros((1, 2, 5)), state_size=5, num_layers=1,
-               mode="rnn_tanh", use_sequence_length=True)
+    w = nd.zeros((param_size("lstm", 1, 4, 5, False, 3),))
+    h, c = nd.zeros((1, 2, 3)), nd.zeros((1, 2, 5))
+    y = nd.RNN(x, w, h, c, state_size=5, num_layers=1, mode="lstm", projection_size=3,
+               state_outputs=True)
+    assert [a.shape for a in y] == [(3, 2, 3), (1, 2, 3), (1, 2, 5)]
+    with pytest.raises(MinigluonError, match=r"state must have shape \(1, 2, 3\)"):
+        nd.RNN(x, w, c, c, state_size=5, num_layers=1, mode="lstm", projection_size=3)
+    with pytest.raises(MinigluonError, match="projection_size is only supported for LSTM"):
+        nd.RNN(x, w, h, state_size=5, num_layers=1, mode="gru", projection_size=3)
+    with pytest.raises(MXNetError, match="Operator RNN expects 5 inputs, but got 4 instead"):
+        nd.RNN(x, w, h, c, state_size=5, num_layers=1, mode="lstm", projection_size=3,
+               use_sequence_length=True)
+    with pytest.raises(MXNetError, match="expects 3 inputs, but got 4 instead: a "
+                                         "sequence_length needs use_sequence_length=True"):
+        nd.RNN(x, nd.zeros((55,)), nd.zeros((1, 2, 5)), sequence_length=nd.ones((2,)),
+               state_size=5, num_layers=1, mode="rnn_tanh")
+    with pytest.raises(MinigluonError, match=r"sequence_length must have shape .* \(2,\)"):
+        nd.RNN(x, nd.zeros((55,)), nd.zeros((1, 2, 5)), sequence_length=nd.ones((3,)),
+               state_size=5, num_layers=1, mode="rnn_tanh", use_sequence_length=True)
 
 
 def test_begin_state_with_other_functions():

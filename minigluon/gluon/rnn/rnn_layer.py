@@ -13,15 +13,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ... import ndarray as nd
-from ...base import MXNetError, NotAvailableError
+from ... import ndarray as nd, symbol
+from ...base import MXNetError
 from ...ndarray import NDArray
 from ..block import HybridBlock
 from ..parameter import DeferredInitializationError, Parameter
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
-_KEY = re.compile(r"(l|r)(\d+)_(i2h|h2h)_(weight|bias)\Z")
+_KEY = re.compile(r"(l|r)(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z")
 
 
 class _RNNLayer(HybridBlock):
@@ -30,7 +30,11 @@ class _RNNLayer(HybridBlock):
     def __init__(self, hidden_size: int, num_layers: int, layout: str, dropout: float,
                  bidirectional: bool, input_size: int, i2h_weight_initializer: Any,
                  h2h_weight_initializer: Any, i2h_bias_initializer: Any,
-                 h2h_bias_initializer: Any, mode: str, dtype: Any, **kwargs: Any) -> None:
+                 h2h_bias_initializer: Any, mode: str, dtype: Any,
+                 projection_size: int | None = None, h2r_weight_initializer: Any = None,
+                 lstm_state_clip_min: float | None = None,
+                 lstm_state_clip_max: float | None = None, lstm_state_clip_nan: bool = False,
+                 use_sequence_length: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if layout not in ("TNC", "NTC"):
             raise AssertionError(f"Invalid layout {layout}; must be one of ['TNC' or 'NTC']")
@@ -43,19 +47,28 @@ class _RNNLayer(HybridBlock):
         self._input_size = input_size
         self._dtype = dtype
         self._gates = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}[mode]
+        self._projection_size = projection_size if projection_size else None
+        self._lstm_state_clip_min = lstm_state_clip_min
+        self._lstm_state_clip_max = lstm_state_clip_max
+        self._lstm_state_clip_nan = lstm_state_clip_nan
+        self._use_sequence_length = use_sequence_length
         self.skip_states: bool | None = None
         ng, ni, nh = self._gates, input_size, hidden_size
+        npj = self._projection_size or nh  # the state's size: the projection's, if any
         for i in range(num_layers):
             for j in ("l", "r")[:self._dir]:
                 self._register_param(f"{j}{i}_i2h_weight", (ng * nh, ni),
                                      i2h_weight_initializer, dtype)
-                self._register_param(f"{j}{i}_h2h_weight", (ng * nh, nh),
+                self._register_param(f"{j}{i}_h2h_weight", (ng * nh, npj),
                                      h2h_weight_initializer, dtype)
                 self._register_param(f"{j}{i}_i2h_bias", (ng * nh,), i2h_bias_initializer,
                                      dtype)
                 self._register_param(f"{j}{i}_h2h_bias", (ng * nh,), h2h_bias_initializer,
                                      dtype)
-            ni = nh * self._dir
+                if self._projection_size:
+                    self._register_param(f"{j}{i}_h2r_weight", (npj, nh),
+                                         h2r_weight_initializer, dtype)
+            ni = npj * self._dir
 
     def _register_param(self, name: str, shape: tuple[int, ...], init: Any, dtype: Any
                         ) -> Parameter:
@@ -116,18 +129,27 @@ class _RNNLayer(HybridBlock):
 
     def __call__(self, inputs: NDArray, states: Any = None, sequence_length: Any = None,
                  **kwargs: Any) -> Any:
-        """``layer(x)`` gives the output; ``layer(x, states)`` gives ``(output, states)``."""
-        if sequence_length is not None:
-            raise NotAvailableError("use_sequence_length is not implemented in minigluon")
-        self.skip_states = states is None
+        """``layer(x)`` gives the output; ``layer(x, states)`` gives ``(output, states)``;
+        ``layer(x, states, sequence_length)`` with ``use_sequence_length=True`` (which,
+        as MXNet's CPU operator, changes nothing: see :func:`minigluon.nd.RNN`)."""
+        skip = states is None
+        if self._active and self._cached is not None and skip != self.skip_states:
+            self._cached = None  # the graph of layer(x) has one output, of layer(x, s) more
+        self.skip_states = skip
         if states is None:
             batch_size = inputs.shape[self._layout.find("N")]
             states = self.begin_state(batch_size, ctx=inputs.context, dtype=inputs.dtype)
         if isinstance(states, NDArray):
             states = [states]
-        return super().__call__(inputs, states)
+        # the states go in as separate inputs (MXNet's graph names them data1, data2 ...),
+        # and the output with the new states comes back as one flat list
+        extra = [sequence_length] if self._use_sequence_length else []
+        out = super().__call__(inputs, *states, *extra)
+        if self.skip_states:
+            return out
+        return out[0], list(out[1:])
 
-    def infer_shape(self, inputs: NDArray, states: list[NDArray]) -> None:
+    def infer_shape(self, inputs: NDArray, states: list[NDArray], *args: Any) -> None:
         self._check_states(inputs, states, "inferred")
         for j in ("l", "r")[:self._dir]:
             getattr(self, f"{j}0_i2h_weight").shape = (self._gates * self._hidden_size,
@@ -145,7 +167,14 @@ class _RNNLayer(HybridBlock):
                 raise ValueError(f"Invalid recurrent state shape. Expecting "
                                  f"{info['shape']}, got {state.shape}.")
 
-    def forward(self, inputs: NDArray, states: list[NDArray]) -> Any:
+    def forward(self, inputs: Any, *args: Any) -> Any:
+        nstates = len(self.state_info())
+        states, rest = list(args[:nstates]), args[nstates:]
+        sequence_length = rest[0] if rest else None
+        if isinstance(inputs, symbol.Symbol):  # traced by hybridize: F is mx.sym
+            params = {k: v.var() for k, v in self._reg_params.items()}
+            with symbol.symbol.prefix_scope(self.prefix):
+                return self.hybrid_forward(symbol, inputs, states, sequence_length, **params)
         try:
             params = {k: v.data() for k, v in self._reg_params.items()}
         except DeferredInitializationError:
@@ -153,33 +182,56 @@ class _RNNLayer(HybridBlock):
             for p in self.params.values():
                 p._finish_deferred_init()
             params = {k: v.data() for k, v in self._reg_params.items()}
-        return self.hybrid_forward(nd, inputs, states, **params)
+        return self.hybrid_forward(nd, inputs, states, sequence_length, **params)
 
     def hybrid_forward(self, F: Any, inputs: NDArray, states: list[NDArray],
-                       **kwargs: NDArray) -> Any:
-        self._check_states(inputs, states, "checked")
+                       sequence_length: NDArray | None = None, **kwargs: NDArray) -> Any:
+        traced = F is not nd
+        if not traced:
+            self._check_states(inputs, states, "checked")
         if self._layout == "NTC":
-            inputs = F.swapaxes(inputs, 0, 1)
-        # MXNet's flat layout: every weight, then every bias (per layer, direction, i2h/h2h)
-        params = F._rnn_param_concat(*[kwargs[f"{d}{layer}_{g}_{t}"]
-                                       for t in ("weight", "bias")
-                                       for layer in range(self._num_layers)
-                                       for d in ("l", "r")[:self._dir]
-                                       for g in ("i2h", "h2h")], dim=0)
+            inputs = F.swapaxes(inputs, dim1=0, dim2=1)
+        # MXNet's flat layout: every weight, then every bias (per layer, direction,
+        # i2h/h2h, and h2r with a projection)
+        gs = ("i2h", "h2h", "h2r") if self._projection_size else ("i2h", "h2h")
+        ws = [kwargs[f"{d}{layer}_{g}_{t}"] for t in ("weight", "bias")
+              for layer in range(self._num_layers) for d in ("l", "r")[:self._dir]
+              for g in gs if g != "h2r" or t != "bias"]
+        if traced:  # MXNet's graph flattens each one first (the concat does it here)
+            ws = [F.Reshape(w, shape=-1) for w in ws]
+        params = F._rnn_param_concat(*ws, dim=0)
+        extra: dict[str, Any] = {}
+        if self._projection_size:
+            extra["projection_size"] = self._projection_size
+        if self._lstm_state_clip_min is not None or self._lstm_state_clip_max is not None:
+            extra.update(lstm_state_clip_min=self._lstm_state_clip_min,
+                         lstm_state_clip_max=self._lstm_state_clip_max,
+                         lstm_state_clip_nan=self._lstm_state_clip_nan)
+        if self._use_sequence_length:
+            extra.update(sequence_length=sequence_length, use_sequence_length=True)
+        if traced:  # every option written into the graph, as MXNet does
+            extra = dict(projection_size=self._projection_size,
+                         lstm_state_clip_min=self._lstm_state_clip_min,
+                         lstm_state_clip_max=self._lstm_state_clip_max,
+                         lstm_state_clip_nan=self._lstm_state_clip_nan,
+                         use_sequence_length=self._use_sequence_length)
+            if self._use_sequence_length:
+                states = [*states, sequence_length]
         # without states to return, the operator need not pack them (MXNet computes and
         # drops them): the tape then holds one concat and one RNN node
         rnn = F.RNN(inputs, params, *states, state_size=self._hidden_size,
                     num_layers=self._num_layers, bidirectional=self._dir == 2,
-                    p=self._dropout, state_outputs=not self.skip_states, mode=self._mode)
+                    p=self._dropout, state_outputs=traced or not self.skip_states,
+                    mode=self._mode, **extra)
         if self.skip_states:
-            outputs = rnn
+            outputs = rnn[0] if traced else rnn
         elif self._mode == "lstm":
             outputs, states = rnn[0], [rnn[1], rnn[2]]
         else:
             outputs, states = rnn[0], [rnn[1]]
         if self._layout == "NTC":
-            outputs = F.swapaxes(outputs, 0, 1)
-        return outputs if self.skip_states else (outputs, states)
+            outputs = F.swapaxes(outputs, dim1=0, dim2=1)
+        return outputs if self.skip_states else [outputs, *states]
 
 
 _DOC_ARGS = """
@@ -244,7 +296,13 @@ class LSTM(_RNNLayer):
         c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
 
     States: ``[h, c]``.
-    """ + _DOC_CALL + _DOC_ARGS
+    """ + _DOC_CALL + _DOC_ARGS + """    projection_size : int, optional
+        LSTM with projection (LSTMP): each new state is ``h_t = W_hr (o tanh(c_t))`` with
+        ``projection_size`` features (parameters ``l0_h2r_weight``...). As MXNet on CPU,
+        inference only: recording or training mode raises ``MXNetError``.
+    state_clip_min, state_clip_max, state_clip_nan
+        Accepted and, as by MXNet 1.9.1's CPU operator, without effect (a warning says so).
+"""
 
     def __init__(self, hidden_size: int, num_layers: int = 1, layout: str = "TNC",
                  dropout: float = 0, bidirectional: bool = False, input_size: int = 0,
@@ -253,16 +311,16 @@ class LSTM(_RNNLayer):
                  projection_size: int | None = None, h2r_weight_initializer: Any = None,
                  state_clip_min: float | None = None, state_clip_max: float | None = None,
                  state_clip_nan: bool = False, dtype: Any = "float32", **kwargs: Any) -> None:
-        if projection_size or state_clip_min is not None or state_clip_max is not None:
-            raise NotAvailableError("LSTM: projection_size and state clipping are not "
-                                    "implemented in minigluon")
         super().__init__(hidden_size, num_layers, layout, dropout, bidirectional, input_size,
                          i2h_weight_initializer, h2h_weight_initializer,
-                         i2h_bias_initializer, h2h_bias_initializer, "lstm", dtype, **kwargs)
+                         i2h_bias_initializer, h2h_bias_initializer, "lstm", dtype,
+                         projection_size, h2r_weight_initializer, state_clip_min,
+                         state_clip_max, state_clip_nan, **kwargs)
 
     def state_info(self, batch_size: int = 0) -> list[dict[str, Any]]:
         shape = (self._num_layers * self._dir, batch_size, self._hidden_size)
-        return [{"shape": shape, "__layout__": "LNC", "dtype": self._dtype},
+        hshape = shape[:2] + (self._projection_size or self._hidden_size,)
+        return [{"shape": hshape, "__layout__": "LNC", "dtype": self._dtype},
                 {"shape": shape, "__layout__": "LNC", "dtype": self._dtype}]
 
 
