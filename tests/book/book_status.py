@@ -12,10 +12,11 @@ unless ``--scratch``), with shortened training: ``num_epochs`` is set to 1 right
 book sets it (``pred_period`` too), and shell or notebook magic lines (``!pip``,
 ``%matplotlib``) are skipped. The data are small stand-ins of the book's formats, made
 here: Fashion-MNIST as IDX files of 256 training and 128 test images (read with
-``MINIGLUON_DATA`` and ``MINIGLUON_VERIFY_SHA1=0``), IMDb reviews, GloVe files, plus the
-book's own ``data/`` and ``img/`` folders. Nothing is downloaded: a section that needs a
-data set made by a download (Pikachu, VOC2012, the hot-dog images, CIFAR-10) is
-reported as needing data.
+``MINIGLUON_DATA`` and ``MINIGLUON_VERIFY_SHA1=0``), IMDb reviews, GloVe files, the
+computer-vision chapter's data sets (CIFAR-10, hot dogs, Pikachu, VOC2012, the dog-breed
+tiny set, pretrained model-zoo weights: see ``standin_data.py``), plus the book's own
+``data/`` and ``img/`` folders. Nothing is downloaded: a section that needs a data set
+made by a download that is not stood in for is reported as needing data.
 
 The sections written for GPUs (``GPU_SECTIONS``: use-gpu, auto-parallelism, multiple-gpus,
 multiple-gpus-gluon) run with ``MINIGLUON_GPUS=2``, two simulated GPUs, and are reported
@@ -156,6 +157,8 @@ def make_data(book: Path, scratch: Path) -> None:
         with open(glove / f"glove.6B.{dim}d.txt", "w") as f:
             for w in words:
                 f.write(w + " " + " ".join(f"{rng.gauss(0, 1):.4f}" for _ in range(dim)) + "\n")
+    from standin_data import make_vision_data
+    make_vision_data(scratch / "data", scratch / "datasets", glove.parents[1])
     # d2lzh calls IPython.display.set_matplotlib_formats, which IPython 8 removed; the
     # scripts start with a sitecustomize that puts it back (as matplotlib-inline's function,
     # which IPython's deprecation names, or a no-op when neither is installed)

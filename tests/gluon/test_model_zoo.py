@@ -111,6 +111,19 @@ def test_wrong_hash_is_refused(tmp_path):
         vision.vgg11(pretrained=True, root=str(tmp_path))
 
 
+def test_unchecked_weights_with_the_switch_still_have_to_load(tmp_path, monkeypatch):
+    # MINIGLUON_VERIFY_SHA1=0 skips the hash (stand-in weights), not the format check
+    bad = tmp_path / "vgg11-dd221b16.params"
+    bad.write_bytes(b"not the weights")
+    monkeypatch.setenv("MINIGLUON_VERIFY_SHA1", "0")
+    assert model_store.get_model_file("vgg11", root=str(tmp_path)) == str(bad)
+    with pytest.raises(MXNetError, match="vgg11-dd221b16.params"):
+        vision.vgg11(pretrained=True, root=str(tmp_path))
+    monkeypatch.setenv("MINIGLUON_VERIFY_SHA1", "1")
+    with pytest.raises(MXNetError, match="MINIGLUON_VERIFY_SHA1=0"):
+        model_store.get_model_file("vgg11", root=str(tmp_path))
+
+
 def test_get_model_names():
     with pytest.raises(ValueError, match="Model resnet19 is not supported"):
         vision.get_model("resnet19")

@@ -37,12 +37,12 @@ import numpy as np
 
 from ....base import MinigluonError
 from ....ndarray.ndarray import _wrap
+from ...utils import ENV_VERIFY, sha1_checks_enabled
 from ..dataset import Dataset
 
 __all__ = ["MNIST", "FashionMNIST"]
 
 ENV_DATA = "MINIGLUON_DATA"
-ENV_VERIFY = "MINIGLUON_VERIFY_SHA1"
 
 
 def _data_dir() -> str:
@@ -205,8 +205,7 @@ class MNIST(_DownloadedDataset):
                  verify_sha1: bool | None = None) -> None:
         self._train = train
         if verify_sha1 is None:
-            verify_sha1 = os.environ.get(ENV_VERIFY, "1").strip().lower() not in (
-                "0", "false", "no", "off")
+            verify_sha1 = sha1_checks_enabled()
         self._verify = verify_sha1
         override = os.environ.get(ENV_DATA)
         if override:

@@ -27,12 +27,12 @@ import numpy as np
 
 from ....base import MinigluonError
 from ....ndarray.ndarray import _wrap
+from ...utils import ENV_VERIFY, sha1_checks_enabled
 from ..dataset import Dataset, RecordFileDataset
 
 # the same settings as MNIST's (datasets.py, which re-exports this module's classes, so
 # nothing is imported from there)
 ENV_DATA = "MINIGLUON_DATA"
-ENV_VERIFY = "MINIGLUON_VERIFY_SHA1"
 
 
 def _data_dir() -> str:
@@ -76,7 +76,7 @@ __all__ = ["CIFAR10", "CIFAR100", "ImageFolderDataset", "ImageRecordDataset"]
 def _verify_default(verify_sha1: bool | None) -> bool:
     if verify_sha1 is not None:
         return verify_sha1
-    return os.environ.get(ENV_VERIFY, "1").strip().lower() not in ("0", "false", "no", "off")
+    return sha1_checks_enabled()
 
 
 class CIFAR10(_DownloadedDataset):
