@@ -68,7 +68,10 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "remove_config_comments": True,
     # each tutorial starts like a fresh kernel: layer names dense0..., no recording
-    "reset_modules": ("matplotlib", "gallery_reset.reset_minigluon"),
+    "reset_modules": ("matplotlib", "gallery_reset.reset_minigluon", "gallery_figures.clear"),
+    # minigluon's graph figures are saved as SVG images too, so a tutorial's thumbnail is
+    # its own figure (docs/_ext/gallery_figures.py); matplotlib's figures as usual
+    "image_scrapers": ("matplotlib", "gallery_figures.graph_scraper"),
 }
 
 # ---- API reference (docs/_ext/minigluon_api.py) ------------------------------------------

@@ -154,6 +154,14 @@ def check_code(v: Visit) -> int:
     for i in range(n):
         block = blocks.nth(i)
         assert block.is_visible() and block.inner_text().strip(), f"{v.path}: empty code"
+    # code lines wrap: none is cut off at the right edge or hidden behind a scroll bar
+    # (printed output, div.sphx-glr-script-out, keeps its columns and may scroll)
+    wide = v.page.evaluate(
+        "[...document.querySelectorAll('div.highlight pre')]"
+        ".filter(p => !p.closest('div.sphx-glr-script-out'))"
+        ".filter(p => p.scrollWidth > p.clientWidth + 1)"
+        ".map(p => p.textContent.split('\\n').reduce((a, b) => a.length > b.length ? a : b))")
+    assert wide == [], f"{v.path}: code wider than its block: {wide}"
     if n:
         assert v.count("div.highlight pre span") > n, f"{v.path}: code is not highlighted"
         v.page.wait_for_selector("button.copybtn", state="attached", timeout=TIMEOUT_MS)
@@ -196,6 +204,18 @@ def test_tutorial_page_renders(visit, site, script: Path):
         assert out.inner_text().strip(), f"{script.name}: an empty output block"
     # every figure the HTML holds was checked in the browser
     assert check_figures(v) == figures_in_html(site / f"tutorials/{script.stem}.html")
+
+
+def test_gallery_thumbnails_are_pictures(visit):
+    """Every thumbnail of the tutorials' gallery loads as a picture with a size."""
+    v = visit("tutorials/index.html")
+    thumbs = v.page.locator("div.sphx-glr-thumbcontainer img")
+    assert thumbs.count() == len(TUTORIALS)
+    for i in range(thumbs.count()):
+        img = thumbs.nth(i)
+        img.scroll_into_view_if_needed()
+        size = img.evaluate("i => i.complete ? [i.naturalWidth, i.naturalHeight] : [0, 0]")
+        assert min(size) > 20, f"thumbnail {img.get_attribute('src')} did not load"
 
 
 def test_linear_regression_page_shows_math_code_and_output(visit):

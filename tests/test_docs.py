@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import copy
 import doctest
 import functools
 import importlib.util
@@ -198,6 +199,25 @@ def test_every_tutorial_is_a_page_with_its_title_and_output(soup, api):
         assert page.find("h1").get_text().rstrip("#¶ ") == title, script.name
         assert f"{script.stem}.html" in linked, f"{script.name} is missing from the index"
         assert page.select("div.highlight pre"), f"{script.name}: no code block"
+
+
+def test_every_tutorial_thumbnail_is_one_of_its_own_figures(site, soup):
+    """The gallery shows each tutorial with a figure the tutorial drew (a graph or a plot),
+    never sphinx-gallery's placeholder: each has its own images, and no two tutorials
+    share a thumbnail (the placeholder would be the same picture for all)."""
+    images = DOCS / "tutorials" / "images"
+    thumbs = {}
+    for box in soup("tutorials/index.html").select("div.sphx-glr-thumbcontainer"):
+        page = box.select_one("a.reference")["href"].removesuffix(".html")
+        thumbs[page] = site / "tutorials" / box.select_one("img")["src"]
+    assert sorted(thumbs) == sorted(p.stem for p in TUTORIALS)
+    for stem, thumb in thumbs.items():
+        own = sorted(images.glob(f"sphx_glr_{stem}_[0-9][0-9][0-9].*"))
+        assert own, f"{stem}: the tutorial draws no figure, so its thumbnail is a placeholder"
+        assert thumb.is_file() and thumb.stat().st_size > 500, f"{stem}: {thumb} missing"
+    contents = {stem: thumb.read_bytes() for stem, thumb in thumbs.items()}
+    shared = [a for a in contents for b in contents if a < b and contents[a] == contents[b]]
+    assert not shared, f"tutorials sharing one thumbnail (the placeholder?): {shared}"
 
 
 def test_linear_regression_tutorial_shows_its_training_output(soup):
@@ -483,6 +503,40 @@ def test_chinese_pages_are_in_chinese(zh_soup, soup):
                  if len(p.get_text()) > 40 and p.find_parent("table") is None]
         chinese = [t for t in paras if CJK.search(t)]
         assert len(chinese) >= 0.8 * len(paras), (rel, [t for t in paras if t not in chinese])
+
+
+ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){4,}")
+
+
+def untranslated_text(page) -> list[str]:
+    """Paragraphs and list items of a built page's article that are English prose: five
+    or more English words in a row outside code, math, literal and quoted text, and no
+    Chinese."""
+    found = []
+    for el in page.select("article p, article li"):
+        if el.find_parent(["pre", "table"]) is not None or el.select_one("p, li"):
+            continue  # code and tables are checked elsewhere; a list item by its paragraph
+        el = copy.copy(el)
+        for lit in el.select("code, pre, .math, kbd, span.pre, a.reference.external"):
+            lit.decompose()
+        text = " ".join(el.get_text(" ").split())
+        quoted = re.sub(r'"[^"]*"|“[^”]*”', "", text)  # MXNet's messages stay as MXNet prints them
+        if ENGLISH_RUN.search(quoted) and not CJK.search(text):
+            found.append(text)
+    return found
+
+
+def test_chinese_edition_has_no_english_prose_left(zh_soup, site):
+    """Every hand-written page and tutorial of the Chinese edition is translated through
+    and through: an English paragraph there is a catalog out of date with its page (run
+    ``python docs/build.py --update-po`` and translate what it adds)."""
+    pages = [p.relative_to(site).as_posix() for p in site.rglob("*.html")
+             if not p.relative_to(site).parts[0].startswith("_")
+             and p.relative_to(site).parts[:2] != ("api", "generated")
+             and p.name not in ("genindex.html", "search.html", "py-modindex.html")]
+    assert len(pages) > 15
+    left = {rel: found for rel in pages if (found := untranslated_text(zh_soup(rel)))}
+    assert not left, left
 
 
 def test_chinese_tutorials_reuse_the_english_outputs(zh_soup, soup, site):

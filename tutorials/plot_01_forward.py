@@ -114,3 +114,9 @@ print("J =", J.asscalar())
 # ``backward`` has used them. Tutorial 5 measures that price.
 
 print(tape)
+
+# %%
+# The same thirteen operations drawn as a graph, with every intermediate result: tutorial 2
+# explains the drawing and folds it into the section's Figure 3.6.
+
+mx.viz.graph(J, dict(locals(), h=hidden))

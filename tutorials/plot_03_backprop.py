@@ -151,6 +151,17 @@ with autograd.record():
     L = -nd.pick(nd.log_softmax(o, axis=0), y, axis=0)
     s = lam / 2 * ((W1 ** 2).sum() + (W2 ** 2).sum())
     J = L + s
+
+# %%
+# The order of those steps is the graph drawn backwards: each arrow carries a gradient
+# from a result to the inputs it was computed from.
+
+mx.viz.graph(J, dict(locals(), h=hidden), collapse=True, direction="backward",
+             ops={"h": "φ", "L": "ℓ", "s": "L2"})
+
+# %%
+# Now ``explain`` runs the backward pass:
+
 steps = explain(J, dict(locals(), h=hidden))
 print(steps.table())
 

@@ -14,6 +14,8 @@ recovers them.
 
 import random
 
+import matplotlib.pyplot as plt
+
 import minigluon as mx
 from minigluon import autograd, nd
 
@@ -33,6 +35,17 @@ labels += nd.random.normal(scale=0.01, shape=labels.shape)
 # >>> features.shape, labels.shape
 # ((1000, 2), (1000,))
 #
+# As in the book, the labels against the second input show the linear relation, with
+# slope -3.4, and the noise around it:
+
+plt.figure(figsize=(3.5, 2.5))
+plt.scatter(features[:, 1].asnumpy(), labels.asnumpy(), 1)
+plt.xlabel("second input")
+plt.ylabel("label")
+plt.tight_layout()
+plt.show()
+
+# %%
 # Reading the data in minibatches
 # -------------------------------
 # ``data_iter`` shuffles the example indices and hands out ``batch_size`` examples at a

@@ -138,6 +138,16 @@ print(true_b, dense.bias.data())
 # >>> bool(abs(dense.bias.data().asscalar() - true_b) < 0.01)
 # True
 #
+# Drawn from the tape of one more forward pass, the Gluon model is the same small graph as
+# the scratch version's: ``net(X)`` is one ``FullyConnected`` operation on ``X`` and the
+# layer's two parameters, and ``L2Loss`` a few elementwise ones.
+
+X, y = next(iter(data_iter))
+with autograd.record():
+    l = loss(net(X), y)
+mx.viz.graph(l, {"X": X, "w": dense.weight.data(), "b": dense.bias.data(), "l": l})
+
+# %%
 # What one step does
 # ------------------
 # One more step, taken by hand beside the Trainer: the new weight is the old one minus

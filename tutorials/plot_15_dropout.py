@@ -20,6 +20,7 @@ We write dropout from scratch, check that it behaves as the formula says, then u
 Gluon's ``nn.Dropout`` layer, training both on the handwritten digits.
 """
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
 
@@ -86,6 +87,19 @@ def dropout(X, drop_prob):
 # >>> bool((x.grad == y).min())
 # True
 #
+# One call of ``dropout`` on a matrix of ones, drawn: the dropped units are 0, the kept
+# ones :math:`1/(1 - p)`; each call draws a new mask.
+
+fig, axes = plt.subplots(1, 2, figsize=(7, 2))
+for ax, p in zip(axes, (0.2, 0.5)):
+    ax.imshow(dropout(nd.ones((8, 32)), p).asnumpy(), cmap="Greys", vmin=0, vmax=2)
+    ax.set_title(f"p = {p}")
+    ax.set_xticks([])
+    ax.set_yticks([])
+plt.tight_layout()
+plt.show()
+
+# %%
 # The data
 # --------
 # The digits again, with the helpers of the softmax regression tutorial.

@@ -26,6 +26,7 @@ an interrupted run did not reach). Takes about 30-60 minutes on 2 cores with ``-
 from __future__ import annotations
 
 import argparse
+import ast
 import concurrent.futures
 import datetime
 import gzip
@@ -70,6 +71,19 @@ def title(md: Path) -> str:
     return md.stem
 
 
+def assigned(line: str) -> set[str]:
+    """The names a one-line assignment binds (``lr, num_epochs, ctx = 0.01, 5, f()`` gives
+    lr, num_epochs and ctx); nothing for any other line, or one that is not a whole
+    statement (a line of a longer call)."""
+    try:
+        tree = ast.parse(line.strip())
+    except SyntaxError:
+        return set()
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign):
+        return set()
+    return {n.id for t in tree.body[0].targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
 def code_cells(md: str) -> str:
     cells = re.findall(r"```\{\.python \.input[^}]*\}\n(.*?)```", md, flags=re.S)
     lines: list[str] = []
@@ -78,13 +92,8 @@ def code_cells(md: str) -> str:
             if MAGIC.match(line) or line.strip() in ("download_imdb()", "d2l.download_imdb()"):
                 line = re.sub(r"\S.*", "pass  # skipped by book_status", line)
             lines.append(line)
-            m = re.match(r"(\s*)(.*\bnum_epochs\b.*)=", line)
-            if m and "==" not in line and not line.strip().startswith(("def", "#")) \
-                    and "(" not in line and ")" not in line \
-                    and not line.rstrip().endswith(("(", ",", "\\", ":")):
-                names = [n.strip() for n in m.group(2).split(",")]
-                if "num_epochs" in names:
-                    lines.append(f"{m.group(1)}num_epochs = 1")
+            if "num_epochs" in assigned(line):
+                lines.append(re.match(r"\s*", line).group(0) + "num_epochs = 1")
             m = re.match(r"(\s*)pred_period\b.*=", line)
             if m:
                 lines.append(f"{m.group(1)}pred_period = 1")

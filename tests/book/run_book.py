@@ -26,6 +26,10 @@ import sys
 import time
 import zipfile
 
+# the same scripts as the site's table: one way to cut a section into a script
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from book_status import code_cells  # noqa: E402
+
 SECTIONS = [
     "chapter_recurrent-neural-networks/rnn-scratch",
     "chapter_recurrent-neural-networks/rnn-gluon",
@@ -42,24 +46,6 @@ SECTIONS = [
     "chapter_natural-language-processing/attention",
     "chapter_natural-language-processing/machine-translation",
 ]
-
-
-def code_cells(md: str) -> str:
-    cells = re.findall(r"```\{\.python \.input[^}]*\}\n(.*?)```", md, flags=re.S)
-    lines = []
-    for cell in cells:
-        for line in cell.splitlines():
-            if re.match(r"\s*(%[a-z%]|!)", line) or line.strip() in ("download_imdb()",
-                                                                     "d2l.download_imdb()"):
-                line = re.sub(r"\S.*", "pass  # skipped by run_book", line)
-            lines.append(line)
-            m = re.match(r"(\s*)(.*\bnum_epochs\b.*)=", line)
-            if m and "==" not in line and not line.strip().startswith(("def", "#")) \
-                    and "(" not in m.group(2):
-                lines.append(f"{m.group(1)}num_epochs = 1")
-            if re.match(r"\s*pred_period\b.*=", line):
-                lines.append("pred_period = 1")
-    return "\n".join(lines) + "\n"
 
 
 def make_data(scratch: str) -> None:
