@@ -35,8 +35,11 @@ class _Scratch(threading.local):
 
     A new array of tens of megabytes (ResNet-18's im2col buffers reach 40 MB) comes from
     ``mmap`` and pays a page fault per 4 KiB page at its first write, as the kernel
-    zeroes the page: that measured half of im2col's time, and 7-18% of a ResNet-18
-    training step. A buffer that never leaves the kernel (the im2col columns, the
+    zeroes the page: that measured half of a lone im2col's time (19 against 10 ms for
+    ResNet-18's widest layer); inside a whole ResNet-18 training step the gain measured
+    1-3%, at the noise level of a quiet shared machine (page faults of all the other new
+    arrays, which leave the kernels, cost 7-18% of the step when glibc is told to keep
+    freed memory). A buffer that never leaves the kernel (the im2col columns, the
     matrix product before its copy into NCHW, the transposed output gradient) is
     therefore taken from here: it grows to the largest size asked and stays, so the
     process's peak memory is what it was (the largest buffer existed anyway).
