@@ -87,6 +87,31 @@ def test_grouped_convolution_is_separate_convolutions():
     np.testing.assert_allclose(y.asnumpy(), nd.concat(*halves, dim=1).asnumpy(), rtol=1e-6)
 
 
+def test_scratch_buffers_never_leak_into_results():
+    # the kernels reuse per-thread scratch buffers (ops._windows.scratch): outputs and
+    # gradients of one convolution must not change when the next one reuses them
+    from minigluon.ops import _windows
+
+    rng = np.random.default_rng(3)
+    x1 = nd.array(rng.normal(size=(2, 3, 6, 6)))
+    w1 = nd.array(rng.normal(size=(4, 3, 3, 3)))
+    x1.attach_grad()
+    w1.attach_grad()
+    with autograd.record():
+        y1 = nd.Convolution(x1, w1, kernel=(3, 3), num_filter=4, pad=(1, 1), no_bias=True)
+    y1.backward()
+    before = [a.asnumpy().copy() for a in (y1, x1.grad, w1.grad)]
+    x2 = nd.array(rng.normal(size=(3, 5, 9, 9)))
+    w2 = nd.array(rng.normal(size=(2, 5, 3, 3)))
+    nd.Convolution(x2, w2, kernel=(3, 3), num_filter=2, no_bias=True).wait_to_read()
+    _windows.release_scratch()
+    nd.Convolution(x2, w2, kernel=(3, 3), num_filter=2, no_bias=True).wait_to_read()
+    for b, a in zip(before, (y1, x1.grad, w1.grad)):
+        np.testing.assert_array_equal(a.asnumpy(), b)
+    # and the scratch buffers are as large as the largest use, no more
+    assert _windows._SCRATCH.bufs["cols"].nbytes == 5 * 9 * 3 * 49 * 4
+
+
 def test_pooling_full_convention_and_divisor():
     x = nd.arange(1, 10, dtype="float64").reshape((1, 1, 3, 3))
     full = nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type="avg",
