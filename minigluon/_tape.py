@@ -270,10 +270,12 @@ def _cut(node: Node, freed: Node) -> None:
 
 def _stale(node: Node) -> None:
     """Refuse a node whose VJP reads an array (one of ``node.vcs``: position ``i`` for
-    input ``i``, -1 for the output) that was changed in place since it was recorded."""
+    input ``i``, -1 for the output, or the input's name in a hybridized block's graph)
+    that was changed in place since it was recorded."""
     for pos, vc in node.vcs or ():
         if vc[0] > node.mut:
-            what = (f"its output (of shape {node.shape})" if pos < 0 else
+            what = (f"its input '{pos}'" if pos.__class__ is str else
+                    f"its output (of shape {node.shape})" if pos < 0 else
                     f"its input {pos} (of shape {node.parents[pos].shape})")
             raise MinigluonError(
                 f"an array that the backward of operator '{node.opname}' needs was changed "

@@ -46,7 +46,8 @@ WORDS = {
               "needs GPU": "需要 GPU", "timeout": "超时", "no code": "无代码",
               "not checked": "未检查"},
 }
-ORDER = ["runs", "runs (2 simulated GPUs)", "fails", "needs data", "needs GPU", "timeout", "no code", "not checked"]
+ORDER = ["runs", "runs (2 simulated GPUs)", "fails", "needs data", "needs GPU", "timeout",
+         "no code", "not checked"]
 
 
 def _table(header: list[str], rows: list[list[Any]], classes: list[str]) -> nodes.table:

@@ -10,6 +10,7 @@ nothing from the rest of ``gluon`` but its string helpers.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 from collections import defaultdict
@@ -211,6 +212,12 @@ def load_trainer_states(updater: Any, optimizer: Any, params: list[Any], fname: 
         raise MXNetError(f"cannot load trainer states from '{fname}': they were saved "
                          f"for optimizer '{meta['optimizer']}', but this Trainer uses "
                          f"'{name}'")
+    o = optimizer
+    hyper = _checked_hyper(o, meta["hyper"], fname)
+    # the optimizer as the file describes it (SGD keeps no state without momentum)
+    described = copy.copy(o)
+    for k, v in hyper.items():
+        setattr(described, k, v)
     states: dict[int, Any] = {}
     for key, layout in meta["states"].items():
         index = int(key) if key.isdigit() else -1
@@ -220,8 +227,15 @@ def load_trainer_states(updater: Any, optimizer: Any, params: list[Any], fname: 
                              f"{len(params)} parameters)")
         param = params[index]
         states[index] = _unflatten_state(layout, arrays, param, fname, f"state:{index}")
-    o = optimizer
-    hyper = _checked_hyper(o, meta["hyper"], fname)
+        if param._data is not None:
+            # the optimizer's own state for this weight has this structure (None, an
+            # array, a tuple of ...): anything else would fail at the next step
+            fresh = _flatten_state(described.create_state_multi_precision(
+                index, param._data), "", {})
+            if layout != fresh:
+                raise MXNetError(f"cannot load trainer states from '{fname}': state "
+                                 f"{index} is laid out as {layout!r}, but {name} keeps "
+                                 f"{fresh!r} for Parameter '{param.name}'")
     counts = _checked_counts(meta["index_update_count"], len(params), fname)
     # everything is checked: only now does the trainer change
     for k, v in hyper.items():

@@ -235,9 +235,9 @@ def _run_raw(op: CachedOp, plan: Any, values: dict[str, Any]) -> list[Any]:
         return [y]
     # an in-place change of an input (or of the output) that a VJP reads is refused at
     # backward, as for the operators' own nodes
-    vcs = [vc for name, _, _, vc in inputs if _slot_of(plan, name) in read]
+    vcs = [(name, vc) for name, _, _, vc in inputs if _slot_of(plan, name) in read]
     if steps[-1][1]:
-        vcs.append(y._vc)
+        vcs.append((-1, y._vc))
     saved = [r for st in steps for r in (st[1] or ()) if r.__class__ is np.ndarray]
     node = Node(op, (_RawRecord(plan, steps, head, parents, slots, inputs), *saved),
                 tuple(parents), y._data.shape, y._data.dtype, tuple(vcs) or None)

@@ -188,3 +188,31 @@ def test_load_states_fuzz_loads_or_refuses_with_nothing_changed(tmp_path, field,
     with autograd.record():  # what loaded is usable
         tr2._params[0].data().sum().backward()
     tr2.step(1, ignore_stale_grad=True)
+
+
+def test_a_state_of_another_structure_than_the_optimizers_is_refused(tmp_path):
+    # Adam keeps (mean, var) per weight; a None state would fail at the next step
+    _, tr = _trained("adam")
+    good = tmp_path / "good.states"
+    tr.save_states(str(good))
+    bad = tmp_path / "bad.states"
+    _rewrite(good, bad, edit_meta=lambda m: {**m, "states": {**m["states"], "0": None}})
+    _, tr2 = _trained("adam")
+    snap = _snapshot(tr2)
+    with pytest.raises(MXNetError, match=r"state 0 is laid out as None, but adam keeps "
+                                         r"\['array', 'array'\]"):
+        tr2.load_states(str(bad))
+    _assert_unchanged(tr2, snap)
+
+
+def test_states_are_judged_by_the_hyper_parameters_in_the_file(tmp_path):
+    # saved with momentum (one array per weight) into a Trainer without: the file's
+    # momentum comes with its states, as MXNet's pickled optimizer brings its own
+    _, tr = _trained("sgd", learning_rate=0.1, momentum=0.9)
+    path = tmp_path / "m.states"
+    tr.save_states(str(path))
+    _, tr2 = _trained("sgd", learning_rate=0.1)
+    tr2.load_states(str(path))
+    assert tr2._optimizer.momentum == 0.9
+    np.testing.assert_array_equal(tr2._updater.states[0].asnumpy(),
+                                  tr._updater.states[0].asnumpy())

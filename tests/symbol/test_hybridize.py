@@ -75,6 +75,7 @@ LAYERS.update({
     "GroupNorm": (lambda: nn.GroupNorm(2), R.randn(2, 4, 3)),
     "PReLU": (lambda: nn.PReLU(), R.randn(2, 3, 4)),
     "PReLU_channels": (lambda: nn.PReLU(in_channels=3), R.randn(2, 3, 4)),
+    "ReflectionPad2D": (lambda: nn.ReflectionPad2D(2), R.randn(1, 2, 4, 5)),
 })
 
 
