@@ -287,15 +287,15 @@ minigluon.base.MinigluonError: an array that the backward of operator 'broadcast
         mxnet="``mx.sym``, ``autograd.get_symbol`` and ``HybridBlock.export`` build and "
               "save symbolic graphs; ``hybridize()`` compiles blocks into one.",
         minigluon="``mx.sym``, ``hybridize()`` and ``export``/``SymbolBlock.imports`` "
-                  "exist and read and write MXNet's files, but a hybridized block runs "
-                  "its graph operator by operator (one tape node each), without MXNet's "
-                  "memory planning or operator fusion; ``static_alloc``/``static_shape`` "
-                  "change nothing. A few of minigluon's own layers read their input's shape "
-                  "(LayerNorm, InstanceNorm, PReLU): hybridized, they stay "
-                  "imperative (same results) and cannot be exported. "
+                  "exist and read and write MXNet's files; a hybridized call is one node "
+                  "on the tape, as in MXNet, and runs a plan fixed once per input shape. "
+                  "There is no memory planning or operator fusion: the plan calls the "
+                  "same NumPy operators as the imperative path, and "
+                  "``static_alloc``/``static_shape`` change nothing. "
                   "``autograd.get_symbol`` raises ``NotAvailableError``.",
         kind="limit",
         tests=("tests/symbol/test_hybridize.py::test_hybridized_equals_imperative",
+               "tests/symbol/test_hybridize.py::test_a_hybridized_call_is_one_node_on_the_tape",
                "tests/symbol/test_export.py::test_exported_graph_is_mxnets"),
         example="""\
 >>> autograd.get_symbol(nd.ones(1))

@@ -273,9 +273,21 @@ def attach_inside():
         h.attach_grad()
         l = ((h - y) ** 2).sum()
     l.backward()
+    return h, l
 
 
 show(attach_inside)
+
+# %%
+# The tape shows the cut. Drawn from ``l``, the graph starts at ``h``, a variable as ``w``
+# would be (a box with a gradient), and ``X`` and ``w`` are not in it at all; ``w.grad``
+# (set to zeros by ``attach_grad``) stays zero:
+w.attach_grad()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # the linter's message is printed above
+    h, l = attach_inside()
+print("w.grad:", w.grad.asnumpy().ravel(), " h.grad[:3]:", h.grad.asnumpy().ravel()[:3])
+mx.viz.graph(l, {"X": X, "w": w, "h": h, "y": y, "l": l})
 
 # %%
 # The messages are checks, not guesses about your code: each fires on what the tape and

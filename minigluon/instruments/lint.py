@@ -74,8 +74,8 @@ from typing import Any
 from .. import _events
 from .._tape import STATE, Node, _toposort
 
-__all__ = ["LintWarning", "enable", "disable", "enabled", "scope", "ON", "PAGES",
-           "SECTIONS", "DOCS_PAGE"]
+# SECTIONS and DOCS_PAGE stay module-level (PAGES is built from them)
+__all__ = ["LintWarning", "enable", "disable", "enabled", "scope", "ON", "PAGES"]
 
 
 def _from_env() -> bool:
