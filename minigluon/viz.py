@@ -47,9 +47,10 @@ forward graph: 1 input, 2 operators, head c
 from __future__ import annotations
 
 from .instruments._recorded import label
+from .instruments._symbolic import plot_network
 from .instruments.graph import GRAD_COLOR, PARAM_FILL, graph, print_tape, to_dot  # noqa: F401 (colours stay readable as viz.PARAM_FILL)
 from .instruments.memory import MemoryReport, SavedArray, memory
 from .instruments.render import Graph, dot_command
 
 __all__ = ["graph", "to_dot", "print_tape", "label", "memory", "dot_command", "Graph",
-           "MemoryReport", "SavedArray"]
+           "MemoryReport", "SavedArray", "plot_network"]

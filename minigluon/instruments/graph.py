@@ -15,7 +15,8 @@ import numpy as np
 from .._tape import Const, Node, Tape
 from ..base import MinigluonError
 from ..ndarray.ndarray import NDArray
-from . import _rnn_steps
+from ..symbol.symbol import Symbol
+from . import _rnn_steps, _symbolic
 
 # the colours stay readable here, where they always were (viz.PARAM_FILL, tests)
 from ._picture import (  # noqa: F401
@@ -170,17 +171,24 @@ def _head_label(comp: _Comp, nm: _Names) -> str:
     if len(comp.heads) == 1:
         return nm(comp.heads[0])
     return "f"
-def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | None = None,
-          *, direction: str = "forward", shapes: bool = True, values: bool = False,
-          grads: bool = False, ops: Mapping[str, str] | None = None, collapse: bool = False,
-          rankdir: str = "LR", title: str | None = None, expand: Sequence[str] = ()
-          ) -> Graph:
-    """The computational graph of a recorded computation.
+def graph(what: Tape | NDArray | Sequence[NDArray] | Symbol,
+          names: Mapping[str, Any] | None = None, *, direction: str = "forward",
+          shapes: bool = True, values: bool = False, grads: bool = False,
+          ops: Mapping[str, str] | None = None, collapse: bool = False, rankdir: str = "LR",
+          title: str | None = None, expand: Sequence[str] = (),
+          shape: Mapping[str, Sequence[int]] | None = None) -> Graph:
+    """The computational graph of a recorded computation, or of a symbol.
 
     Parameters
     ----------
-    what : Tape, NDArray or sequence of NDArray
-        The tape of a ``record()`` block, or the head(s) whose graph to draw.
+    what : Tape, NDArray, sequence of NDArray, or Symbol
+        The tape of a ``record()`` block, or the head(s) whose graph to draw; or a
+        :class:`~minigluon.symbol.Symbol` (``net(mx.sym.var('data'))``, ``mx.sym.load``),
+        drawn before any data: its variables as boxes (parameters filled), each operator
+        node as a circle labelled as the tape labels the operator that runs it, each
+        result as a box named after its node, the heads' borders thick. A symbol holds
+        no values, so ``names``, ``values``, ``grads``, ``collapse`` and ``expand`` do
+        not apply to it.
     names : mapping of str to NDArray, optional
         Names for arrays, e.g. ``locals()``; matched by identity. Names starting with
         ``_`` and values that are not arrays are ignored. Gluon Parameters work too.
@@ -213,6 +221,10 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
         ``[l0]``, ``[r1]`` tell layers and directions apart), one circle per step reading
         ``x_t``, ``h_{t-1}`` and the shared weights, the picture of d2l section 6.6. A
         name given to the node's output (or the operator's name) can also be used.
+    shape : mapping of str to tuple, optional
+        For a symbol only: the shapes of some inputs, e.g. ``{'data': (1, 784)}``; the
+        boxes then show every shape that follows (as MXNet's ``plot_network(shape=)``).
+        Without it a symbol's graph shows no shapes.
 
     Examples
     --------
@@ -298,6 +310,20 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
       v   (1,)  gpu(1)  = Σ(#1)    sum
     >>> mx.context.simulate_gpus(0)
     """
+    if isinstance(what, Symbol):
+        unused = [k for k, v in (("names", names), ("values", values), ("grads", grads),
+                                 ("collapse", collapse), ("expand", expand)) if v]
+        if unused:
+            raise ValueError(f"{', '.join(unused)}: not for a Symbol, which holds no arrays "
+                             "(draw the tape of a recorded call for values and gradients)")
+        return _symbolic.symbol_graph(what, shape=shape, direction=direction, shapes=shapes,
+                                      ops=ops, rankdir=rankdir, title=title)
+    if shape is not None:
+        raise ValueError("shape= is for drawing a Symbol; a recorded computation knows its "
+                         "shapes")
+    if not isinstance(what, (Tape, NDArray, list, tuple)):
+        raise TypeError(f"expected a Tape or NDArrays (a recorded computation) or a Symbol, "
+                        f"got a {type(what).__name__}")
     if direction not in ("forward", "backward"):
         raise ValueError(f"direction must be 'forward' or 'backward', got {direction!r}")
     if rankdir not in ("LR", "BT", "TB", "RL"):
@@ -323,13 +349,13 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
     return Graph(source, text)
 
 
-def to_dot(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | None = None,
-           **kwargs: Any) -> str:
+def to_dot(what: Tape | NDArray | Sequence[NDArray] | Symbol,
+           names: Mapping[str, Any] | None = None, **kwargs: Any) -> str:
     """The DOT text of :func:`graph` (same arguments)."""
     return graph(what, names, **kwargs).source
 
 
-def print_tape(what: Tape | NDArray | Sequence[NDArray],
+def print_tape(what: Tape | NDArray | Sequence[NDArray] | Symbol,
                names: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
     """Print the plain listing of :func:`graph` (same arguments)."""
     print(graph(what, names, **kwargs).text)
