@@ -220,6 +220,35 @@ def plot_network(symbol: Symbol, title: str = "plot", save_format: str = "pdf",
         As MXNet (default True): leave out the variables named like weights and biases
         (``*_weight``, ``*_bias``, ``*_gamma``...). MXNet then still draws their edges to
         empty ovals; minigluon draws neither.
+
+    Examples
+    --------
+    The example of MXNet's docstring, without its SoftmaxOutput:
+
+    >>> import minigluon as mx
+    >>> net = mx.sym.Variable('data')
+    >>> net = mx.sym.FullyConnected(data=net, name='fc1', num_hidden=3)
+    >>> net = mx.sym.Activation(data=net, name='relu1', act_type="relu")
+    >>> net = mx.sym.FullyConnected(data=net, name='fc2', num_hidden=2)
+    >>> mx.viz.plot_network(net, shape={'data': (4, 5)})
+    symbol graph: 1 input, 3 operators, head fc2
+      data   (4, 5)  data
+      fc1    (4, 3)  = FullyConnected(data)   FullyConnected(num_hidden=3)
+      relu1  (4, 3)  = relu(fc1)              Activation(act_type=relu)
+      fc2    (4, 2)  = FullyConnected(relu1)  FullyConnected(num_hidden=2)
+
+    ``viz.graph`` draws the weights too, and no shapes unless given:
+
+    >>> mx.viz.graph(net)
+    symbol graph: 5 inputs, 3 operators, head fc2
+      data        data
+      fc1_weight  parameter
+      fc1_bias    parameter
+      fc1         = FullyConnected(data, fc1_weight, fc1_bias)   FullyConnected(num_hidden=3)
+      relu1       = relu(fc1)                                    Activation(act_type=relu)
+      fc2_weight  parameter
+      fc2_bias    parameter
+      fc2         = FullyConnected(relu1, fc2_weight, fc2_bias)  FullyConnected(num_hidden=2)
     """
     if not isinstance(symbol, Symbol):
         raise TypeError("symbol must be a Symbol")
