@@ -26,6 +26,10 @@ How the picture reads (the conventions of d2l's Figure 3.6):
   and data, which gets no gradient, is greyed out.
 * The DOT text lists the graph from the objective back to the inputs, which makes dot
   put the inputs bottom-left and the objective top-right with ``rankdir='LR'``.
+* A :class:`~minigluon.symbol.Symbol` (``net(mx.sym.var('data'))``, ``mx.sym.load``) is
+  drawn the same way before any data exists: ``graph(symbol, shape={'data': (1, 784)})``
+  names the boxes after the graph's variables and nodes and shows the shapes inferred
+  from the given ones. :func:`plot_network` is MXNet's name for it (weights hidden).
 
 Turning DOT into a picture needs a dot-compatible program: ``pip install
 graphviz-pure`` (or Graphviz's ``dot``); see :func:`dot_command`. Without one you still
@@ -47,9 +51,10 @@ forward graph: 1 input, 2 operators, head c
 from __future__ import annotations
 
 from .instruments._recorded import label
+from .instruments._symbolic import plot_network
 from .instruments.graph import GRAD_COLOR, PARAM_FILL, graph, print_tape, to_dot  # noqa: F401 (colours stay readable as viz.PARAM_FILL)
 from .instruments.memory import MemoryReport, SavedArray, memory
 from .instruments.render import Graph, dot_command
 
 __all__ = ["graph", "to_dot", "print_tape", "label", "memory", "dot_command", "Graph",
-           "MemoryReport", "SavedArray"]
+           "MemoryReport", "SavedArray", "plot_network"]

@@ -10,14 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import attrs
 import numpy as np
 
 from .._tape import Const, Node, Tape
 from ..base import MinigluonError
-from ..context import Context
 from ..ndarray.ndarray import NDArray
-from . import _rnn_steps
+from ..symbol.symbol import Symbol
+from . import _rnn_steps, _symbolic
+
+# the colours stay readable here, where they always were (viz.PARAM_FILL, tests)
+from ._picture import (  # noqa: F401
+    DEVICE_COLORS,
+    GRAD_COLOR,
+    PARAM_FILL,
+    _device_order,
+    _dot,
+    _OpV,
+    _text_backward,
+    _text_forward,
+    _Var,
+)
 from ._recorded import (
     _Comp,
     _composition,
@@ -28,46 +40,14 @@ from ._recorded import (
     _kind,
     _Names,
     _op_text,
-    _plural,
     _replay,
     _symbol,
-    _table,
 )
 from .render import Graph
 
 __all__ = ["graph", "to_dot", "print_tape"]
 
-PARAM_FILL = "#cfe2f3"
-GRAD_COLOR = "#b03a2e"
-# one colour per device, in the order devices first appear (borders and device frames);
-# used only when the computation spans several devices
-DEVICE_COLORS = ("#1f6fb2", "#2e8b57", "#8e44ad", "#d35400", "#7f8c8d", "#c0392b")
-
-# ---- the picture ---------------------------------------------------------------------------
-
-
-@attrs.define(eq=False)
-class _Var:
-    key: Any
-    label: str
-    kind: str
-    shape: tuple
-    ref: Node | Const
-    head: bool = False
-    device: Context | None = None
-
-
-@attrs.define(eq=False)
-class _OpV:
-    members: list[Node]
-    inputs: list[_Var]
-    outputs: list[_Var]
-    symbol: str
-    names: str   # every operator with its parameters (the tooltip)
-    short: str   # the distinct operator names (the listing)
-    device: Context | None = None
-    copy: tuple[Context, Context] | None = None  # a copy from one device to another
-    rule: str | None = None  # the tooltip, when not the operator's own rule
+# ---- from the tape to boxes and circles ----------------------------------------------------
 
 
 def _build(comp: _Comp, nm: _Names, labels: Mapping[str, str], collapse: bool,
@@ -172,18 +152,6 @@ def _unrolled(n: Node, var: Any, vars_: dict[Any, _Var], nm: _Names,
     return out
 
 
-def _fmt(a: Any) -> str:
-    a = np.asarray(a)
-    if a.dtype.kind == "f":
-        a = a + 0.0  # prints -0.0 as 0.0
-    return np.array2string(a, precision=3, suppress_small=True, threshold=8, edgeitems=2,
-                           max_line_width=40, floatmode="maxprec")
-
-
-def _esc(s: str) -> str:
-    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
 def _grad_values(comp: _Comp) -> dict[Any, np.ndarray]:
     """∂(sum of heads)/∂v for every node, from a backward that keeps the graph and writes
     no ``.grad``; after a backward that freed the graph, only the variables' ``.grad``."""
@@ -203,17 +171,24 @@ def _head_label(comp: _Comp, nm: _Names) -> str:
     if len(comp.heads) == 1:
         return nm(comp.heads[0])
     return "f"
-def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | None = None,
-          *, direction: str = "forward", shapes: bool = True, values: bool = False,
-          grads: bool = False, ops: Mapping[str, str] | None = None, collapse: bool = False,
-          rankdir: str = "LR", title: str | None = None, expand: Sequence[str] = ()
-          ) -> Graph:
-    """The computational graph of a recorded computation.
+def graph(what: Tape | NDArray | Sequence[NDArray] | Symbol,
+          names: Mapping[str, Any] | None = None, *, direction: str = "forward",
+          shapes: bool = True, values: bool = False, grads: bool = False,
+          ops: Mapping[str, str] | None = None, collapse: bool = False, rankdir: str = "LR",
+          title: str | None = None, expand: Sequence[str] = (),
+          shape: Mapping[str, Sequence[int]] | None = None) -> Graph:
+    """The computational graph of a recorded computation, or of a symbol.
 
     Parameters
     ----------
-    what : Tape, NDArray or sequence of NDArray
-        The tape of a ``record()`` block, or the head(s) whose graph to draw.
+    what : Tape, NDArray, sequence of NDArray, or Symbol
+        The tape of a ``record()`` block, or the head(s) whose graph to draw; or a
+        :class:`~minigluon.symbol.Symbol` (``net(mx.sym.var('data'))``, ``mx.sym.load``),
+        drawn before any data: its variables as boxes (parameters filled), each operator
+        node as a circle labelled as the tape labels the operator that runs it, each
+        result as a box named after its node, the heads' borders thick. A symbol holds
+        no values, so ``names``, ``values``, ``grads``, ``collapse`` and ``expand`` do
+        not apply to it.
     names : mapping of str to NDArray, optional
         Names for arrays, e.g. ``locals()``; matched by identity. Names starting with
         ``_`` and values that are not arrays are ignored. Gluon Parameters work too.
@@ -246,6 +221,10 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
         ``[l0]``, ``[r1]`` tell layers and directions apart), one circle per step reading
         ``x_t``, ``h_{t-1}`` and the shared weights, the picture of d2l section 6.6. A
         name given to the node's output (or the operator's name) can also be used.
+    shape : mapping of str to tuple, optional
+        For a symbol only: the shapes of some inputs, e.g. ``{'data': (1, 784)}``; the
+        boxes then show every shape that follows (as MXNet's ``plot_network(shape=)``).
+        Without it a symbol's graph shows no shapes.
 
     Examples
     --------
@@ -331,6 +310,20 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
       v   (1,)  gpu(1)  = Σ(#1)    sum
     >>> mx.context.simulate_gpus(0)
     """
+    if isinstance(what, Symbol):
+        unused = [k for k, v in (("names", names), ("values", values), ("grads", grads),
+                                 ("collapse", collapse), ("expand", expand)) if v]
+        if unused:
+            raise ValueError(f"{', '.join(unused)}: not for a Symbol, which holds no arrays "
+                             "(draw the tape of a recorded call for values and gradients)")
+        return _symbolic.symbol_graph(what, shape=shape, direction=direction, shapes=shapes,
+                                      ops=ops, rankdir=rankdir, title=title)
+    if shape is not None:
+        raise ValueError("shape= is for drawing a Symbol; a recorded computation knows its "
+                         "shapes")
+    if not isinstance(what, (Tape, NDArray, list, tuple)):
+        raise TypeError(f"expected a Tape or NDArrays (a recorded computation) or a Symbol, "
+                        f"got a {type(what).__name__}")
     if direction not in ("forward", "backward"):
         raise ValueError(f"direction must be 'forward' or 'backward', got {direction!r}")
     if rankdir not in ("LR", "BT", "TB", "RL"):
@@ -348,194 +341,21 @@ def graph(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | N
     back = direction == "backward"
     head = _head_label(comp, nm)
     devices = _device_order(vars_, opvs) if devs.several else []
-    source = _dot(vars_, opvs, nm, back, head, shapes, values, gvals, rankdir, title,
+    source = _dot(vars_, opvs, nm.array, back, head, shapes, values, gvals, rankdir, title,
                   devices)
     text = (_text_backward(vars_, opvs, head, gvals, devices) if back else
-            _text_forward(vars_, opvs, comp, nm, values, gvals, devices))
+            _text_forward(vars_, opvs, [nm(h) for h in comp.heads], nm.array, values, gvals,
+                          devices))
     return Graph(source, text)
 
 
-def to_dot(what: Tape | NDArray | Sequence[NDArray], names: Mapping[str, Any] | None = None,
-           **kwargs: Any) -> str:
+def to_dot(what: Tape | NDArray | Sequence[NDArray] | Symbol,
+           names: Mapping[str, Any] | None = None, **kwargs: Any) -> str:
     """The DOT text of :func:`graph` (same arguments)."""
     return graph(what, names, **kwargs).source
 
 
-def print_tape(what: Tape | NDArray | Sequence[NDArray],
+def print_tape(what: Tape | NDArray | Sequence[NDArray] | Symbol,
                names: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
     """Print the plain listing of :func:`graph` (same arguments)."""
     print(graph(what, names, **kwargs).text)
-
-
-def _box_label(v: _Var, nm: _Names, back: bool, head: str, shapes: bool, values: bool,
-               gvals: Mapping[Any, np.ndarray]) -> str:
-    grad = v.kind != "data" and back
-    lines = [f"∂{head}/∂{v.label}" if grad else v.label]
-    if shapes:
-        lines.append(str(v.shape))
-    a = nm.array(v.ref)
-    if values and a is not None and not back:
-        lines.append(_fmt(a._data))
-    if v.ref.__class__ is Node and v.ref in gvals:
-        lines.append(("" if back else "grad ") + _fmt(gvals[v.ref]))
-    return "\n".join(lines)
-
-
-def _device_order(vars_: list[_Var], opvs: list[_OpV]) -> list[Context]:
-    """The devices of a computation: CPUs, then GPUs, by number."""
-    seen: dict[Context, None] = {}
-    for v in vars_:
-        if v.device is not None:
-            seen.setdefault(v.device)
-    for o in opvs:
-        if o.device is not None:
-            seen.setdefault(o.device)
-    return sorted(seen, key=lambda d: (d.device_typeid, d.device_id))
-
-
-def _dot(vars_: list[_Var], opvs: list[_OpV], nm: _Names, back: bool, head: str,
-         shapes: bool, values: bool, gvals: Mapping[Any, np.ndarray], rankdir: str,
-         title: str | None, devices: Sequence[Context] = ()) -> str:
-    ids = {id(v): f"v{i}" for i, v in enumerate(vars_)}
-    colour = {d: DEVICE_COLORS[i % len(DEVICE_COLORS)] for i, d in enumerate(devices)}
-    graph_attrs = [f"rankdir={rankdir}", "nodesep=0.3", "ranksep=0.35"]
-    if title:
-        graph_attrs += [f'label="{_esc(title)}"', "labelloc=t"]
-    out = ["digraph minigluon {",
-           f"  graph [{', '.join(graph_attrs)}];",
-           '  node [fontname="Helvetica,Arial,sans-serif", fontsize=12];',
-           "  edge [arrowsize=0.7];",
-           "  // listed from the head back to the inputs: dot then puts the inputs",
-           "  // bottom-left and the head top-right"]
-    # with several devices, each device is a frame (a cluster) holding its boxes and
-    # circles, drawn in the device's colour; a copy between devices is an edge
-    body: dict[Context | None, list[str]] = {d: [] for d in devices}
-    body[None] = []
-
-    def put(dev: Context | None, line: str) -> None:
-        body[dev if dev in colour else None].append(line)
-
-    put(None, "  // variables: boxes (parameters filled)")
-    for v in reversed(vars_):
-        a = [f'label="{_esc(_box_label(v, nm, back, head, shapes, values, gvals))}"',
-             "shape=box"]
-        if v.kind == "parameter":
-            a += ["style=filled", f'fillcolor="{PARAM_FILL}"']
-        elif back and v.kind == "data":
-            a += ["style=dashed", "color=gray60", "fontcolor=gray45"]
-        if v.device in colour and not (back and v.kind == "data"):
-            a.append(f'color="{colour[v.device]}"')
-        if v.head:
-            a.append("penwidth=2")
-        put(v.device, f"  {ids[id(v)]} [{', '.join(a)}];")
-    put(None, "  // operators: circles")
-    for i, o in reversed(list(enumerate(opvs))):
-        if o.copy is not None:
-            continue
-        rule = o.rule or (o.members[-1].op.rule if len(o.members) == 1 else o.names)
-        extra = f', color="{colour[o.device]}"' if o.device in colour else ""
-        # a named composition ("softmax CE") on two lines keeps its circle small
-        lab = o.symbol.replace(" ", "\n") if len(o.members) > 1 else o.symbol
-        put(o.device, f'  op{i} [label="{_esc(lab)}", shape=circle, margin=0.02, '
-                      f'tooltip="{_esc(rule)}"{extra}];')
-    for d in devices:
-        out.append(f"  subgraph cluster_{_dev_id(d)} {{")
-        out.append(f'    label="{d}"; color="{colour[d]}"; fontcolor="{colour[d]}"; '
-                   'style="rounded,dashed";')
-        out += ["  " + ln for ln in body[d]]
-        out.append("  }")
-    out += body[None]
-    out.append("  // edges: " + ("gradients flow against the forward arrows"
-                                 if back else "inputs to operators to results"))
-    for i, o in reversed(list(enumerate(opvs))):
-        if o.copy is not None:  # one edge from the source box to the copy's box
-            lab = f'label="{_esc(o.symbol)}", style=dashed, fontsize=10'
-            for w in reversed(o.outputs):
-                for src in o.inputs:
-                    out.append(f"  {ids[id(src)]} -> {ids[id(w)]} [{lab}" + (
-                        f', dir=back, color="{GRAD_COLOR}"' if back else "") + "];")
-            continue
-        for w in reversed(o.outputs):
-            out.append(f"  op{i} -> {ids[id(w)]}" + (
-                f' [dir=back, color="{GRAD_COLOR}"]' if back else "") + ";")
-        for w in reversed(o.inputs):
-            if back:
-                style = (" [dir=none, style=dashed, color=gray60]" if w.kind == "data"
-                         else f' [dir=back, color="{GRAD_COLOR}"]')
-            else:
-                style = ""
-            out.append(f"  {ids[id(w)]} -> op{i}{style};")
-    heads = [ids[id(v)] for v in vars_ if v.head]
-    if heads and not devices:
-        out.append(f"  {{rank=max; {'; '.join(heads)}}}")
-    out.append("}")
-    return "\n".join(out)
-
-
-def _dev_id(d: Context) -> str:
-    return f"{d.device_type}{d.device_id}"
-
-
-def _text_forward(vars_: list[_Var], opvs: list[_OpV], comp: _Comp, nm: _Names,
-                  values: bool, gvals: Mapping[Any, np.ndarray],
-                  devices: Sequence[Context] = ()) -> str:
-    made = {}
-    for o in opvs:
-        for k, w in enumerate(o.outputs):
-            args = ", ".join(v.label for v in o.inputs)
-            made[id(w)] = (f"= {o.symbol}({args})" + (f"[{k}]" if len(o.outputs) > 1 else ""),
-                           o.short if o.short != o.symbol else "")
-    rows = []
-    for v in vars_:
-        how, names = made.get(id(v), (v.kind, ""))
-        row = [v.label, str(v.shape)] + ([str(v.device)] if devices else []) + [how, names]
-        a = nm.array(v.ref)
-        if values:
-            row.append("" if a is None else "value " + _fmt(a._data).replace("\n", ""))
-        if gvals:
-            g = gvals.get(v.ref) if v.ref.__class__ is Node else None
-            row.append("" if g is None else "grad " + _fmt(g).replace("\n", ""))
-        rows.append(row)
-    n_in = sum(1 for v in vars_ if id(v) not in made)
-    heads = ", ".join(nm(h) for h in comp.heads)
-    n_ops = sum(1 for o in opvs if o.copy is None)
-    n_copies = len(opvs) - n_ops
-    first = (f"forward graph: {_plural(n_in, 'input')}, {_plural(n_ops, 'operator')}, "
-             + (f"{n_copies} {'copy' if n_copies == 1 else 'copies'}, " if n_copies else "")
-             + f"head{'s' if len(comp.heads) > 1 else ''} {heads}")
-    if devices:
-        first += f"; on {len(devices)} devices: {', '.join(map(str, devices))}"
-    return "\n".join([first] + _table(rows))
-
-
-def _text_backward(vars_: list[_Var], opvs: list[_OpV], head: str,
-                   gvals: Mapping[Any, np.ndarray], devices: Sequence[Context] = ()) -> str:
-    sends: dict[int, list[str]] = {}
-    for o in opvs:
-        src = ", ".join(f"∂{head}/∂{w.label}" for w in o.outputs)
-        for w in o.inputs:
-            if w.kind != "data":
-                sends.setdefault(id(w), []).append(f"{o.symbol}({src})")
-    rows = []
-    for v in reversed(vars_):
-        if v.kind == "data":
-            continue
-        parts = sends.get(id(v), [])
-        how = " + ".join(f"{p}" for p in parts)
-        how = ("= 1 (head)" + (" + " + how if how else "")) if v.head else f"<- {how}"
-        row = [f"∂{head}/∂{v.label}", str(v.shape)] + ([str(v.device)] if devices else []) + [
-               how,
-               f"sum of {len(parts) + v.head}" if len(parts) + v.head > 1 else ""]
-        if gvals:
-            g = gvals.get(v.ref) if v.ref.__class__ is Node else None
-            row.append("" if g is None else _fmt(g).replace("\n", ""))
-        rows.append(row)
-    first = (f"backward graph of {head}: gradients flow from {head} back to the variables")
-    if devices:
-        first += f"; on {len(devices)} devices: {', '.join(map(str, devices))}"
-    lines = [first] + _table(rows)
-    data = [v.label for v in vars_ if v.kind == "data"]
-    if data:
-        lines.append(f"  no gradient: {', '.join(data)} (data)")
-    return "\n".join(lines)
-

@@ -900,25 +900,34 @@ def _lowered(op: str, kw: dict[str, Any]) -> Op | None:
     return None
 
 
-def _compiled(node: _Node) -> Callable[[list[Any]], list[Any]]:
-    """``node`` as a function of its input arrays, its parameters parsed once: an
-    operator of the registry is instantiated once (what makes a plan cheaper per call than
-    the imperative path); the layer operators that read the autograd mode at run time
-    (BatchNorm, Dropout) stay calls of their ``nd`` function."""
+def registry_op(node: _Node) -> Op | None:
+    """The one registry operator that runs the operator node ``node`` (the same ``Op``
+    the ``nd`` call records on the tape), instantiated with the node's parameters; None
+    for the layer operators whose ``nd`` function picks its operators at run time
+    (BatchNorm, Dropout, Convolution...)."""
     if node.params is None:
         node.params = {k: _attr_value(v) for k, v in node.attrs.items()
                        if not (k.startswith("__") and k.endswith("__"))}
     spec = spec_of(node.op)
     kw = {k: v for k, v in node.params.items() if k != "num_args"}
     op = _lowered(node.op, kw)
-    if op is not None or spec.cls is not None:
-        if op is None:
-            fields = {f.name for f in attrs.fields(spec.cls)} if attrs.has(spec.cls) \
-                else set()
-            okw = {k: v for k, v in kw.items() if k in fields}
-            if "scalar" in okw:
-                okw["scalar"] = float(okw["scalar"])
-            op = spec.cls(**okw)
+    if op is None and spec.cls is not None:
+        fields = {f.name for f in attrs.fields(spec.cls)} if attrs.has(spec.cls) else set()
+        okw = {k: v for k, v in kw.items() if k in fields}
+        if "scalar" in okw:
+            okw["scalar"] = float(okw["scalar"])
+        op = spec.cls(**okw)
+    return op
+
+
+def _compiled(node: _Node) -> Callable[[list[Any]], list[Any]]:
+    """``node`` as a function of its input arrays, its parameters parsed once: an
+    operator of the registry is instantiated once (what makes a plan cheaper per call than
+    the imperative path); the layer operators that read the autograd mode at run time
+    (BatchNorm, Dropout) stay calls of their ``nd`` function."""
+    op = registry_op(node)
+    kw = {k: v for k, v in (node.params or {}).items() if k != "num_args"}
+    if op is not None:
         invoke, as_nd, arr = nd.invoke, nd.ndarray.as_ndarray, nd.NDArray
 
         def run_op(xs: list[Any]) -> list[Any]:
@@ -929,7 +938,7 @@ def _compiled(node: _Node) -> Callable[[list[Any]], list[Any]]:
 
         run_op.op = op  # type: ignore[attr-defined]  (cached.run_cached runs it directly)
         return run_op
-    run = spec.run
+    run = spec_of(node.op).run
 
     def run_fn(xs: list[Any]) -> list[Any]:
         res = run(*xs, **kw)
