@@ -21,8 +21,8 @@ made by a download that is not stood in for is reported as needing data.
 The sections written for GPUs (``GPU_SECTIONS``: use-gpu, auto-parallelism, multiple-gpus,
 multiple-gpus-gluon) run with ``MINIGLUON_GPUS=2``, two simulated GPUs, and are reported
 as ``runs (2 simulated GPUs)`` when they end without an error; their hard-coded epoch
-loop is cut to one epoch and auto-parallelism's matrices to a tenth of their side
-(``SHORTEN``).
+loop is cut to one epoch and auto-parallelism's matrices to a tenth of their side; neural
+style's literal 500 and 300 epochs become 10 and 5 (``SHORTEN``).
 
 Status of a section: ``runs`` (the script ends without an error), ``fails`` (the last
 line of the error is kept), ``needs data`` (it tried to download), ``needs GPU``,
@@ -60,12 +60,15 @@ MAGIC = re.compile(r"\s*(%[a-z%]|!)")
 GPU_SECTIONS = {"use-gpu", "auto-parallelism", "multiple-gpus", "multiple-gpus-gluon"}
 SIMULATED_GPUS = 2
 # shortened as num_epochs is elsewhere: the GPU sections' training loops count epochs with
-# a literal, and auto-parallelism times 60 products of 6000x6000 matrices (about 90 s
-# each on one core); the code is otherwise unchanged
+# a literal, auto-parallelism times 60 products of 6000x6000 matrices (about 90 s each on
+# one core), and neural style passes its 500 and 300 epochs to train() as literals (each
+# epoch is a VGG-19 forward and backward); the code is otherwise unchanged
 SHORTEN = {
     "multiple-gpus-gluon": [("for epoch in range(4):", "for epoch in range(1):")],
     "auto-parallelism": [("shape=(6000, 6000)", "shape=(600, 600)"),
                          ("shape=(2000, 2000)", "shape=(200, 200)")],
+    "neural-style": [("ctx, 0.01, 500, 200)", "ctx, 0.01, 10, 200)"),
+                     ("ctx, 0.01, 300, 100)", "ctx, 0.01, 5, 100)")],
 }
 
 
