@@ -154,18 +154,8 @@ SHOW_ALL = 12
 def numeric_grad(f: Callable[[list[np.ndarray]], float], xs: list[np.ndarray], i: int,
                  eps: float) -> np.ndarray:
     """Central differences of the scalar ``f`` with respect to ``xs[i]``."""
-    x = xs[i]
-    g = np.zeros_like(x, dtype=np.float64)
-    flat = x.reshape(-1)
-    for j in range(flat.size):
-        old = flat[j]
-        flat[j] = old + eps
-        fp = f(xs)
-        flat[j] = old - eps
-        fm = f(xs)
-        flat[j] = old
-        g.reshape(-1)[j] = (fp - fm) / (2 * eps)
-    return g
+    jac = _numeric_jacobian(lambda a: np.reshape(f(a), 1), xs, i, eps, 1)
+    return jac.reshape(xs[i].shape)
 
 
 def _numeric_jacobian(f: Callable[[list[np.ndarray]], np.ndarray], xs: list[np.ndarray],

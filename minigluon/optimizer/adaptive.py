@@ -7,14 +7,13 @@ Each rule follows MXNet 1.9.1's numbers; the notation (``g``, ``r``, ``lr``, ``w
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
 import numpy as np
 
 from ..ndarray import NDArray
-from ._mxnet_numerics import _as_kernel, _as_scalar
+from ._mxnet_numerics import _as_kernel
 from .optimizer import Optimizer, State, _builtin, _clip, _data, _write, _zeros
 
 __all__ = ['AdaGrad', 'RMSProp', 'AdaDelta', 'Adam', 'Adamax', 'Nadam', 'FTML', 'Ftrl',
@@ -44,10 +43,7 @@ class AdaGrad(Optimizer):
         w = _data(weight)
         self._update_count(index)
         # MXNet runs this rule as NDArray operations with scalar arguments
-        sc = functools.partial(_as_scalar, dtype=w.dtype)
-        g = _data(grad) * sc(self.rescale_grad)
-        if self.clip_gradient is not None:
-            g = _clip(g, _as_kernel(self.clip_gradient, w.dtype))  # nd.clip takes C floats
+        sc, g = self._scalar_rule_grad(w, grad)
         hist = state._data + g * g
         _write(state, hist)
         div = g / np.sqrt(hist + sc(self.float_stable_eps))
@@ -130,10 +126,7 @@ class AdaDelta(Optimizer):
         wd = self._get_wd(index)
         self._update_count(index)
         # MXNet runs this rule as NDArray operations with scalar arguments
-        sc = functools.partial(_as_scalar, dtype=w.dtype)
-        g = _data(grad) * sc(self.rescale_grad)
-        if self.clip_gradient is not None:
-            g = _clip(g, _as_kernel(self.clip_gradient, w.dtype))  # nd.clip takes C floats
+        sc, g = self._scalar_rule_grad(w, grad)
         acc_g, acc_delta = state
         rho, rho_c, eps = sc(self.rho), sc(1. - self.rho), sc(self.epsilon)
         a = acc_g._data * rho + rho_c * g * g
@@ -208,10 +201,7 @@ class Adamax(Optimizer):
         t = self._index_update_count[index]
         lr = self._get_lr(index) / (1. - self.beta1 ** t)
         # MXNet runs this rule as NDArray operations with scalar arguments
-        sc = functools.partial(_as_scalar, dtype=w.dtype)
-        g = _data(grad) * sc(self.rescale_grad) + sc(self._get_wd(index)) * w
-        if self.clip_gradient is not None:
-            g = _clip(g, _as_kernel(self.clip_gradient, w.dtype))  # nd.clip takes C floats
+        sc, g = self._scalar_rule_grad(w, grad, self._get_wd(index))
         m = state[0]._data * sc(self.beta1) + sc(1. - self.beta1) * g
         u = np.maximum(sc(self.beta2) * state[1]._data, np.abs(g))
         _write(state[0], m)
@@ -248,10 +238,7 @@ class Nadam(Optimizer):
         lr, wd = self._get_lr(index), self._get_wd(index)
         t = self._index_update_count[index]
         # MXNet runs this rule as NDArray operations with scalar arguments
-        sc = functools.partial(_as_scalar, dtype=w.dtype)
-        g = _data(grad) * sc(self.rescale_grad) + sc(wd) * w
-        if self.clip_gradient is not None:
-            g = _clip(g, _as_kernel(self.clip_gradient, w.dtype))  # nd.clip takes C floats
+        sc, g = self._scalar_rule_grad(w, grad, wd)
         mom_t = self.beta1 * (1. - 0.5 * 0.96 ** (t * self.schedule_decay))
         mom_next = self.beta1 * (1. - 0.5 * 0.96 ** ((t + 1) * self.schedule_decay))
         self.m_schedule = self.m_schedule * mom_t

@@ -19,7 +19,7 @@ from .. import autograd
 from .._registry import Registry
 from ..base import NotAvailableError
 from ..ndarray import NDArray, zeros
-from ._mxnet_numerics import _as_kernel
+from ._mxnet_numerics import _as_kernel, _as_scalar
 
 __all__ = ["Optimizer", "register", "create", "OPTIMIZERS"]
 
@@ -206,6 +206,24 @@ class Optimizer:
     def _get_wd(self, index: Any) -> float:
         """The weight decay of one index, ``wd_mult`` included."""
         return self._get_wds([index])[0]
+
+    def _scalar_rule_grad(self, w: np.ndarray, grad: NDArray, wd: float | None = None
+                          ) -> tuple[Any, np.ndarray]:
+        """For the rules MXNet runs in Python as NDArray operations with scalar arguments:
+        the caster of a Python number to such a scalar (a C double parsed from its text,
+        cast to ``w``'s dtype), and the gradient rescaled (plus ``wd * w`` when given, for
+        the rules that decay before clipping) and clipped."""
+        dtype = w.dtype
+
+        def sc(x: float) -> np.generic:
+            return _as_scalar(x, dtype)
+
+        g = _data(grad) * sc(self.rescale_grad)
+        if wd is not None:
+            g = g + sc(wd) * w
+        if self.clip_gradient is not None:
+            g = _clip(g, _as_kernel(self.clip_gradient, dtype))  # nd.clip takes C floats
+        return sc, g
 
     def _mult(self, index: Any, table: dict[Any, float], attr: str) -> float:
         if index in self.param_dict:

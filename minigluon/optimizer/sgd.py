@@ -6,7 +6,6 @@ Each rule follows MXNet 1.9.1's numbers; the notation (``g``, ``r``, ``lr``, ``w
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -14,7 +13,7 @@ import numpy as np
 
 from ..base import MinigluonError
 from ..ndarray import NDArray, random as _random
-from ._mxnet_numerics import _as_kernel, _as_scalar
+from ._mxnet_numerics import _as_kernel
 from .optimizer import Optimizer, State, _builtin, _clip, _data, _update_in_place, _write, _zeros
 
 __all__ = ['SGD', 'NAG', 'Signum', 'DCASGD', 'SGLD']
@@ -179,10 +178,7 @@ class DCASGD(Optimizer):
         self._update_count(index)
         lr, wd = self._get_lr(index), self._get_wd(index)
         # MXNet runs this rule as NDArray operations with scalar arguments
-        sc = functools.partial(_as_scalar, dtype=w.dtype)
-        g = _data(grad) * sc(self.rescale_grad)
-        if self.clip_gradient is not None:
-            g = _clip(g, _as_kernel(self.clip_gradient, w.dtype))  # nd.clip takes C floats
+        sc, g = self._scalar_rule_grad(w, grad)
         mom, prev = state
         step = sc(-lr) * (g + sc(wd) * w + sc(self.lamda) * g * g * (w - prev._data))
         if mom is not None:
@@ -210,10 +206,7 @@ class SGLD(Optimizer):
         self._update_count(index)
         lr, wd = self._get_lr(index), self._get_wd(index)
         # MXNet runs this rule as NDArray operations with scalar arguments
-        sc = functools.partial(_as_scalar, dtype=w.dtype)
-        g = _data(grad) * sc(self.rescale_grad)
-        if self.clip_gradient is not None:
-            g = _clip(g, _as_kernel(self.clip_gradient, w.dtype))  # nd.clip takes C floats
+        sc, g = self._scalar_rule_grad(w, grad)
         w = w + sc(-lr / 2) * (g + sc(wd) * w)
         noise = _random.normal(0, math.sqrt(lr), shape=weight.shape, dtype=weight.dtype,
                                ctx=weight.context)

@@ -11,31 +11,10 @@ import math
 
 import numpy as np
 import pytest
+from _nd_helpers import X34, check, vals
 
 import minigluon as mx
 from minigluon import nd
-
-MXNetError = mx.base.MXNetError
-
-
-def vals(x):
-    """The values of an NDArray as nested lists (checks it is an NDArray first)."""
-    assert isinstance(x, nd.NDArray), type(x)
-    return x.asnumpy().tolist()
-
-
-def check(x, shape, dtype, values=None):
-    assert isinstance(x, nd.NDArray), type(x)
-    assert x.shape == shape
-    assert x.dtype is np.dtype(dtype).type
-    if values is not None:
-        np.testing.assert_array_equal(x.asnumpy(), np.asarray(values, dtype=dtype))
-
-
-def X34():
-    return nd.arange(12).reshape((3, 4))
-
-
 
 # =========================================================================================
 # 2.3 NDArray attributes, methods and operators
