@@ -41,4 +41,14 @@ def dmlc_parse(text: str, ftype: type[np.floating]) -> np.floating:
 def as_kernel(x: Any, dtype: Any) -> np.generic:
     """A float parameter as a kernel uses it: a C ``float`` parsed from ``str(x)``, cast to
     the array's dtype (a float64 weight sees 0.1 as 0.100000001)."""
+    try:
+        return _as_kernel_cached(x, dtype)
+    except TypeError:  # an unhashable x
+        return dmlc_parse(str(x), np.float32).astype(dtype)
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _as_kernel_cached(x: Any, dtype: Any) -> np.generic:
+    # an optimizer asks for the same few numbers (lr, wd, rescale_grad) at every update;
+    # typed: 1 and 1.0 (and True) stay apart, as their str() does
     return dmlc_parse(str(x), np.float32).astype(dtype)

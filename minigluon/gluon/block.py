@@ -47,6 +47,7 @@ import numpy as np
 
 from .. import autograd, ndarray as nd, symbol
 from ..base import MXNetError
+from ..ndarray import ndarray as nd_module
 from ..ndarray.ndarray import NDArray
 from ..symbol.cached import CachedOp, run_cached
 from . import _checkpoint
@@ -493,8 +494,10 @@ class HybridBlock(Block):
     def _run_plan(cached: tuple, args: tuple[Any, ...]) -> Any:
         _, _graph, plan, names, params, kind = cached
         values = dict(zip(names, args))
-        # each device's copy of the parameters, as in the imperative path
-        ctx = next((a._ctx for a in args if getattr(a, "_ctx", None) is not None), None)
+        # each device's copy of the parameters, as in the imperative path (arrays carry a
+        # device only once some array was placed off cpu(0): ndarray._multi)
+        ctx = None if not nd_module._multi else next(
+            (a._ctx for a in args if getattr(a, "_ctx", None) is not None), None)
         if ctx is None:
             for n, p in params:
                 values[n] = p.data()
@@ -525,14 +528,15 @@ class HybridBlock(Block):
             params = {k: v.var() for k, v in self._reg_params.items()}
             with symbol.symbol.prefix_scope(self.prefix):
                 return self.hybrid_forward(symbol, x, *args, **params)
-        if x.__class__ is NDArray and not args:  # the common case, without the checks
+        if x.__class__ is NDArray and (not args or all(a.__class__ is NDArray for a in args)):
+            # the common case (a layer's input, a loss's prediction and label): no checks
             try:
                 ctx = x.context  # each device's copy of the parameters
                 params = {k: v.data(ctx) for k, v in self._reg_params.items()}
             except DeferredInitializationError:
                 pass
             else:
-                return self.hybrid_forward(nd, x, **params)
+                return self.hybrid_forward(nd, x, *args, **params)
         x = _as_input(x)
         args = tuple(_as_input(a) for a in args)
         first = _first_array([x, *args])

@@ -226,13 +226,14 @@ class Trainer:
     def _update(self, ignore_stale_grad: bool = False, reduced: bool = False) -> None:
         if not self._kv_initialized:
             self._init_kvstore()
-        todo: list[tuple[int, Parameter]] = []
+        todo: list[tuple[int, Parameter, list[Any]]] = []
         for i, param in enumerate(self._params):
             if param.grad_req == "null":
                 continue
-            stale = [d for d in param.list_data() if not d._fresh_grad]
+            datas = param.list_data()
+            stale = [d for d in datas if not d._fresh_grad]
             if not stale:
-                todo.append((i, param))
+                todo.append((i, param, datas))
             elif not ignore_stale_grad:
                 raise StaleGradientError(
                     f"Gradient of Parameter `{param.name}` on context {stale[0].context} has "
@@ -243,12 +244,11 @@ class Trainer:
                     "of Parameters with stale gradient")
         store = self._kvstore
         if store is not None and not reduced:
-            for i, param in todo:  # sum the gradients of all devices
+            for i, param, _ in todo:  # sum the gradients of all devices
                 store.push(i, param.list_grad())
                 if not self._update_on_kvstore:
                     store.pull(i, param.list_grad())
-        for i, param in todo:
-            datas = param.list_data()
+        for i, param, datas in todo:
             for d in datas:
                 d._fresh_grad = False
             if store is not None and self._update_on_kvstore:

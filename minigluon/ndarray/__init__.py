@@ -161,6 +161,7 @@ def _op_function(cls: type[Op]) -> Any:
     except TypeError:
         default_op = None
     nin = len(names)
+    ops_made: dict[Any, Op] = {}  # this operator's instances, by their parameters
 
     def fn(*args: Any, out: NDArray | None = None, name: str | None = None, **kw: Any) -> Any:
         if default_op is not None and not kw and out is None and len(args) == nin and (
@@ -184,7 +185,8 @@ def _op_function(cls: type[Op]) -> Any:
         params = dict(zip(fields, extra))
         params.update(kw)
         ref = next((a for a in arrays if isinstance(a, NDArray)), None)
-        result = invoke(cls(**params), [as_ndarray(a, ref) for a in arrays])
+        result = invoke(_instance(cls, ops_made, params),
+                        [a if a.__class__ is NDArray else as_ndarray(a, ref) for a in arrays])
         return _write_out(out, result) if out is not None else result
 
     fn.__name__ = fn.__qualname__ = cls.name
@@ -199,6 +201,29 @@ def _op_function(cls: type[Op]) -> Any:
     params.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
     fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return fn
+
+
+_KEYABLE = frozenset({int, float, bool, str, type(None)})
+
+
+def _instance(cls: type[Op], made: dict[Any, Op], params: dict[str, Any]) -> Op:
+    """``cls(**params)``, made once per set of parameters: a loop calls ``F.mean(x,
+    axis=0, exclude=True)`` with the same parameters at every step, and building an
+    operator costs more than running it on a small array. Operators are immutable, so
+    calls may share one. The key holds each value's type too (``2`` and ``2.0`` differ
+    for an integer array); values of other kinds (tuples, arrays) make a new operator."""
+    key = []
+    for k, v in params.items():
+        if v.__class__ not in _KEYABLE:
+            return cls(**params)
+        key.append((k, v.__class__, v))
+    key = tuple(key)
+    op = made.get(key)
+    if op is None:
+        if len(made) > 256:
+            made.clear()
+        op = made[key] = cls(**params)
+    return op
 
 
 def _method(fn: Any) -> Any:

@@ -227,7 +227,13 @@ def _reads(res: Any, arrays: Sequence[np.ndarray], vcs: Sequence[list[int]]
     if not hit:
         return None
     last = len(arrays) - 1
-    return tuple((-1 if i == last else i, vcs[i]) for i in range(last + 1) if hit >> i & 1)
+    if hit == 1:  # the common case, a VJP that reads its first input: no loop
+        return ((-1 if last == 0 else 0, vcs[0]),)
+    reads = []
+    for i in range(last + 1):
+        if hit >> i & 1:
+            reads.append((-1 if i == last else i, vcs[i]))
+    return tuple(reads)
 
 
 def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
@@ -380,11 +386,13 @@ def as_ndarray(x: Any, like: NDArray | None = None) -> NDArray:
 
 def _binary(a: NDArray, b: Any, op: Any, scalar_op: type, rscalar_op: type,
             reflected: bool = False) -> NDArray:
+    # the two common cases go straight to invoke's fast paths (an array-array operator
+    # has two inputs and is no view; an array-scalar operator has one input)
     if b.__class__ is NDArray:
-        return invoke(op, (b, a) if reflected else (a, b))
+        return _fast_path_2(op, b, a) if reflected else _fast_path_2(op, a, b)
     t = b.__class__
-    if t is float or t is int:  # the common scalar case first
-        return invoke(_scalar_op(rscalar_op if reflected else scalar_op, b), (a,))
+    if t is float or t is int:
+        return _fast_path_1(_scalar_op(rscalar_op if reflected else scalar_op, b), a)
     s = _scalar(b)
     if s is not None:
         return invoke(_scalar_op(rscalar_op if reflected else scalar_op, s), (a,))

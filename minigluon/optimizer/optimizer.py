@@ -197,7 +197,7 @@ class Optimizer:
 
     def _get_lr(self, index: Any) -> float:
         """The learning rate of one index, ``lr_mult`` included."""
-        return self._get_lrs([index])[0]
+        return self.learning_rate * self._mult(index, self.lr_mult, "lr_mult")
 
     def _get_wds(self, indices: list[Any]) -> list[float]:
         """Weight decays of ``indices``: ``wd`` times each ``wd_mult``."""
@@ -205,7 +205,7 @@ class Optimizer:
 
     def _get_wd(self, index: Any) -> float:
         """The weight decay of one index, ``wd_mult`` included."""
-        return self._get_wds([index])[0]
+        return self.wd * self._mult(index, self.wd_mult, "wd_mult")
 
     def _scalar_rule_grad(self, w: np.ndarray, grad: NDArray, wd: float | None = None
                           ) -> tuple[Any, np.ndarray]:
@@ -238,11 +238,17 @@ class Optimizer:
         """Count the update; return lr, wd, rescale_grad and the clip bound (None: no
         clipping) as MXNet's C++ update operators see them (see :func:`_as_kernel`)."""
         dt = _data(weight).dtype
+        r, clip = self._rescale_clip(index, dt)
+        return _as_kernel(self._get_lr(index), dt), _as_kernel(self._get_wd(index), dt), r, clip
+
+    def _rescale_clip(self, index: Any, dt: np.dtype) -> tuple[Any, Any]:
+        """Count the update; return rescale_grad and the clip bound (None: no clipping) as
+        a kernel sees them: :meth:`_kernel_args` for an optimizer that reads lr and wd
+        otherwise (SGD)."""
         self._update_count(index)
         clip = self.clip_gradient
         clip = _as_kernel(clip, dt) if clip and clip > 0 else None
-        return (_as_kernel(self._get_lr(index), dt), _as_kernel(self._get_wd(index), dt),
-                _as_kernel(self.rescale_grad, dt), clip)
+        return _as_kernel(self.rescale_grad, dt), clip
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -330,7 +336,7 @@ def _builtin(klass: O) -> O:
 
 
 def _data(x: NDArray) -> np.ndarray:
-    if not isinstance(x, NDArray):
+    if x.__class__ is not NDArray and not isinstance(x, NDArray):
         raise TypeError(f"expected an NDArray, got {type(x).__name__}")
     return x._data
 

@@ -61,8 +61,8 @@ class SGD(Optimizer):
             self.update(index, weight, grad, state)
 
     def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
-        _, _, r, clip = self._kernel_args(index, weight)
         w, g = _data(weight), _data(grad)
+        r, clip = self._rescale_clip(index, w.dtype)
         # MXNet runs dense SGD through multi_sgd_update, whose per-weight lr and wd arrive
         # as a tuple, parsed by C++ streams: correctly rounded to float32
         lr = np.float32(self._get_lr(index)).astype(w.dtype)

@@ -235,7 +235,8 @@ def _run_raw(op: CachedOp, plan: Any, values: dict[str, Any]) -> list[Any]:
         return [y]
     # an in-place change of an input (or of the output) that a VJP reads is refused at
     # backward, as for the operators' own nodes
-    vcs = [(name, vc) for name, _, _, vc in inputs if _slot_of(plan, name) in read]
+    slot_of = plan.slot_of
+    vcs = [(name, vc) for name, _, _, vc in inputs if slot_of[name] in read]
     if steps[-1][1]:
         vcs.append((-1, y._vc))
     saved = [r for st in steps for r in (st[1] or ()) if r.__class__ is np.ndarray]
@@ -246,10 +247,6 @@ def _run_raw(op: CachedOp, plan: Any, values: dict[str, Any]) -> list[Any]:
     if tape is not None:
         tape.nodes.append(node)
     return [y]
-
-
-def _slot_of(plan: Any, name: str) -> int:
-    return plan.slot_of[name]
 
 
 def run_cached(op: CachedOp, plan: Any, values: dict[str, Any]) -> list[Any]:
