@@ -59,6 +59,7 @@ import numpy as np
 
 # Programs that are not float64 end to end: rtol (and atol) overrides.
 RTOL = {
+    "prog_fuzz_special_functions": 1e-5,
     "prog_fuzz_float32_vjp_dtypes": 1e-5,
     "prog_creation_float32": 1e-5,
     "prog_autograd_chapter_float32": 1e-5,
@@ -66,6 +67,7 @@ RTOL = {
     "prog_linreg_scratch_float32": 1e-5,
 }
 ATOL = {
+    "prog_fuzz_special_functions": 1e-7,
     "prog_fuzz_float32_vjp_dtypes": 1e-6,
     "prog_creation_float32": 1e-6,
     "prog_autograd_chapter_float32": 1e-6,
@@ -2078,6 +2080,20 @@ def prog_fuzz_integer_rules(mx):
     x = nd.zeros((3,), dtype="int32")
     x[:] = -2.87
     out["set_i32"] = x.asnumpy()
+    return _pack(out)
+
+
+def prog_fuzz_special_functions(mx):
+    # MXNet's float64 digamma is good to about 1e-7 only: RTOL/ATOL
+    nd = mx.nd
+    a = _rng(3181).uniform(0.4, 4.0, (2, 3))
+    u = _rng(3182).uniform(-0.9, 0.9, (2, 3))
+    out = _many_unary(mx, [("gamma", lambda t: nd.gamma(t)),
+                           ("gammaln", lambda t: nd.gammaln(t))], a, 3183)
+    out.update(_many_unary(mx, [("erfinv", lambda t: nd.erfinv(t))], u, 3185))
+    out["gamma_neg"] = nd.gamma(_f64(mx, [-0.5, -1.5, -2.7])).asnumpy()
+    out["erfinv_ends"] = nd.erfinv(_f64(mx, [-1.0, 0.0, 1.0])).asnumpy()
+    out["gamma_i32"] = nd.gamma(nd.array([1, 3, 5], dtype="int32")).asnumpy()
     return _pack(out)
 
 
