@@ -151,8 +151,8 @@ class Hypot(Binary):
     domain = {"low": 0.5, "high": 2}
 
     def forward(self, a, b):
-        y = np.hypot(a, b)
-        return y, (a, b, y)
+        y = np.hypot(_float_in(a), _float_in(b))
+        return y.astype(np.result_type(a, b), copy=False), (a, b, y)
 
     def vjp(self, res, g):
         a, b, y = res

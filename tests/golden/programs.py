@@ -2097,5 +2097,17 @@ def prog_fuzz_special_functions(mx):
     return _pack(out)
 
 
+def prog_fuzz_integer_hypot(mx):
+    # uint8 hypot came out float16 (NumPy's float type for uint8)
+    nd = mx.nd
+    a = nd.array([3, 5, 200], dtype="uint8")
+    b = nd.array([4, 12, 100], dtype="uint8")
+    c = nd.broadcast_hypot(a, b)
+    d = nd.broadcast_hypot(nd.array([[3], [5]], dtype="int32"),
+                           nd.array([4, 13], dtype="int32"))
+    return _pack({"u8": c.asnumpy(), "u8_dtype": _dt(c), "i32": d.asnumpy(),
+                  "i32_dtype": _dt(d)})
+
+
 PROGRAMS = [v for k, v in list(globals().items())
             if k.startswith("prog_") and callable(v)]
