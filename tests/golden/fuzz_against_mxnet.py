@@ -640,7 +640,7 @@ def gen_activation(r):
         act = ["relu", "sigmoid", "tanh", "softrelu", "softsign"][r.randint(5)]
         return Prog(f"nd.Activation(x, act_type={act}) {dt}", [(x, True)],
                     lambda nd, xs: nd.Activation(xs[0], act_type=act))
-    act = ["leaky", "elu", "gelu", "prelu", "rrelu"][r.randint(5)]
+    act = ["leaky", "elu", "gelu", "prelu", "selu"][r.randint(5)]  # rrelu kills MXNet
     slope = float(np.round(r.uniform(0.05, 0.5), 2))
     if act == "prelu":
         g = _arr(r, (1,), dt, "pos") / 4
@@ -888,13 +888,15 @@ def run_all(framework, n, seed, only, start=0, progress=None):
         if i < start:
             continue
         if progress:  # so that the driver can tell which program crashed the process
-            with open(progress, "w") as f:
+            with open(progress + ".tmp", "w") as f:
                 f.write(str(i))
+            os.replace(progress + ".tmp", progress)  # never seen half written
         if only and not re.search(only, p.desc):
             metas.append(None)
             continue
         try:
             res, meta = run_one(p, mx)
+            mx.nd.waitall()  # MXNet's asynchronous failures belong to this program
         except Exception:  # noqa: BLE001 - a crash of the harness itself
             res, meta = {}, {"error": {"type": "HarnessError", "mro": [],
                                        "msg": traceback.format_exc()[-300:]}}
@@ -913,8 +915,16 @@ def _close(a, b):
     return np.array_equal(a, b)
 
 
-def known(p, want_meta, got_meta):
+def known(p, want_meta, got_meta, diffs=()):
     """Name the deliberate minigluon difference this is, or None."""
+    grads_only = diffs and all(d.startswith("grad") for d in diffs)
+    if grads_only and "act_type=selu" in p.desc:
+        return "compat note 'The gradient of SELU'"
+    if grads_only and "nd.BatchNorm" in p.desc and "train=False" in p.desc:
+        return "compat note 'The gradient of BatchNorm when recording and backward differ'"
+    if grads_only and "pool_type=avg" in p.desc and "convention=full" in p.desc and \
+            p.desc.endswith("float32"):
+        return "compat note 'The gradient of average pooling with full convention'"
     we = want_meta.get("error")
     if we and "empty" in p.tags and not got_meta.get("error"):
         return "empty arrays (compat note 'Empty arrays')"
@@ -982,9 +992,10 @@ def _cmd(python, here, framework, args, start):
 
 
 def _run_resilient(python, here, framework, args, env, start=0):
-    """Run the programs in a child process; a program that kills the process (MXNet
-    segfaults on some invalid arguments) is recorded as a 'Crash' error and the run
-    goes on after it."""
+    """Run the programs in a child process; a program that kills the process is recorded
+    as a 'Crash' error and the run goes on after it. MXNet also dies now and then at
+    random points (after invalid arguments in earlier programs), so a program is blamed
+    only if it kills a fresh process on its own."""
     arrays, metas = {}, [None] * args.n
     while start < args.n:
         out = f"{args.out}_{framework}_{start}"
@@ -997,13 +1008,22 @@ def _run_resilient(python, here, framework, args, env, start=0):
             break
         with open(out + ".progress") as f:
             crashed = int(f.read())
-        metas[crashed] = {"error": {"type": "Crash", "mro": ["Crash"],
-                                    "msg": f"process died with status {rc}"}}
         if crashed > start:  # rerun the programs before the crash
             sub = argparse.Namespace(**{**vars(args), "n": crashed})
             a, m = _run_resilient(python, here, framework, sub, env, start)
             arrays.update(a)
             metas[start:crashed] = m[start:crashed]
+        alone = f"{args.out}_{framework}_{crashed}"
+        sub = argparse.Namespace(**{**vars(args), "n": crashed + 1})
+        rc = subprocess.call(_cmd(python, here, framework, sub, crashed), cwd="/tmp",
+                             stderr=subprocess.DEVNULL)
+        if rc == 0:
+            a, m = _load(alone)
+            arrays.update(a)
+            metas[crashed] = m[crashed]
+        else:
+            metas[crashed] = {"error": {"type": "Crash", "mro": ["Crash"],
+                                        "msg": f"process died with status {rc}"}}
         start = crashed + 1
     return arrays, metas
 
@@ -1042,7 +1062,7 @@ def main(argv=None):
         diffs = compare(p, i, _group(wa, i), wm[i], _group(ga, i), gm[i])
         if not diffs:
             continue
-        why = known(p, wm[i], gm[i])
+        why = known(p, wm[i], gm[i], diffs)
         if why:
             n_known += 1
             if not args.show_known:
