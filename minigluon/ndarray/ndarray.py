@@ -670,7 +670,14 @@ class NDArray:
             if len(_RESHAPES) > 256:
                 _RESHAPES.clear()
             op = _RESHAPES[key] = shp.Reshape(shape=shape, reverse=reverse)
-        return invoke(op, (self,))
+        try:
+            return invoke(op, (self,))
+        except shp.ReshapeError as e:
+            # MXNet's NDArray.reshape checks a smaller size itself (ValueError); a larger
+            # one, and any while recording (its operator runs), fail in C++: MXNetError
+            if STATE.recording or not e.smaller:
+                raise
+            raise ValueError(str(e)) from None
 
     def reshape_like(self, other: NDArray) -> NDArray:
         return self.reshape(other.shape)

@@ -15,8 +15,13 @@ from ._op import Op, frozen_op, normalize_axis, register_op
 
 
 class ReshapeError(MinigluonError, ValueError):
-    """Shape codes that read past the end of the input shape or of the codes: MXNet's
-    operator raises ``MXNetError``; a ``ValueError`` too, as for a wrong size."""
+    """A shape the array cannot take. MXNet's reshape operator raises ``MXNetError``;
+    ``NDArray.reshape`` outside ``record()`` raises a plain ``ValueError`` when the new
+    shape has fewer elements (``smaller``), see there."""
+
+    def __init__(self, message: str, smaller: bool = False) -> None:
+        super().__init__(message)
+        self.smaller = smaller
 
 
 def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = False
@@ -35,11 +40,13 @@ def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = 
     size = math.prod(src)
     if out.count(-1) == 1:
         known = math.prod(d for d in out if d != -1)
-        if known == 0 or size % known:
-            raise ValueError(f"Cannot reshape array of size {size} into shape {shape}")
+        if known == 0 or size % known:  # MXNet infers size // known: fewer elements
+            raise ReshapeError(f"Cannot reshape array of size {size} into shape {shape}",
+                               smaller=known != 0)
         out[out.index(-1)] = size // known
     if math.prod(out) != size or out.count(-1) > 1:
-        raise ValueError(f"Cannot reshape array of size {size} into shape {shape}")
+        raise ReshapeError(f"Cannot reshape array of size {size} into shape {shape}",
+                           smaller=out.count(-1) == 0 and math.prod(out) < size)
     return tuple(out)
 
 
@@ -94,8 +101,9 @@ class Reshape(Op):
         try:
             return x.reshape(shape), (x.shape,)
         except ValueError:
-            raise ValueError(f"Cannot reshape array of size {x.size} into shape "
-                             f"{tuple(self.shape)}") from None
+            raise ReshapeError(f"Cannot reshape array of size {x.size} into shape "
+                               f"{tuple(self.shape)}", smaller=math.prod(shape) < x.size
+                               ) from None
 
     def vjp(self, res, g):
         return (g.reshape(res[0]),)

@@ -2109,5 +2109,22 @@ def prog_fuzz_integer_hypot(mx):
                   "i32_dtype": _dt(d)})
 
 
+def prog_fuzz_reshape_errors(mx):
+    # a size that does not fit: ValueError from NDArray.reshape, but MXNetError while
+    # recording (MXNet runs its reshape operator then)
+    nd, autograd = mx.nd, mx.autograd
+    x = _leaf(mx, np.ones((2, 3, 4)))
+    out = {"plain": _raises(mx, lambda: x.reshape((5, -1))),
+           "plain_codes": _raises(mx, lambda: x.reshape((6, -2))),
+           "plain_smaller": _raises(mx, lambda: x.reshape((4, 5))),
+           "plain_larger": _raises(mx, lambda: x.reshape((5, 6))),
+           "plain_zero_code": _raises(mx, lambda: x.reshape((6, 0)))}
+    with autograd.record():
+        out["recording"] = _raises(mx, lambda: x.reshape((5, -1)))
+        out["recording_codes"] = _raises(mx, lambda: x.reshape((6, -2)))
+    out["ok"] = np.array(x.reshape((4, -1)).shape)
+    return _pack(out)
+
+
 PROGRAMS = [v for k, v in list(globals().items())
             if k.startswith("prog_") and callable(v)]
