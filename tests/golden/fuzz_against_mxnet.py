@@ -475,8 +475,28 @@ def gen_inplace(r):
         else:
             z[:] = w
         return z
+    fl = rec and dt in FLOATS  # inside record: an in-place change of a recorded array
     return Prog(f"z {op} {'%r' % c if sc else 'y' + str(y.shape)} {dt}{s} "
-                f"record={rec}", [(x, False), (y, False)], fn, record=rec)
+                f"record={rec}", [(x, fl), (y, False)], fn, record=rec)
+
+
+def gen_chain(r):
+    """unary -> scalar op -> binary with a broadcast operand -> reduction, recorded."""
+    dt = _fdtype(r, False)
+    s = _shape(r, 2, 3)
+    x = _arr(r, s, dt, "pos")
+    y = _arr(r, _bshape(r, s), dt, "pos")
+    u = ["exp", "log", "sqrt", "tanh", "sigmoid", "square", "relu"][r.randint(7)]
+    c = float(np.round(r.uniform(0.5, 2), 2))
+    sop = ["+", "-", "*", "/", "**"][r.randint(5)]
+    bop = ["+", "-", "*", "/"][r.randint(4)]
+    red = ["sum", "mean", "max", "norm"][r.randint(4)]
+    ax = int(r.randint(-len(s), len(s)))
+    f1, f2 = _binop(sop), _binop(bop)
+    return Prog(f"({u}(x) {sop} {c}) {bop} y -> {red}(axis={ax}) {dt}{s}{y.shape}",
+                [(x, True), (y, True)],
+                lambda nd, xs: getattr(f2(f1(getattr(nd, u)(xs[0]), c), xs[1]), red)(
+                    axis=ax))
 
 
 def gen_join(r):
@@ -812,7 +832,7 @@ GENERATORS = [(gen_unary, 8), (gen_unary_int, 2), (gen_binary, 6), (gen_elemwise
               (gen_dot, 3), (gen_reshape, 2), (gen_getitem, 4), (gen_setitem, 4),
               (gen_inplace, 3), (gen_join, 4), (gen_gather, 4), (gen_sort, 4),
               (gen_softmax, 2), (gen_activation, 2), (gen_layer, 7), (gen_dtype, 4),
-              (gen_misc, 3)]
+              (gen_misc, 3), (gen_chain, 4)]
 
 
 def make_programs(n, seed):
