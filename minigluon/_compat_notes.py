@@ -396,6 +396,28 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
                "tests/gluon/test_model_zoo.py::test_wrong_hash_is_refused"),
     ),
     Difference(
+        topic="The gradient of BatchNorm when recording and backward differ in train mode",
+        mxnet="chooses the gradient formula by ``backward``'s ``train_mode`` (True by "
+              "default), not by the mode the forward ran in: after "
+              "``record(train_mode=False)`` the input's gradient belongs to neither "
+              "forward, and ``backward(train_mode=False)`` after ``record()`` gives the "
+              "running-statistics gradient of a batch-statistics forward.",
+        minigluon="differentiates the forward that ran (running statistics in predict "
+                  "mode, batch statistics in training mode), whatever ``backward``'s "
+                  "``train_mode``.",
+        tests=("tests/ops/test_fuzz_found.py::"
+               "test_batchnorm_gradient_follows_the_forward_mode",),
+    ),
+    Difference(
+        topic="The gradient of average pooling with ``pooling_convention='full'``",
+        mxnet="in float32 (the pip wheel's oneDNN kernels) the backward divides a last, "
+              "partial window's gradient by another count than the forward divided its "
+              "sum by; the float64 kernels agree with the forward.",
+        minigluon="the gradient of the forward, in every dtype.",
+        tests=("tests/ops/test_fuzz_found.py::"
+               "test_avg_pool_full_convention_gradient_matches_forward_float32",),
+    ),
+    Difference(
         topic="Deconvolution with target_shape",
         mxnet="the pip wheel's oneDNN kernels fail on every ``nd.Deconvolution`` given a "
               "``target_shape`` (\"could not create a descriptor for a dilated "

@@ -129,13 +129,20 @@ def eye(N: int, M: int = 0, k: int = 0, ctx: Context | None = None, dtype: Any =
     return _place(_wrap(np.eye(N, M or None, k, dtype=_dtype(dtype or "float32")), None), ctx)
 
 
+_ZEROS_LIKE, _ONES_LIKE = get_op("_fill_like")(0.0), get_op("_fill_like")(1.0)
+
+
 def zeros_like(data: NDArray, **kw: Any) -> NDArray:
     """Return an array of zeros with the same shape and type as the input."""
+    if STATE.recording:  # recorded, so that a head computed from it reaches data
+        return invoke(_ZEROS_LIKE, (data,))
     return _like(data, _wrap(np.zeros_like(data._data), None))
 
 
 def ones_like(data: NDArray, **kw: Any) -> NDArray:
     """Return an array of ones with the same shape and type as the input."""
+    if STATE.recording:
+        return invoke(_ONES_LIKE, (data,))
     return _like(data, _wrap(np.ones_like(data._data), None))
 
 
@@ -348,11 +355,15 @@ def split(data: NDArray, num_outputs: int, axis: int = 1, squeeze_axis: bool = F
     if n % num_outputs:
         raise MinigluonError(f"split: axis {axis} of length {n} cannot be cut into "
                              f"{num_outputs} equal parts")
+    if squeeze_axis and n != num_outputs:
+        raise MinigluonError(f"split: with squeeze_axis=True the length of axis {axis} "
+                             f"({n}) must equal num_outputs ({num_outputs})")
     step = n // num_outputs
     parts = [globals()["slice_axis"](data, axis=axis, begin=i * step, end=(i + 1) * step)
              for i in range(num_outputs)]
-    if squeeze_axis:
-        parts = [p.squeeze(axis=axis) if step == 1 else p for p in parts]  # type: ignore
+    if squeeze_axis:  # drop the axis, even down to 0-d as MXNet does (not squeeze's (1,))
+        ax = axis % data.ndim
+        parts = [p.reshape(p.shape[:ax] + p.shape[ax + 1:]) for p in parts]
     return parts[0] if num_outputs == 1 else parts
 
 
@@ -385,12 +396,84 @@ def Activation(data: NDArray, act_type: str = "relu", **kw: Any) -> NDArray:
     return globals()[act_type](data)
 
 
-def LeakyReLU(data: NDArray, act_type: str = "leaky", slope: float = 0.25, **kw: Any
-              ) -> NDArray:
-    """max(x, 0) + slope * min(x, 0)."""
-    if act_type != "leaky":
-        raise MinigluonError(f"LeakyReLU act_type {act_type!r} is not available in minigluon")
-    return invoke(get_op("_leaky_relu")(slope=slope), (data,))
+# MXNet keeps these as C floats: its results, in float64 too, use the float32 values
+_SELU_ALPHA = float(np.float32(1.6732632423543772848170429916717))
+_SELU_LAMBDA = float(np.float32(1.0507009873554804934193349852946))
+
+
+def LeakyReLU(data: NDArray, gamma: NDArray | None = None, act_type: str = "leaky",
+              slope: float = 0.25, **kw: Any) -> NDArray:
+    """The leaky ReLU family, by ``act_type``: ``'leaky'`` max(x, 0) + slope * min(x, 0);
+    ``'prelu'`` the same with the learned slopes ``gamma`` (one, or one per channel of
+    axis 1); ``'elu'`` x if x > 0 else slope * (exp(x) - 1); ``'selu'``; ``'gelu'``
+    (the erf form). ``'rrelu'`` (random slopes) is not available."""
+    g = globals()
+    if act_type == "leaky":
+        return invoke(get_op("_leaky_relu")(slope=slope), (data,))
+    if act_type == "prelu":
+        if gamma is None:
+            raise MinigluonError("LeakyReLU: act_type 'prelu' needs gamma")
+        if data.ndim > 1 and gamma.size != 1:  # one slope per channel (axis 1)
+            gamma = gamma.reshape((1, -1) + (1,) * (data.ndim - 2))
+        return g["where"](data > 0, data, g["broadcast_mul"](data, gamma))
+    if act_type in ("elu", "selu"):
+        alpha = float(np.float32(slope)) if act_type == "elu" else _SELU_ALPHA
+        # exp only of the non-positive part: exp of a large x would overflow to inf, and
+        # inf times the unused branch's zero gradient is NaN
+        y = g["where"](data > 0, data, alpha * g["expm1"](g["minimum"](data, 0)))
+        return y if act_type == "elu" else _SELU_LAMBDA * y
+    if act_type == "gelu":
+        return 0.5 * data * (1 + g["erf"](data * float(np.float32(1 / np.sqrt(2)))))
+    raise MinigluonError(f"LeakyReLU act_type {act_type!r} is not available in minigluon")
+
+
+def Embedding(data: NDArray, weight: NDArray, input_dim: int | None = None,
+              output_dim: int | None = None, dtype: Any = "float32", **kw: Any) -> NDArray:
+    """Rows of ``weight`` (input_dim, output_dim) picked by the indices in ``data``
+    (floats are truncated; out-of-range indices are clipped, as MXNet does)."""
+    return globals()["take"](weight, data, axis=0, mode="clip")
+
+
+def LayerNorm(data: NDArray, gamma: NDArray, beta: NDArray, axis: int = -1,
+              eps: float = 1e-5, output_mean_var: bool = False, **kw: Any) -> Any:
+    """``(x - mean) / sqrt(var + eps) * gamma + beta`` over ``axis``; with
+    ``output_mean_var`` also the mean and the standard deviation (keeping ``axis``)."""
+    g = globals()
+    ax = axis % data.ndim
+    mean = g["mean"](data, axis=ax, keepdims=True)
+    centered = g["broadcast_sub"](data, mean)
+    var = g["mean"](g["square"](centered), axis=ax, keepdims=True)
+    shape = tuple(data.shape[ax] if i == ax else 1 for i in range(data.ndim))
+    y = g["broadcast_add"](g["broadcast_mul"](g["broadcast_mul"](centered, g["rsqrt"](
+        var + eps)), gamma.reshape(shape)), beta.reshape(shape))
+    if output_mean_var:
+        return [y, mean, g["sqrt"](var + eps)]
+    return y
+
+
+def softmin(data: NDArray, axis: int = -1, temperature: float | None = None,
+            **kw: Any) -> NDArray:
+    """``softmax(-data)`` along ``axis``."""
+    return globals()["softmax"](-data, axis=axis, temperature=temperature)
+
+
+def L2Normalization(data: NDArray, eps: float = 1e-10, mode: str = "instance",
+                    **kw: Any) -> NDArray:
+    """``x / sqrt(sum(x**2) + eps)``, the sum over all axes but the first
+    (``'instance'``), over axis 1 (``'channel'``) or over the axes after 1
+    (``'spatial'``)."""
+    g = globals()
+    if mode == "instance":
+        axes = tuple(range(1, data.ndim))
+    elif mode in ("channel", "spatial"):
+        if data.ndim < 3:
+            raise MinigluonError(f"L2Normalization: at least 3 dimensions required in "
+                                 f"{mode} mode, got shape {data.shape}")
+        axes = (1,) if mode == "channel" else tuple(range(2, data.ndim))
+    else:
+        raise MinigluonError(f"L2Normalization: unknown mode {mode!r}")
+    norm = g["sqrt"](g["sum"](g["square"](data), axis=axes, keepdims=True) + eps)
+    return g["broadcast_div"](data, norm)
 
 
 _FULLY_CONNECTED = {f: get_op("FullyConnected")(flatten=f) for f in (True, False)}

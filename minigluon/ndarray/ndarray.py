@@ -654,9 +654,13 @@ class NDArray:
     wait_to_write = wait_to_read
 
     def zeros_like(self) -> NDArray:
+        if STATE.recording:  # recorded as in MXNet: a head made from it reaches self
+            return invoke(get_op("_fill_like")(0.0), (self,))
         return _like(self, _wrap(np.zeros_like(self._data), None))
 
     def ones_like(self) -> NDArray:
+        if STATE.recording:
+            return invoke(get_op("_fill_like")(1.0), (self,))
         return _like(self, _wrap(np.ones_like(self._data), None))
 
     def reshape(self, *shape: Any, reverse: bool = False, **kwargs: Any) -> NDArray:
@@ -674,7 +678,14 @@ class NDArray:
             if len(_RESHAPES) > 256:
                 _RESHAPES.clear()
             op = _RESHAPES[key] = shp.Reshape(shape=shape, reverse=reverse)
-        return invoke(op, (self,))
+        try:
+            return invoke(op, (self,))
+        except shp.ReshapeError as e:
+            # MXNet's NDArray.reshape checks a smaller size itself (ValueError); a larger
+            # one, and any while recording (its operator runs), fail in C++: MXNetError
+            if STATE.recording or not e.smaller:
+                raise
+            raise ValueError(str(e)) from None
 
     def reshape_like(self, other: NDArray) -> NDArray:
         return self.reshape(other.shape)
@@ -783,6 +794,11 @@ class NDArray:
         data = self._data
         if isinstance(value, NDArray):
             v = value._data
+        elif data.dtype.kind in "iu" and isinstance(value, (int, float, np.number)) and \
+                not isinstance(value, (bool, np.bool_)):
+            # MXNet truncates and wraps around, C style: -2.87 is 254 in uint8 (NumPy
+            # 2 raises OverflowError for -2)
+            v = np.asarray(np.trunc(value)).astype(np.int64).astype(data.dtype)
         else:
             v = value
         try:

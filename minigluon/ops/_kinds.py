@@ -36,7 +36,8 @@ from ..base import MinigluonError
 from ._op import Op, frozen_op, register_op
 
 __all__ = ["PAIR_SHAPES", "BOTH", "pair_samples", "unary_samples", "param_samples",
-           "broadcast_error", "Binary", "ScalarOp", "Unary", "declare", "unary"]
+           "broadcast_error", "Binary", "ScalarOp", "Unary", "declare", "unary",
+           "in_own_dtype"]
 
 #: shapes on which every binary operator is checked, broadcasting included
 PAIR_SHAPES = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((2, 3), (3,)), ((4,), (2, 3, 4))]
@@ -150,10 +151,21 @@ class Unary(Op):
         return unary_samples(cls(), rng, cls.low, cls.high)
 
 
+def in_own_dtype(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """f(x) in x's dtype. Where NumPy would compute an integer input in floats, MXNet
+    computes in float32 (float16 for NumPy's (u)int8, which rounds e.g. tanh(8) up to 1)
+    and truncates the result back to the integer type."""
+    y = f(x)
+    if y.dtype == x.dtype:
+        return y
+    if x.dtype.kind in "iub":
+        y = f(x.astype(np.float32))
+    return y.astype(x.dtype)
+
+
 class _KeepX(Unary):
     def forward(self, x):
-        y = self.f(x)
-        return (y if y.dtype == x.dtype else y.astype(x.dtype)), (x,)
+        return in_own_dtype(self.f, x), (x,)
 
     def vjp(self, res, g):
         return (self.df(g, res[0], None),)
@@ -161,8 +173,7 @@ class _KeepX(Unary):
 
 class _KeepY(Unary):
     def forward(self, x):
-        y = self.f(x)
-        y = y if y.dtype == x.dtype else y.astype(x.dtype)
+        y = in_own_dtype(self.f, x)
         return y, (y,)
 
     def vjp(self, res, g):
@@ -171,8 +182,7 @@ class _KeepY(Unary):
 
 class _KeepNothing(Unary):
     def forward(self, x):
-        y = self.f(x)
-        return (y if y.dtype == x.dtype else y.astype(x.dtype)), ()
+        return in_own_dtype(self.f, x), ()
 
     def vjp(self, res, g):
         return (self.df(g, None, None),)

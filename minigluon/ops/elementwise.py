@@ -4,6 +4,7 @@ rules live in :mod:`._mxnet_numerics`."""
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -98,7 +99,14 @@ class Pow(Binary):
     domain = {"low": 0.5, "high": 2}
 
     def forward(self, a, b):
-        y = a ** b
+        if a.dtype.kind in "iu" and b.dtype.kind in "iu" and (b < 0).any():
+            # NumPy refuses integers to negative powers; MXNet computes in floats and
+            # truncates (2 ** -1 = 0; 0 ** -1 = inf becomes the smallest integer)
+            with np.errstate(all="ignore"):
+                y = np.trunc(np.power(a.astype(np.float64), b)).astype(
+                    np.result_type(a, b))
+        else:
+            y = a ** b
         return y, (a, b, y)
 
     def vjp(self, res, g):
@@ -286,7 +294,7 @@ class RPowScalar(ScalarOp):
 
     def vjp(self, res, g):
         (y,) = res
-        return (g * y * np.log(self.scalar),)
+        return (g * y * math.log(self.scalar),)  # a float: keeps g's dtype
 
     @classmethod
     def samples(cls, rng):

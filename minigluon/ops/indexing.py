@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..base import MinigluonError
 from ._kinds import param_samples
 from ._mxnet_numerics import as_1d
 from ._op import Op, apply, frozen_op, register_op, unbroadcast
@@ -303,24 +304,34 @@ class GatherND(Op):
 @register_op
 @frozen_op
 class Diag(Op):
-    """y = the k-th diagonal of a matrix, or a matrix with x on it.   VJP: the reverse"""
+    """y = the k-th diagonal of a matrix (of the axis1, axis2 planes of an N-d array, as
+    the last axis), or a matrix with a vector x on it.   VJP: the reverse"""
 
     name = "diag"
     k: int = 0
+    axis1: int = 0
+    axis2: int = 1
 
     def forward(self, x):
-        return np.diag(x, self.k).copy(), (x.shape,)
+        if x.ndim == 1:
+            return np.diag(x, self.k), (x.shape,)
+        h, w = x.shape[self.axis1], x.shape[self.axis2]
+        if self.k > w or -self.k > h:  # MXNet's bound (|k| equal to the size gives empty)
+            raise MinigluonError(f"diag: diagonal {self.k} does not exist in shape {x.shape}")
+        return np.diagonal(x, self.k, self.axis1, self.axis2).copy(), (x.shape,)
 
     def vjp(self, res, g):
         (shape,) = res
         if len(shape) == 1:
             return (np.diag(g, self.k).copy(),)
         gx = np.zeros(shape, dtype=g.dtype)
-        i = np.arange(len(g))
-        gx[i + max(-self.k, 0), i + max(self.k, 0)] = g
+        planes = np.moveaxis(gx, (self.axis1, self.axis2), (-2, -1))  # a view of gx
+        i = np.arange(g.shape[-1])
+        planes[..., i + max(-self.k, 0), i + max(self.k, 0)] = g
         return (gx,)
 
     @classmethod
     def samples(cls, rng):
         return [(cls(), [rng.normal(size=(3, 3))]), (cls(1), [rng.normal(size=(2, 3))]),
+                (cls(-1, axis1=2, axis2=0), [rng.normal(size=(3, 2, 4))]),
                 (cls(), [rng.normal(size=(3,))])]

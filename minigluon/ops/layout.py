@@ -132,6 +132,9 @@ class Flip(Op):
     axis: Any = 0
 
     def forward(self, x):
+        for a in (self.axis if isinstance(self.axis, (tuple, list)) else (self.axis,)):
+            if not 0 <= a < x.ndim:  # MXNet's flip takes no negative axes
+                raise MinigluonError(f"flip: axis {a} must be in range [0, {x.ndim})")
         return np.flip(x, axis=self.axis).copy(), ()
 
     def vjp(self, res, g):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ._kinds import unary_samples as _unary_samples
+from ._kinds import in_own_dtype, unary_samples as _unary_samples
 from ._op import Op, frozen_op, register_op
 
 
@@ -89,7 +89,7 @@ class SoftSign(Op):
     saves = None
 
     def forward(self, x):
-        return x / (1 + np.abs(x)), (x,)
+        return in_own_dtype(lambda v: v / (1 + np.abs(v)), x), (x,)
 
     def vjp(self, res, g):
         (x,) = res

@@ -156,6 +156,27 @@ class Min(_Extreme):
     fn = staticmethod(np.ndarray.min)
 
 
+def _int_nrm2(x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+    """The L2 norm of an integer array as MXNet computes it: its scaled nrm2 reducer run
+    in the integer dtype itself, so the ratios are C integer divisions (norm([3, 4]) is
+    4, not 5), then scale * sqrt(sum) in float32, truncated."""
+    red = tuple(range(x.ndim)) if axes is None else axes
+    kept = [i for i in range(x.ndim) if i not in red]
+    flat = np.abs(np.transpose(x, kept + list(red)).astype(np.int64))
+    flat = flat.reshape([x.shape[i] for i in kept] + [-1])
+    ssq = np.zeros(flat.shape[:-1], dtype=np.int64)
+    scale = np.zeros_like(ssq)
+    for j in range(flat.shape[-1]):  # in MXNet's order: the reduced elements one by one
+        a = flat[..., j]
+        up = (a != 0) & (scale < a)
+        r = scale // np.where(a == 0, 1, a)
+        q = a // np.where(scale == 0, 1, scale)
+        ssq = np.where(up, 1 + ssq * r * r, np.where(a != 0, ssq + q * q, ssq))
+        scale = np.where(up, a, scale)
+    y = scale.astype(np.float32) * np.sqrt(ssq.astype(np.float32))
+    return y.astype(x.dtype)
+
+
 @register_op
 @frozen_op
 class Norm(Op):
@@ -171,6 +192,11 @@ class Norm(Op):
         axes = normalize_axis(self.axis, x.ndim)
         if self.ord == 1:
             y = np.abs(x).sum(axis=axes, keepdims=self.keepdims)
+        elif self.ord == 2 and x.dtype.kind in "iu":
+            y = _int_nrm2(x, axes)
+            if self.keepdims:
+                y = y.reshape(tuple(1 if axes is None or i in axes else d
+                                    for i, d in enumerate(x.shape)))
         elif self.ord == 2:
             # scaled by the largest |x| (as BLAS nrm2 does): no overflow, and MXNet's digits
             m = np.abs(x).max(axis=axes, keepdims=True) if x.size else np.ones((1,) * x.ndim)
@@ -252,9 +278,10 @@ class NanSum(Op):
     name = "nansum"
     axis: Any = None
     keepdims: bool = False
+    exclude: bool = False
 
     def forward(self, x):
-        axes = normalize_axis(self.axis, x.ndim)
+        axes = _axes(self.axis, x.ndim, self.exclude)
         y = np.asarray(np.nansum(x, axis=axes, keepdims=self.keepdims)).astype(x.dtype)
         return (y.reshape(1) if y.ndim == 0 else y), (x, axes)
 
@@ -265,7 +292,7 @@ class NanSum(Op):
     @classmethod
     def samples(cls, rng):
         x = rng.normal(size=(3, 4))
-        return [(cls(), [x]), (cls(axis=1), [x])]
+        return [(cls(), [x]), (cls(axis=1), [x]), (cls(axis=1, exclude=True), [x])]
 
 
 @register_op
@@ -276,9 +303,10 @@ class NanProd(Op):
     name = "nanprod"
     axis: Any = None
     keepdims: bool = False
+    exclude: bool = False
 
     def forward(self, x):
-        axes = normalize_axis(self.axis, x.ndim)
+        axes = _axes(self.axis, x.ndim, self.exclude)
         y = np.asarray(np.nanprod(x, axis=axes, keepdims=self.keepdims)).astype(x.dtype)
         return (y.reshape(1) if y.ndim == 0 else y), (x, y, axes)
 
@@ -289,4 +317,31 @@ class NanProd(Op):
     @classmethod
     def samples(cls, rng):
         x = rng.uniform(0.5, 2, size=(3, 4))
-        return [(cls(), [x]), (cls(axis=0), [x])]
+        return [(cls(), [x]), (cls(axis=0), [x]), (cls(axis=0, exclude=True), [x])]
+
+
+@register_op
+@frozen_op
+class CumSum(Op):
+    """y = running sums of x along axis (of the flattened x when axis is None).
+    VJP: dx = running sums of g taken from the end"""
+
+    name = "cumsum"
+    axis: Any = None
+    dtype: Any = None
+
+    def forward(self, x):
+        dt = x.dtype if self.dtype is None else np.dtype(self.dtype)
+        ax = 0 if self.axis is None else self.axis
+        y = np.cumsum(x.reshape(-1) if self.axis is None else x, axis=ax).astype(dt)
+        return y, (x.shape, x.dtype, ax)
+
+    def vjp(self, res, g):
+        shape, dt, ax = res
+        gx = np.flip(np.cumsum(np.flip(g, ax), axis=ax), ax)
+        return (gx.reshape(shape).astype(dt, copy=False),)
+
+    @classmethod
+    def samples(cls, rng):
+        x = rng.normal(size=(3, 4))
+        return [(cls(), [x]), (cls(axis=1), [x]), (cls(axis=-2), [x])]

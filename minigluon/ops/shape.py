@@ -14,6 +14,16 @@ from ._mxnet_numerics import as_1d, as_shape
 from ._op import Op, frozen_op, normalize_axis, register_op
 
 
+class ReshapeError(MinigluonError, ValueError):
+    """A shape the array cannot take. MXNet's reshape operator raises ``MXNetError``;
+    ``NDArray.reshape`` outside ``record()`` raises a plain ``ValueError`` when the new
+    shape has fewer elements (``smaller``), see there."""
+
+    def __init__(self, message: str, smaller: bool = False) -> None:
+        super().__init__(message)
+        self.smaller = smaller
+
+
 def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = False
                   ) -> tuple[int, ...]:
     """Resolve MXNet's reshape codes: 0 copies a dimension, -1 infers one, -2 copies the
@@ -22,6 +32,27 @@ def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = 
         return tuple(reversed(infer_reshape(tuple(reversed(src)), tuple(reversed(shape)))))
     if all(s > 0 for s in shape):  # no codes: NumPy checks the size itself
         return shape
+    try:
+        out = _apply_codes(src, shape)
+    except IndexError:  # a code that reads past the end of src or of shape
+        raise ReshapeError(f"reshape: the shape codes {shape} do not fit the input shape "
+                             f"{src}") from None
+    size = math.prod(src)
+    if out.count(-1) == 1:
+        known = math.prod(d for d in out if d != -1)
+        if known == 0 or size % known:  # MXNet infers size // known: fewer elements
+            raise ReshapeError(f"Cannot reshape array of size {size} into shape {shape}",
+                               smaller=known != 0)
+        out[out.index(-1)] = size // known
+    if math.prod(out) != size or out.count(-1) > 1:
+        raise ReshapeError(f"Cannot reshape array of size {size} into shape {shape}",
+                           smaller=out.count(-1) == 0 and math.prod(out) < size)
+    return tuple(out)
+
+
+def _apply_codes(src: tuple[int, ...], shape: tuple[int, ...]) -> list[int]:
+    """The output shape with the codes other than -1 resolved (IndexError if they read
+    past the end of src or of shape)."""
     out: list[int] = []
     i = j = 0
     while j < len(shape):
@@ -51,15 +82,7 @@ def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = 
             out.append(s)
             i += 1
         j += 1
-    size = math.prod(src)
-    if out.count(-1) == 1:
-        known = math.prod(d for d in out if d != -1)
-        if known == 0 or size % known:
-            raise ValueError(f"Cannot reshape array of size {size} into shape {shape}")
-        out[out.index(-1)] = size // known
-    if math.prod(out) != size or out.count(-1) > 1:
-        raise ValueError(f"Cannot reshape array of size {size} into shape {shape}")
-    return tuple(out)
+    return out
 
 
 @register_op
@@ -78,8 +101,9 @@ class Reshape(Op):
         try:
             return x.reshape(shape), (x.shape,)
         except ValueError:
-            raise ValueError(f"Cannot reshape array of size {x.size} into shape "
-                             f"{tuple(self.shape)}") from None
+            raise ReshapeError(f"Cannot reshape array of size {x.size} into shape "
+                               f"{tuple(self.shape)}", smaller=math.prod(shape) < x.size
+                               ) from None
 
     def vjp(self, res, g):
         return (g.reshape(res[0]),)

@@ -25,22 +25,23 @@ class Sort(Op):
     is_ascend: bool = True
 
     def forward(self, x):
+        shape = x.shape
         if self.axis is None:
             x = x.reshape(-1)
         ax = -1 if self.axis is None else self.axis
         idx = _sorted_index(x, ax, self.is_ascend)
-        return np.take_along_axis(x, idx, axis=ax), (x.shape, idx, ax)
+        return np.take_along_axis(x, idx, axis=ax), (shape, idx, ax)
 
     def vjp(self, res, g):
         shape, idx, ax = res
-        gx = np.zeros(shape, dtype=g.dtype)
+        gx = np.zeros(idx.shape, dtype=g.dtype)
         np.put_along_axis(gx, idx, g, axis=ax)
-        return (gx,)
+        return (gx.reshape(shape),)  # axis=None sorted the flattened array
 
     @classmethod
     def samples(cls, rng):
         x = rng.normal(size=(3, 4))
-        return [(cls(), [x]), (cls(axis=0, is_ascend=False), [x])]
+        return [(cls(), [x]), (cls(axis=0, is_ascend=False), [x]), (cls(axis=None), [x])]
 
 
 @register_op

@@ -1,4 +1,5 @@
-"""Special functions MXNet code uses beyond the book: erf, hypot, smooth L1, hard sigmoid."""
+"""Special functions MXNet code uses beyond the book: erf, erfinv, gamma, gammaln, hypot,
+smooth L1, hard sigmoid."""
 
 from __future__ import annotations
 
@@ -32,6 +33,115 @@ class Erf(Op):
         return unary_samples(cls(), rng)
 
 
+_gamma = np.vectorize(math.gamma, otypes=[np.float64])
+_lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+
+
+def _float_in(x: np.ndarray) -> np.ndarray:
+    # an integer input is computed in float32 and truncated back, as MXNet does
+    return x.astype(np.float32) if x.dtype.kind in "iub" else x
+
+
+def _digamma(x: np.ndarray) -> np.ndarray:
+    """psi(x) = d ln(Gamma(x)) / dx: reflected below 1/2, shifted up to 6 or more, then the
+    asymptotic series (NumPy has no special functions; error below 1e-12)."""
+    x = np.asarray(x, dtype=np.float64)
+    neg = x < 0.5
+    z = np.where(neg, 1 - x, x)
+    acc = np.zeros_like(z)
+    for _ in range(6):
+        small = z < 6
+        acc -= np.where(small, 1 / z, 0)
+        z = np.where(small, z + 1, z)
+    inv2 = 1 / (z * z)
+    psi = np.log(z) - 0.5 / z - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (
+        1 / 252 - inv2 * (1 / 240 - inv2 / 132))))
+    psi = psi + acc
+    with np.errstate(all="ignore"):
+        return np.where(neg, psi - np.pi / np.tan(np.pi * x), psi)
+
+
+def _erfinv(y: np.ndarray) -> np.ndarray:
+    """The inverse of erf on [-1, 1]: Giles's single-precision formula, then two Newton
+    steps on math.erf (±1 give ±inf, outside [-1, 1] NaN)."""
+    y = np.asarray(y, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        w = -np.log((1 - y) * (1 + y))
+        wc = w - 2.5
+        p = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                        0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+                        1.50140941], wc)
+        wt = np.sqrt(w) - 3
+        q = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                        0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+                        2.83297682], wt)
+        x = np.where(w < 5, p, q) * y
+        for _ in range(2):
+            step = (_erf(x) - y) / (2 / math.sqrt(math.pi) * np.exp(-x * x))
+            x = np.where(np.isfinite(x) & (np.abs(y) < 1), x - step, x)
+        return np.where(np.abs(y) == 1, np.copysign(np.inf, y), x)
+
+
+@register_op
+@frozen_op
+class Erfinv(Op):
+    """y = erfinv(x).   VJP: dx = g * sqrt(pi)/2 * exp(y**2)"""
+
+    name = "erfinv"
+    saves = ("y",)
+
+    def forward(self, x):
+        y = _erfinv(_float_in(x)).astype(x.dtype).reshape(x.shape)
+        return y, (y,)
+
+    def vjp(self, res, g):
+        (y,) = res
+        return (g * (math.sqrt(math.pi) / 2) * np.exp(y * y),)
+
+    @classmethod
+    def samples(cls, rng):
+        return unary_samples(cls(), rng, -0.9, 0.9)
+
+
+@register_op
+@frozen_op
+class Gamma(Op):
+    """y = Gamma(x).   VJP: dx = g * y * digamma(x)"""
+
+    name = "gamma"
+
+    def forward(self, x):
+        y = _gamma(_float_in(x)).astype(x.dtype).reshape(x.shape)
+        return y, (x, y)
+
+    def vjp(self, res, g):
+        x, y = res
+        return ((g * y * _digamma(x)).astype(g.dtype, copy=False),)
+
+    @classmethod
+    def samples(cls, rng):
+        return unary_samples(cls(), rng, 0.3, 4) + unary_samples(cls(), rng, -0.9, -0.1)
+
+
+@register_op
+@frozen_op
+class Gammaln(Op):
+    """y = ln |Gamma(x)|.   VJP: dx = g * digamma(x)"""
+
+    name = "gammaln"
+
+    def forward(self, x):
+        return _lgamma(_float_in(x)).astype(x.dtype).reshape(x.shape), (x,)
+
+    def vjp(self, res, g):
+        (x,) = res
+        return ((g * _digamma(x)).astype(g.dtype, copy=False),)
+
+    @classmethod
+    def samples(cls, rng):
+        return unary_samples(cls(), rng, 0.3, 4)
+
+
 @register_op
 @frozen_op
 class Hypot(Binary):
@@ -41,8 +151,8 @@ class Hypot(Binary):
     domain = {"low": 0.5, "high": 2}
 
     def forward(self, a, b):
-        y = np.hypot(a, b)
-        return y, (a, b, y)
+        y = np.hypot(_float_in(a), _float_in(b))
+        return y.astype(np.result_type(a, b), copy=False), (a, b, y)
 
     def vjp(self, res, g):
         a, b, y = res

@@ -4,6 +4,7 @@ derivative side by side), rounding, copies, casts and clipping."""
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,9 @@ from ._op import Op, frozen_op, register_op
 #: dx = df(g, x, y), keeping for backward only what ``keeps`` names (x, y or nothing)
 unary = functools.partial(_kinds.unary, module=__name__)
 
+# Python floats, not np.float64: a NumPy float64 scalar would promote a float32 gradient
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
 
 # ---- math functions: y = f(x) with its derivative -----------------------------------
 
@@ -27,9 +31,9 @@ unary("expm1", "y = exp(x) - 1.   VJP: dx = g * (y + 1)", np.expm1,
        lambda g, x, y: g * (y + 1), ("y",), keeps="y")
 unary("log", "y = ln(x).   VJP: dx = g / x", np.log, lambda g, x, y: g / x, ("x0",), 0.2, 3)
 unary("log2", "y = log2(x).   VJP: dx = g / (x ln 2)", np.log2,
-       lambda g, x, y: g / (x * np.log(2.0)), ("x0",), 0.2, 3)
+       lambda g, x, y: g / (x * _LN2), ("x0",), 0.2, 3)
 unary("log10", "y = log10(x).   VJP: dx = g / (x ln 10)", np.log10,
-       lambda g, x, y: g / (x * np.log(10.0)), ("x0",), 0.2, 3)
+       lambda g, x, y: g / (x * _LN10), ("x0",), 0.2, 3)
 unary("log1p", "y = ln(1 + x).   VJP: dx = g / (1 + x)", np.log1p,
        lambda g, x, y: g / (x + 1), ("x0",), -0.5, 3)
 unary("sqrt", "y = sqrt(x).   VJP: dx = g / (2 y)", np.sqrt, lambda g, x, y: g / (y * 2),
@@ -38,6 +42,8 @@ unary("rsqrt", "y = 1 / sqrt(x).   VJP: dx = -g y**3 / 2", lambda x: 1 / np.sqrt
        lambda g, x, y: -0.5 * g * y * y * y, ("y",), 0.2, 3, keeps="y")
 unary("cbrt", "y = x**(1/3).   VJP: dx = g / (3 y**2)", np.cbrt,
        lambda g, x, y: g / (y * y * 3), ("y",), 0.2, 3, keeps="y")
+unary("rcbrt", "y = x**(-1/3).   VJP: dx = -g y / (3 x)", lambda x: 1 / np.cbrt(x),
+      lambda g, x, y: -g / (np.cbrt(x) * x * 3), ("x0",), 0.2, 3)
 unary("square", "y = x**2.   VJP: dx = 2 x g", np.square, lambda g, x, y: g * x * 2, ("x0",))
 unary("reciprocal", "y = 1 / x.   VJP: dx = -g y**2", np.reciprocal,
        lambda g, x, y: -g * y * y, ("y",), 0.5, 2, keeps="y")
@@ -165,6 +171,30 @@ class Cast(Op):
     @classmethod
     def samples(cls, rng):
         return param_samples(cls, rng, ((3,), ("float64",)))
+
+
+@register_op
+@frozen_op
+class FillLike(Op):
+    """y = an array of ``value`` shaped like x.   VJP: dx = 0
+
+    Recorded, as MXNet records ``zeros_like``/``ones_like``: a head computed from one
+    still reaches x, whose gradient is then zero (not an error)."""
+
+    name = "_fill_like"
+    expose = False
+    saves = ()
+    value: float = 0.0
+
+    def forward(self, x):
+        return np.full_like(x, self.value), ()
+
+    def vjp(self, res, g):
+        return (np.zeros_like(g),)
+
+    @classmethod
+    def samples(cls, rng):
+        return param_samples(cls, rng, ((2, 3), ()), ((3,), (1.0,)))
 
 
 @register_op
