@@ -73,6 +73,10 @@ class Sum(_Reduce):
         return _reduce_samples(cls, rng)
 
 
+#: the largest count a float dtype holds exactly (Mean's fast path divides by it)
+_EXACT_COUNT = {np.dtype(np.float32): 2**24, np.dtype(np.float64): 2**53}
+
+
 @register_op
 @frozen_op
 class Mean(_Reduce):
@@ -83,7 +87,19 @@ class Mean(_Reduce):
     saves = ("c", "c")
 
     def forward(self, x):
-        y, axes = self._out(x, np.ndarray.mean)
+        axes = _axes(self.axis, x.ndim, self.exclude)
+        n = math.prod(x.shape[i] for i in (range(x.ndim) if axes is None else axes))
+        if 0 < n <= _EXACT_COUNT.get(x.dtype, 0):
+            # np.mean's own steps (numpy/_core/_methods.py, _mean) without its Python layer,
+            # which costs more than the arithmetic on small arrays: the same sum, then the
+            # division by the count. np.mean divides by an intp, i.e. in float64, then
+            # rounds to float32; dividing in float32 by the (exactly representable) count
+            # gives the same bits, because a quotient rounded to 53 bits and then to 24 is
+            # the quotient rounded to 24 bits (53 >= 2*24 + 2). Other dtypes, empty or huge
+            # reductions take np.mean itself.
+            y = np.true_divide(np.add.reduce(x, axis=axes, keepdims=self.keepdims), n)
+            return as_1d(y), (x.shape, axes)
+        y = as_1d(np.ndarray.mean(x, axis=axes, keepdims=self.keepdims))
         return y.astype(x.dtype, copy=False), (x.shape, axes)
 
     def vjp(self, res, g):
