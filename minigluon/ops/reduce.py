@@ -10,8 +10,26 @@ import numpy as np
 from ._mxnet_numerics import as_1d
 from ._op import Op, frozen_op, normalize_axis, register_op
 
+#: _axes's answers: a loss reduces the same axes of the same rank at every step, and
+#: working them out costs about as much as a small reduction
+_AXES: dict[tuple, tuple[int, ...] | None] = {}
+
 
 def _axes(axis: Any, ndim: int, exclude: bool) -> tuple[int, ...] | None:
+    """The axes to reduce (``None``: all) for the ``axis``/``exclude`` parameters."""
+    key = (axis.__class__, axis, ndim, exclude)  # the class: 1.0 == 1 but is no axis
+    try:
+        ax = _AXES.get(key, False)
+    except TypeError:  # a list: not hashable
+        return _find_axes(axis, ndim, exclude)
+    if ax is False:
+        if len(_AXES) >= 256:
+            _AXES.clear()
+        ax = _AXES[key] = _find_axes(axis, ndim, exclude)  # errors are not cached
+    return ax
+
+
+def _find_axes(axis: Any, ndim: int, exclude: bool) -> tuple[int, ...] | None:
     # MXNet reads an empty axis tuple as "all axes" (NumPy would reduce none)
     ax = normalize_axis(None if isinstance(axis, (tuple, list)) and not axis else axis, ndim)
     if exclude:
