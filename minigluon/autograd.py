@@ -271,7 +271,7 @@ class _FunctionOp:
         self.fn.saved_tensors = tuple(_wrap(r, None) for r in res)
         try:
             with pause():
-                out = self.fn.backward(*[_wrap(np.asarray(x), None) for x in gs])
+                out = self.fn.backward(*[_wrap(_writeable(x), None) for x in gs])
         finally:
             self.fn.saved_tensors = ()
         outs = _as_list(out)
@@ -287,6 +287,13 @@ class _FunctionOp:
                 o = np.asarray(o).astype(dt)
             grads.append(o)
         return grads
+
+
+def _writeable(x: Any) -> np.ndarray:
+    """``x`` as an array that a user's ``Function.backward`` may change in place: a copy
+    when it is read-only (the shared head gradient of ``y.backward()``)."""
+    a = np.asarray(x)
+    return a if a.flags.writeable else a.copy()
 
 
 class _Item:

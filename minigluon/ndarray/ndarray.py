@@ -930,8 +930,33 @@ def _as_list(x: Any) -> list:
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def _seeds(heads: list[NDArray], head_grads: Any) -> tuple[list[Node], list[Any]]:
-    """The heads' nodes and the gradients they start from (ones unless given)."""
+#: read-only head gradients of ones for small heads, per (shape, dtype): see _seeds
+_ONES: dict[tuple, np.ndarray] = {}
+
+
+def _shared_ones(a: np.ndarray) -> np.ndarray:
+    """A read-only array of ones like ``a``, made once per shape and dtype."""
+    key = (a.shape, a.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) >= 64:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones_like(a)
+        ones.flags.writeable = False
+    return ones
+
+
+def _seeds(heads: list[NDArray], head_grads: Any, shared: bool = False
+           ) -> tuple[list[Node], list[Any]]:
+    """The heads' nodes and the gradients they start from (ones unless given).
+
+    With ``shared`` (``y.backward()``, whose gradients end in ``.grad`` buffers) a small
+    head starts from a cached read-only array of ones instead of a new one: making it
+    costs about as much as one small operator. Nothing may write into a gradient it was
+    handed (a VJP's ``g`` may be shared with other nodes already), and the tape adds into
+    a gradient in place only when it is writeable, so read-only only makes a mistake
+    loud; ``autograd.grad`` returns gradients to the caller, so it keeps fresh arrays.
+    """
     roots, seeds = [], []
     hgs = [None] * len(heads) if head_grads is None else _as_list(head_grads)
     if len(hgs) != len(heads):
@@ -942,7 +967,8 @@ def _seeds(heads: list[NDArray], head_grads: Any) -> tuple[list[Node], list[Any]
         if h._node is None:
             raise MinigluonError(NOT_RECORDED)
         if hg is None:
-            seed = np.ones_like(h._data)
+            d = h._data
+            seed = _shared_ones(d) if shared and d.size <= 4096 else np.ones_like(d)
         else:
             hgd = hg._data if isinstance(hg, NDArray) else np.asarray(hg)
             if hgd.shape != h.shape:
@@ -959,7 +985,7 @@ def _seeds(heads: list[NDArray], head_grads: Any) -> tuple[list[Node], list[Any]
 def _backward(heads: list[NDArray], head_grads: Any, retain_graph: bool, train_mode: bool
               ) -> None:
     """Write the gradients of ``heads`` into the variables' ``.grad`` buffers."""
-    roots, seeds = _seeds(heads, head_grads)
+    roots, seeds = _seeds(heads, head_grads, shared=True)
     prev = STATE.training
     STATE.training = train_mode
     try:

@@ -10,8 +10,26 @@ import numpy as np
 from ._mxnet_numerics import as_1d
 from ._op import Op, frozen_op, normalize_axis, register_op
 
+#: _axes's answers: a loss reduces the same axes of the same rank at every step, and
+#: working them out costs about as much as a small reduction
+_AXES: dict[tuple, tuple[int, ...] | None] = {}
+
 
 def _axes(axis: Any, ndim: int, exclude: bool) -> tuple[int, ...] | None:
+    """The axes to reduce (``None``: all) for the ``axis``/``exclude`` parameters."""
+    key = (axis.__class__, axis, ndim, exclude)  # the class: 1.0 == 1 but is no axis
+    try:
+        ax = _AXES.get(key, False)
+    except TypeError:  # a list: not hashable
+        return _find_axes(axis, ndim, exclude)
+    if ax is False:
+        if len(_AXES) >= 256:
+            _AXES.clear()
+        ax = _AXES[key] = _find_axes(axis, ndim, exclude)  # errors are not cached
+    return ax
+
+
+def _find_axes(axis: Any, ndim: int, exclude: bool) -> tuple[int, ...] | None:
     # MXNet reads an empty axis tuple as "all axes" (NumPy would reduce none)
     ax = normalize_axis(None if isinstance(axis, (tuple, list)) and not axis else axis, ndim)
     if exclude:
@@ -73,6 +91,10 @@ class Sum(_Reduce):
         return _reduce_samples(cls, rng)
 
 
+#: the largest count a float dtype holds exactly (Mean's fast path divides by it)
+_EXACT_COUNT = {np.dtype(np.float32): 2**24, np.dtype(np.float64): 2**53}
+
+
 @register_op
 @frozen_op
 class Mean(_Reduce):
@@ -83,7 +105,19 @@ class Mean(_Reduce):
     saves = ("c", "c")
 
     def forward(self, x):
-        y, axes = self._out(x, np.ndarray.mean)
+        axes = _axes(self.axis, x.ndim, self.exclude)
+        n = math.prod(x.shape[i] for i in (range(x.ndim) if axes is None else axes))
+        if 0 < n <= _EXACT_COUNT.get(x.dtype, 0):
+            # np.mean's own steps (numpy/_core/_methods.py, _mean) without its Python layer,
+            # which costs more than the arithmetic on small arrays: the same sum, then the
+            # division by the count. np.mean divides by an intp, i.e. in float64, then
+            # rounds to float32; dividing in float32 by the (exactly representable) count
+            # gives the same bits, because a quotient rounded to 53 bits and then to 24 is
+            # the quotient rounded to 24 bits (53 >= 2*24 + 2). Other dtypes, empty or huge
+            # reductions take np.mean itself.
+            y = np.true_divide(np.add.reduce(x, axis=axes, keepdims=self.keepdims), n)
+            return as_1d(y), (x.shape, axes)
+        y = as_1d(np.ndarray.mean(x, axis=axes, keepdims=self.keepdims))
         return y.astype(x.dtype, copy=False), (x.shape, axes)
 
     def vjp(self, res, g):

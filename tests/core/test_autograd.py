@@ -662,3 +662,28 @@ def test_second_order_through_fully_connected(shape):
 
     rep = mx.testing.check_grad(grad_sum, [rng.normal(size=shape), rng.normal(size=(2, 4))])
     assert rep.ok, rep
+
+
+def test_shared_head_ones_stay_ones_and_function_backward_may_write_its_argument():
+    # y.backward() starts small heads from a cached read-only array of ones: a Function's
+    # backward gets a writeable copy, and the next backward still starts from ones
+    class Triple(autograd.Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, dy):
+            dy[:] = dy * 3
+            return dy
+
+    x = nd.ones((2,))
+    x.attach_grad()
+    for _ in range(2):
+        with autograd.record():
+            y = Triple()(x)
+        y.backward()
+        assert x.grad.asnumpy().tolist() == [3.0, 3.0]
+    with autograd.record():
+        z = (x * 1).reshape((2, 1))
+    z.backward()
+    assert x.grad.asnumpy().tolist() == [1.0, 1.0]
+    x.grad[:] = 5  # the gradient buffer is the user's: writeable

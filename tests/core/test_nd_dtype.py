@@ -12,6 +12,7 @@ import math
 import re
 import subprocess
 import sys
+import warnings
 from contextlib import redirect_stdout
 
 import numpy as np
@@ -291,3 +292,24 @@ def test_P13_int_exp():
     else:  # the optional improvement: a float result
         assert r.dtype in (np.float32, np.float64)
         np.testing.assert_allclose(vals(r), [1, math.e], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int32])
+def test_mean_fast_path_gives_np_mean_bits(dtype):
+    # Mean.forward divides in the input's dtype where np.mean divides by an intp (float64
+    # for float32 input): the bits must be the same (see the comment in ops/reduce.py)
+    from minigluon.ops.reduce import Mean, _axes
+
+    rng = np.random.default_rng(0)
+    for shape in [(5,), (10, 1), (3, 4), (256, 10), (2, 3, 5), (0, 3)]:
+        x = (rng.normal(size=shape) * 10.0 ** rng.integers(-30, 30, size=shape)).astype(dtype)
+        for axis, keepdims, exclude in [(None, False, False), (0, False, True),
+                                        (-1, True, False), ((), False, False), (0, True, False)]:
+            axes = _axes(axis, x.ndim, exclude)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)  # means of empty slices
+                y, _ = Mean(axis=axis, keepdims=keepdims, exclude=exclude).forward(x)
+                want = np.asarray(x.mean(axis=axes, keepdims=keepdims)).astype(dtype, copy=False)
+            want = want.reshape(1) if want.ndim == 0 else want
+            assert y.dtype == want.dtype and y.shape == want.shape
+            assert y.tobytes() == want.tobytes(), (shape, axis, keepdims, exclude)
