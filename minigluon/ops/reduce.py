@@ -114,8 +114,9 @@ class Mean(_Reduce):
             # rounds to float32; dividing in float32 by the (exactly representable) count
             # gives the same bits, because a quotient rounded to 53 bits and then to 24 is
             # the quotient rounded to 24 bits (53 >= 2*24 + 2). Other dtypes, empty or huge
-            # reductions take np.mean itself.
-            y = np.true_divide(np.add.reduce(x, axis=axes, keepdims=self.keepdims), n)
+            # reductions take np.mean itself. (The count as a scalar of x's dtype: NumPy 1.x
+            # would promote a float32 0-d sum divided by a Python int to float64.)
+            y = np.add.reduce(x, axis=axes, keepdims=self.keepdims) / x.dtype.type(n)
             return as_1d(y), (x.shape, axes)
         y = as_1d(np.ndarray.mean(x, axis=axes, keepdims=self.keepdims))
         return y.astype(x.dtype, copy=False), (x.shape, axes)
