@@ -202,6 +202,7 @@ def register(klass: M, name: str | None = None) -> M:
     ...         self.num_inst += 1
     >>> mx.metric.create('zero').name
     'zero'
+    >>> _ = mx.metric.METRICS.unregister('zero')  # the registry is global: tidy up
     """
     assert isinstance(klass, type) and issubclass(klass, EvalMetric), \
         "Can only register subclass of EvalMetric"
