@@ -23,7 +23,7 @@ _LAZY = {"gluon": "gluon", "init": "initializer", "initializer": "initializer",
          "image": "image", "img": "image", "recordio": "recordio", "io": "io",
          "test_utils": "test_utils", "util": "util", "name": "name", "runtime": "runtime",
          "contrib": "contrib", "sym": "symbol", "symbol": "symbol",
-         "kv": "kvstore", "kvstore": "kvstore"}
+         "kv": "kvstore", "kvstore": "kvstore", "metric": "metric"}
 
 
 def __getattr__(name: str) -> Any:
@@ -39,4 +39,4 @@ __all__ = ["nd", "ndarray", "autograd", "random", "context", "base", "ops", "Con
            "gluon", "init", "initializer", "optimizer", "viz", "testing", "explain", "debug",
            "lr_scheduler", "image", "img", "recordio", "io",
            "test_utils", "util", "name", "runtime", "contrib", "sym", "symbol", "kv",
-           "kvstore"]
+           "kvstore", "metric"]

@@ -3,9 +3,9 @@ below its own (or from its own layer, without a cycle).
 
 Every ``import`` of every module counts, also the lazy ones inside functions. Layers,
 bottom to top (``LAYERS``): base -> ``_tape`` and ``ops/`` side by side -> ``ndarray/`` ->
-``autograd`` -> initializers and optimizers -> ``gluon/`` and the instruments side by side
--> ``contrib/`` -> the top-level faces. Two layers on the same rank are siblings: neither
-may import the other.
+``autograd`` -> initializers and optimizers, ``symbol`` and ``metric`` side by side ->
+``gluon/`` and the instruments side by side -> ``contrib/`` -> the top-level faces.
+Two layers on the same rank are siblings: neither may import the other.
 
 A package's ``__init__`` that imports its own submodules is assembled from them. Its
 *contract*, the names it defines above its first submodule import (``ops/__init__``'s
@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("initializers and optimizers", 4, ("initializer", "optimizer", "optimizer.*",
                                         "lr_scheduler", "kvstore")),
     ("symbol", 4, ("symbol", "symbol.*")),
+    ("metric", 4, ("metric",)),
     ("gluon", 5, ("gluon", "gluon.*", "recordio", "image", "image.*", "io", "io.*")),
     ("instruments", 5, ("instruments", "instruments.*", "viz", "explain", "debug",
                         "testing")),
@@ -317,7 +318,7 @@ def _levels(edges: list[Edge]) -> dict[str, int]:
     ("minigluon.test_utils", "contrib"), ("minigluon.util", "base"), ("minigluon.name", "base"),
     ("minigluon.runtime", "base"), ("minigluon.instruments.graph", "instruments"),
     ("minigluon.optimizer.sgd", "initializers and optimizers"),
-    ("minigluon.random", "ndarray"),
+    ("minigluon.random", "ndarray"), ("minigluon.metric", "metric"),
 ])
 def test_layer_map_places_planned_modules(module: str, layer: str) -> None:
     assert layer_of(module) == (layer, dict((n, r) for n, r, _ in LAYERS)[layer])
