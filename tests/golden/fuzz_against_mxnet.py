@@ -895,7 +895,11 @@ def run_one(p, mx):
     return res, meta
 
 
-def run_all(framework, n, seed, only, start=0, progress=None):
+def run_all(framework, n, seed, only, start=0, progress=None, programs=None, runner=None):
+    """Run programs ``start..n-1`` (``programs(n, seed)`` and ``runner(p, mx)``, this
+    file's own by default) and return their arrays and metas."""
+    programs = programs or make_programs
+    runner = runner or run_one
     if framework == "mxnet":
         import mxnet as mx
     else:
@@ -904,7 +908,7 @@ def run_all(framework, n, seed, only, start=0, progress=None):
     warnings.simplefilter("ignore")
     np.seterr(all="ignore")
     arrays, metas = {}, [None] * start
-    for i, p in enumerate(make_programs(n, seed)):
+    for i, p in enumerate(programs(n, seed)):
         if i < start:
             continue
         if progress:  # so that the driver can tell which program crashed the process
@@ -915,7 +919,7 @@ def run_all(framework, n, seed, only, start=0, progress=None):
             metas.append(None)
             continue
         try:
-            res, meta = run_one(p, mx)
+            res, meta = runner(p, mx)
             mx.nd.waitall()  # MXNet's asynchronous failures belong to this program
         except Exception:  # noqa: BLE001 - a crash of the harness itself
             res, meta = {}, {"error": {"type": "HarnessError", "mro": [],
@@ -926,10 +930,10 @@ def run_all(framework, n, seed, only, start=0, progress=None):
     return arrays, metas
 
 
-def _close(a, b):
+def _close(a, b, tol=None):
     if a.dtype.kind in "fc" or b.dtype.kind in "fc":
         name = a.dtype.name if a.dtype.name in TOL else "float32"
-        rtol, atol = TOL[name]
+        rtol, atol = tol or TOL[name]
         return np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol, atol=atol,
                            equal_nan=True)
     return np.array_equal(a, b)
@@ -970,6 +974,11 @@ def compare(p, i, want, wmeta, got, gmeta):
                          f"{ge['type']}: {ge['msg'][:120]}")
     if wmeta.get("error") or gmeta.get("error"):
         return diffs
+    wi, gi = wmeta.get("info") or {}, gmeta.get("info") or {}
+    for k in sorted(set(wi) | set(gi)):  # non-array results: names, texts, numbers
+        if wi.get(k) != gi.get(k):
+            diffs.append(f"{k}: minigluon {str(gi.get(k))[:200]!s} != MXNet "
+                         f"{str(wi.get(k))[:200]}")
     for k in sorted(set(want) | set(got)):
         if k not in got or k not in want:
             diffs.append(f"{k}: only in {'MXNet' if k in want else 'minigluon'}")
@@ -979,7 +988,7 @@ def compare(p, i, want, wmeta, got, gmeta):
             diffs.append(f"{k}: shape {b.shape} != MXNet {a.shape}")
         elif a.dtype != b.dtype:
             diffs.append(f"{k}: dtype {b.dtype} != MXNet {a.dtype}")
-        elif not _close(a, b):
+        elif not _close(a, b, getattr(p, "tol", None)):
             d = np.abs(a.astype(np.float64) - b.astype(np.float64))
             diffs.append(f"{k}: values differ (max abs {np.nanmax(d):.3g}); MXNet "
                          f"{np.array2string(a.ravel()[:6], precision=4)} minigluon "
@@ -1048,23 +1057,28 @@ def _run_resilient(python, here, framework, args, env, start=0):
     return arrays, metas
 
 
-def main(argv=None):
+def main(argv=None, here=None, programs=None, runner=None, is_known=None, default_out=None,
+         default_n=600):
+    """The command line; another fuzzer (fuzz_gluon_against_mxnet.py) passes its own
+    file, program factory, runner and ``known``, and reuses the rest."""
+    programs = programs or make_programs
+    is_known = is_known or known
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", choices=["mxnet", "minigluon"])
-    ap.add_argument("--n", type=int, default=600)
+    ap.add_argument("--n", type=int, default=default_n)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", default="")
-    ap.add_argument("--out", default="/tmp/fuzz")
+    ap.add_argument("--out", default=default_out or "/tmp/fuzz")
     ap.add_argument("--show-known", action="store_true")
     ap.add_argument("--start", type=int, default=0)
     args = ap.parse_args(argv)
     if args.run:
         out = f"{args.out}_{args.run}_{args.start}"
         arrays, metas = run_all(args.run, args.n, args.seed, args.only, args.start,
-                                out + ".progress")
+                                out + ".progress", programs, runner)
         _save(out, arrays, metas)
         return 0
-    here = os.path.abspath(__file__)
+    here = os.path.abspath(here or __file__)
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(
         here))))
     mine = subprocess.Popen(_cmd(sys.executable, here, "minigluon", args, 0), env=env)
@@ -1073,7 +1087,7 @@ def main(argv=None):
         print("the minigluon run failed", file=sys.stderr)
         return 2
     ga, gm = _load(f"{args.out}_minigluon_0")
-    progs = make_programs(args.n, args.seed)
+    progs = programs(args.n, args.seed)
     ran = n_diff = n_known = 0
     for i, p in enumerate(progs):
         if wm[i] is None:
@@ -1082,7 +1096,7 @@ def main(argv=None):
         diffs = compare(p, i, _group(wa, i), wm[i], _group(ga, i), gm[i])
         if not diffs:
             continue
-        why = known(p, wm[i], gm[i], diffs)
+        why = is_known(p, wm[i], gm[i], diffs)
         if why:
             n_known += 1
             if not args.show_known:
