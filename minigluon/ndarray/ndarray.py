@@ -146,11 +146,14 @@ def _scalar_op(cls: type, s: Any) -> Any:
     cache = _SCALAR_OPS.get(cls)
     if cache is None:
         cache = _SCALAR_OPS[cls] = {}
-    op = cache.get(s)
+    # keyed by type too: 2 == 2.0 == True hash alike, and the operator shows its scalar
+    # as given (``_plus_scalar(scalar=2)``, not the 2.0 of an earlier call)
+    key = (s.__class__, s)
+    op = cache.get(key)
     if op is None:
         if len(cache) > 256:
             cache.clear()
-        op = cache[s] = cls(s)
+        op = cache[key] = cls(s)
     return op
 
 
@@ -977,6 +980,11 @@ def _seeds(heads: list[NDArray], head_grads: Any, shared: bool = False
             seed = hgd.astype(h._data.dtype, copy=False)
             if STATE.recording and isinstance(hg, NDArray) and hg._node is not None:
                 seed = hg
+        if h._node in roots:
+            # MXNet gives a head listed twice the gradient of its last occurrence (the
+            # head gradients replace each other, they are not summed)
+            seeds[roots.index(h._node)] = seed
+            continue
         roots.append(h._node)
         seeds.append(seed)
     return roots, seeds
