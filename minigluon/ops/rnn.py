@@ -80,8 +80,11 @@ def _split_params(flat: np.ndarray, mode: str, num_layers: int, input_size: int,
 
 
 def _sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    # 1 / (1 + exp(-a)); exp overflows to inf for a very negative a, giving exactly 0
-    out = np.negative(a, out=out)
+    # 1 / (1 + exp(-a)); exp overflows to inf for a very negative a, giving exactly 0.
+    # Not np.negative(a, out=a): NumPy 2.4 reads the wrong elements when that works in
+    # place on a strided float32 view such as the gate columns a[:, :2H] of one row of
+    # batch elements (seen with 2.4.6); multiply has no such fault
+    out = np.multiply(a, -1, out=out)
     np.exp(out, out=out)
     out += 1
     np.reciprocal(out, out=out)
