@@ -23,7 +23,7 @@ from .parameter import Parameter, ParameterDict
 __all__ = ["Loss", "L2Loss", "L1Loss", "SigmoidBinaryCrossEntropyLoss", "SigmoidBCELoss",
            "SoftmaxCrossEntropyLoss", "SoftmaxCELoss", "KLDivLoss", "HuberLoss", "HingeLoss",
            "SquaredHingeLoss", "LogisticLoss", "L2Regularizer", "L2Penalty", "PoissonNLLLoss",
-           "CosineEmbeddingLoss", "CTCLoss"]
+           "CosineEmbeddingLoss", "CTCLoss", "TripletLoss", "SDMLLoss"]
 
 
 def _apply_weighting(F: Any, loss: NDArray, weight: Any = None,
@@ -354,6 +354,50 @@ class CosineEmbeddingLoss(Loss):
                                          (label == -1) * (cos_sim - self._margin))
         loss = _apply_weighting(F, similar + dissimilar, self._weight, sample_weight)
         return loss
+
+
+class TripletLoss(Loss):
+    """``max(0, Σ(positive − pred)² − Σ(negative − pred)² + margin)``, the sums over every
+    axis except ``batch_axis``; ``weight`` scales it and there is no ``sample_weight``."""
+
+    def __init__(self, margin: float = 1, weight: float | None = None, batch_axis: int = 0,
+                 **kwargs: Any) -> None:
+        super().__init__(weight, batch_axis, **kwargs)
+        self._margin = margin
+
+    def hybrid_forward(self, F: Any, pred: NDArray, positive: NDArray,
+                       negative: NDArray) -> NDArray:
+        positive = _reshape_like(positive, pred)
+        negative = _reshape_like(negative, pred)
+        loss = F.sum(F.square(positive - pred) - F.square(negative - pred),
+                     axis=self._batch_axis, exclude=True)
+        loss = F.relu(loss + self._margin)
+        return _apply_weighting(F, loss, self._weight, None)
+
+
+class SDMLLoss(Loss):
+    """Batchwise smoothed deep metric learning loss of two (batch, dim) inputs whose rows
+    are positive pairs: ``KLDivLoss(from_logits=True)`` between
+    ``log_softmax(−‖x1_i − x2_j‖², axis=1)`` and the identity matrix smoothed by
+    ``smoothing_parameter``. As in MXNet, ``weight`` is accepted but not applied."""
+
+    def __init__(self, smoothing_parameter: float = 0.3, weight: float | None = 1.0,
+                 batch_axis: int = 0, **kwargs: Any) -> None:
+        super().__init__(weight, batch_axis, **kwargs)
+        self.kl_loss = KLDivLoss(from_logits=True)
+        self.smoothing_parameter = smoothing_parameter
+
+    def hybrid_forward(self, F: Any, x1: NDArray, x2: NDArray) -> NDArray:
+        if x1.shape != x2.shape:
+            raise AssertionError(f"SDMLLoss: x1 has shape {x1.shape} but x2 {x2.shape}")
+        n, dim = x1.shape
+        # a smoothed identity: 1 - s on the diagonal, s/(n-1) elsewhere
+        gold = F.eye(n, dtype=np.dtype(x1.dtype).name)
+        labels = gold * (1 - self.smoothing_parameter) + \
+            (1 - gold) * self.smoothing_parameter / (n - 1)
+        d = (F.broadcast_to(x1.expand_dims(1), (n, n, dim))
+             - F.broadcast_to(x2.expand_dims(0), (n, n, dim))) ** 2
+        return self.kl_loss(F.log_softmax(-d.sum(axis=2), axis=1), labels)
 
 
 class CTCLoss(Loss):
