@@ -418,6 +418,26 @@ minigluon.base.NotAvailableError: autograd.get_symbol is not available in minigl
                "test_avg_pool_full_convention_gradient_matches_forward_float32",),
     ),
     Difference(
+        topic="The gradient of max pooling recorded in predict mode",
+        mxnet="in float32, after ``autograd.record(train_mode=False)``, the backward of "
+              "max pooling (the pip wheel's oneDNN kernels, which keep no argmax in "
+              "predict mode) sends the gradient to other elements than the maxima the "
+              "forward picked; in training mode it is right.",
+        minigluon="sends each window's gradient to its maximum, whatever the mode.",
+        tests=("tests/ops/test_fuzz_found.py::"
+               "test_max_pool_gradient_goes_to_the_maxima_in_predict_mode",),
+    ),
+    Difference(
+        topic="Dilated, strided deconvolution in float64",
+        mxnet="``nd.Deconvolution`` with ``dilate`` and ``stride`` both above 1 gives "
+              "float64 values that differ from its own float32 results (which are the "
+              "transposed convolution's).",
+        minigluon="the transposed convolution in every dtype (the float32 values of "
+                  "MXNet).",
+        tests=("tests/ops/test_fuzz_found.py::"
+               "test_dilated_strided_deconvolution_is_the_same_in_float64",),
+    ),
+    Difference(
         topic="Deconvolution with target_shape",
         mxnet="the pip wheel's oneDNN kernels fail on every ``nd.Deconvolution`` given a "
               "``target_shape`` (\"could not create a descriptor for a dilated "

@@ -72,3 +72,45 @@ def test_avg_pool_full_convention_gradient_matches_forward_float32():
     y.backward(nd.array(head, dtype="float32"))
     np.testing.assert_allclose(xs.grad.asnumpy(), _numeric_grad(pool, x, head),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_max_pool_gradient_goes_to_the_maxima_in_predict_mode():
+    # MXNet's float32 predict-mode backward misplaces it (checked with the oracle: rows
+    # [[1, 0, 0, 0], [0, 0, 1, 0], [1, 0, 1, 0], [0, 0, 0, 0]] for this input)
+    x = np.random.RandomState(0).permutation(32).reshape(1, 2, 4, 4).astype("float32")
+    grads = []
+    for train in (True, False):
+        xs = nd.array(x)
+        xs.attach_grad()
+        with autograd.record(train_mode=train):
+            y = nd.Pooling(xs, kernel=(2, 2), stride=(2, 2), pool_type="max")
+        y.backward(nd.ones_like(y))
+        grads.append(xs.grad.asnumpy())
+    windows = x.reshape(1, 2, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(1, 2, 2, 2, 4)
+    want = (windows == windows.max(axis=-1, keepdims=True)).astype("float32")
+    want = want.reshape(1, 2, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(x.shape)
+    for g in grads:
+        np.testing.assert_array_equal(g, want)
+
+
+def test_dilated_strided_deconvolution_is_the_same_in_float64():
+    r = np.random.RandomState(0)
+    r.permutation(32)  # the same draws as the oracle check
+    w, x = r.uniform(-1, 1, (2, 3, 2, 2)), r.uniform(-1, 1, (1, 2, 3, 3))
+    kw = dict(kernel=(2, 2), stride=(2, 2), dilate=(2, 2), num_filter=3, no_bias=True)
+    out = {dt: nd.Deconvolution(nd.array(x, dtype=dt), nd.array(w, dtype=dt), **kw).asnumpy()
+           for dt in ("float32", "float64")}
+    # the transposed convolution written out: each input pixel adds w scaled into the
+    # output at stride 2, the kernel taps 2 apart
+    want = np.zeros((1, 3, 7, 7))
+    for c in range(2):
+        for i in range(3):
+            for j in range(3):
+                for a in range(2):
+                    for b in range(2):
+                        want[0, :, 2 * i + 2 * a, 2 * j + 2 * b] += x[0, c, i, j] * w[c, :, a, b]
+    np.testing.assert_allclose(out["float64"], want, rtol=1e-12)
+    np.testing.assert_allclose(out["float32"], want, rtol=1e-5, atol=1e-6)
+    # MXNet's float32 first row, from the oracle
+    np.testing.assert_allclose(out["float32"][0, 0, 0, :4], [0.6966, 0.0, -0.7219, 0.0],
+                               atol=1e-4)
