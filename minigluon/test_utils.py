@@ -15,6 +15,7 @@ provided.
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 import numpy.testing as npt
 
 from .base import MinigluonError
-from .context import Context, cpu
+from .context import Context, cpu, num_gpus
 from .ndarray import NDArray, array
 
 __all__ = ["default_context", "set_default_context", "default_dtype", "default_rtols",
@@ -30,7 +31,7 @@ __all__ = ["default_context", "set_default_context", "default_dtype", "default_r
            "almost_equal", "assert_almost_equal", "assert_allclose", "assert_exception",
            "random_arrays", "rand_ndarray", "rand_shape_2d", "rand_shape_3d",
            "rand_shape_nd", "same_array", "default_numeric_eps",
-           "check_numeric_gradient"]
+           "check_numeric_gradient", "list_gpus", "download"]
 
 _DEFAULT_CTX: list[Context] = [cpu()]
 
@@ -335,3 +336,35 @@ def check_numeric_gradient(sym: Callable[..., NDArray], location: Any, aux_state
             numeric.reshape(-1)[j] = (f_plus - f_minus).sum() / eps
         assert_almost_equal(numeric, xs_nd[i].grad.asnumpy(), rtol, atol,
                             (f"NUMERICAL_{names[i]}", f"BACKWARD_{names[i]}"))
+
+
+def list_gpus() -> range:
+    """The ids of the GPUs, as ``range`` (MXNet counts ``nvidia-smi -L``'s lines;
+    minigluon's GPUs are the simulated ones, so it is ``range(0)`` unless
+    :func:`minigluon.context.simulate_gpus` or ``MINIGLUON_GPUS`` says otherwise)."""
+    return range(num_gpus())
+
+
+def download(url: str, fname: str | None = None, dirname: str | None = None,
+             overwrite: bool = False, retries: int = 5) -> str:
+    """Download ``url`` to ``fname`` (default: the URL's last part) in ``dirname`` and
+    return that path; an existing file is kept unless ``overwrite``.
+
+    MXNet's ``test_utils.download``: ``dirname`` defaults to ``fname``'s directory and
+    is created if missing. The transfer is :func:`minigluon.gluon.utils.download`'s.
+    """
+    from .gluon import utils  # looked up now: code that replaces it is honoured
+
+    if retries < 0:
+        raise AssertionError("Number of retries should be at least 0")
+    if fname is None:
+        fname = url.split("/")[-1]
+    if dirname is None:
+        dirname = os.path.dirname(fname)
+    else:
+        fname = os.path.join(dirname, fname)
+    if dirname:
+        os.makedirs(dirname, exist_ok=True)
+    if not overwrite and os.path.exists(fname):
+        return fname  # MXNet logs "<fname> exists, skipping download" at INFO
+    return utils.download(url, path=fname, overwrite=True, retries=max(retries, 1))

@@ -565,15 +565,48 @@ class HybridBlock(Block):
         of a forward call, e.g. ``self.weight.shape = (self._units, x.shape[1])``.
 
         Called once, before the first forward that needs a parameter whose
-        initialization was deferred. MXNet infers shapes from its symbolic graph;
-        minigluon has none, so each layer with deferred parameters overrides this.
+        initialization was deferred. The built-in layers override it with their rule;
+        this default does what MXNet does for every block: trace :meth:`hybrid_forward`
+        with symbols and infer the parameters' shapes from the inputs' (a custom layer
+        with ``shape=(units, 0)`` fed to ``F.FullyConnected`` learns its input size).
         """
         unknown = [p.name for p in self._reg_params.values()
                    if p.shape is None or 0 in p.shape]
-        raise MXNetError(
-            f"{type(self).__name__} has parameters of unknown shape ({', '.join(unknown)}). "
-            "minigluon cannot infer them from a graph: give the full shape when creating "
-            "them, or override infer_shape(self, *args) to set param.shape from the inputs.")
+        try:
+            found = self._graph_param_shapes(args)
+        except Exception as e:
+            raise MXNetError(
+                f"{type(self).__name__} has parameters of unknown shape "
+                f"({', '.join(unknown)}) and inferring them from its graph failed ({e}). "
+                "Give the full shape when creating them, or override "
+                "infer_shape(self, *args) to set param.shape from the inputs.") from e
+        for p in self.collect_params().values():
+            s = found.get(p.name)
+            if s and (p.shape is None or 0 in p.shape):
+                p.shape = s
+        missing = [p.name for p in self._reg_params.values()
+                   if p.shape is None or 0 in p.shape]
+        if missing:
+            raise MXNetError(
+                f"{type(self).__name__} has parameters of unknown shape "
+                f"({', '.join(missing)}) that its graph does not determine. Give the "
+                "full shape when creating them, or override infer_shape(self, *args).")
+
+    def _graph_param_shapes(self, args: tuple[Any, ...]) -> dict[str, tuple[int, ...]]:
+        """The shapes of the graph's arguments and auxiliary states for inputs like
+        ``args`` (NDArrays), as far as they can be inferred (MXNet's ``_infer_attrs``)."""
+        if not args or not all(isinstance(a, NDArray) for a in args):
+            raise MXNetError("the inputs are not all NDArrays")
+        names = [f"data{i}" for i in range(len(args))]
+        known = {n: a.shape for n, a in zip(names, args)}
+        with symbol.symbol.tracing(dict(known)), autograd.pause(train_mode=False):
+            out = self.forward(*[symbol.var(n) for n in names])
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        graph = symbol.Group(outs)
+        arg_shapes, _, aux_shapes = graph.infer_shape_partial(**known)
+        found = dict(zip(graph.list_arguments(), arg_shapes or []))
+        found.update(zip(graph.list_auxiliary_states(), aux_shapes or []))
+        return {k: tuple(v) for k, v in found.items() if v and 0 not in v}
 
     def infer_type(self, *args: Any) -> None:
         """Parameter dtypes are not inferred: they keep the dtype they were created with."""
