@@ -10,6 +10,10 @@ MXNet's ``check_numeric_gradient`` takes a Symbol; minigluon has none, so here i
 function of NDArrays (a HybridBlock works too) and checks its tape gradient against
 central differences. The ``check_symbolic_*`` helpers and sparse storage types are not
 provided.
+
+:func:`get_mnist` and :func:`get_mnist_ubyte` read MNIST files that are already there and
+never download them: a missing file is reported with the address MXNet would fetch it
+from.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ __all__ = ["default_context", "set_default_context", "default_dtype", "default_r
            "almost_equal", "assert_almost_equal", "assert_allclose", "assert_exception",
            "random_arrays", "rand_ndarray", "rand_shape_2d", "rand_shape_3d",
            "rand_shape_nd", "same_array", "default_numeric_eps",
-           "check_numeric_gradient", "list_gpus", "download"]
+           "check_numeric_gradient", "list_gpus", "download", "get_mnist",
+           "get_mnist_ubyte"]
 
 _DEFAULT_CTX: list[Context] = [cpu()]
 
@@ -368,3 +373,98 @@ def download(url: str, fname: str | None = None, dirname: str | None = None,
     if not overwrite and os.path.exists(fname):
         return fname  # MXNet logs "<fname> exists, skipping download" at INFO
     return utils.download(url, path=fname, overwrite=True, retries=max(retries, 1))
+
+
+#: where MXNet 1.9.1's get_mnist fetches its four files from
+MNIST_URL = "http://data.mxnet.io/data/mnist/"
+#: the archive of uncompressed MNIST files that MXNet 1.9.1's get_mnist_ubyte fetches
+MNIST_ZIP_URL = "http://data.mxnet.io/mxnet/data/mnist.zip"
+
+
+def _missing_files(missing: Sequence[str], folder: str, sources: Sequence[str],
+                   what: str) -> FileNotFoundError:
+    """The error naming each missing file and where MXNet gets it (``sources``)."""
+    where = os.path.abspath(folder)
+    lines = [f"{what}: minigluon does not download data sets, and {len(missing)} of its "
+             f"files are missing from {where}:"]
+    lines += [f"  * {name}  ({source})" for name, source in zip(missing, sources)]
+    lines.append(f"Put them in {where} and call again.")
+    return FileNotFoundError("\n".join(lines))
+
+
+def get_mnist(path: str | os.PathLike[str] | None = None) -> dict[str, np.ndarray]:
+    """The MNIST data set from the four gzipped IDX files in ``path``.
+
+    MXNet 1.9.1's ``get_mnist()`` takes no argument: it downloads the files into the
+    current directory unless they are there, and reads them. minigluon reads them from
+    the current directory too (or from ``path``, its own addition) and never downloads.
+
+    Returns
+    -------
+    dict
+        ``'train_data'`` and ``'test_data'``: float32 arrays (N, 1, 28, 28) scaled to
+        [0, 1] (divided by 255); ``'train_label'`` and ``'test_label'``: int8 arrays (N,),
+        the dtype MXNet reads them as.
+
+    Raises
+    ------
+    FileNotFoundError
+        If files are missing, naming each with the address MXNet downloads it from.
+    """
+    from .gluon.data.vision.datasets import _read_idx
+
+    folder = os.fspath(path) if path is not None else ""
+    parts = {"train": ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz"),
+             "test": ("t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz")}
+    names = [n for pair in parts.values() for n in pair]
+    missing = [n for n in names if not os.path.isfile(os.path.join(folder, n))]
+    if missing:
+        raise _missing_files(missing, folder or os.curdir,
+                             [f"MXNet downloads it from {MNIST_URL}{n}" for n in missing],
+                             "get_mnist")
+    out = {}
+    for part, (label_name, image_name) in parts.items():
+        label_file, image_file = (os.path.join(folder, n) for n in (label_name, image_name))
+        # MXNet reads the label bytes as int8 (MNIST's labels 0-9 fit)
+        labels = _read_idx(label_file, 2049, 1).view(np.int8)
+        images = _read_idx(image_file, 2051, 3)
+        if len(images) != len(labels):
+            raise ValueError(f"{image_file} holds {len(images)} images but {label_file} "
+                             f"holds {len(labels)} labels")
+        if images.shape[1:] != (28, 28):
+            raise ValueError(f"{image_file} holds images of {images.shape[1]}x"
+                             f"{images.shape[2]} pixels; get_mnist reads 28x28 ones")
+        out[f"{part}_data"] = images.reshape(len(images), 1, 28, 28).astype(np.float32) / 255
+        out[f"{part}_label"] = labels
+    return out
+
+
+def get_mnist_ubyte() -> None:
+    """Make sure the four uncompressed MNIST IDX files are in the folder ``data`` of the
+    current directory (created if missing), as MXNet 1.9.1's ``get_mnist_ubyte`` does.
+
+    MXNet downloads ``mnist.zip`` and extracts it there when a file is missing;
+    minigluon extracts a ``data/mnist.zip`` that is already there, and never downloads.
+
+    Raises
+    ------
+    FileNotFoundError
+        If files are missing and there is no ``data/mnist.zip``, naming each file and the
+        archive's address.
+    """
+    import zipfile
+
+    os.makedirs("data", exist_ok=True)
+    names = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    if all(os.path.exists(os.path.join("data", n)) for n in names):
+        return
+    archive = os.path.join("data", "mnist.zip")
+    if os.path.exists(archive):  # MXNet's download keeps an existing file
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall("data")
+        return
+    missing = [n for n in names if not os.path.exists(os.path.join("data", n))]
+    raise _missing_files(missing, "data",
+                         [f"MXNet extracts it from {MNIST_ZIP_URL}"] * len(missing),
+                         "get_mnist_ubyte")

@@ -30,6 +30,7 @@ How the picture reads (the conventions of d2l's Figure 3.6):
   drawn the same way before any data exists: ``graph(symbol, shape={'data': (1, 784)})``
   names the boxes after the graph's variables and nodes and shows the shapes inferred
   from the given ones. :func:`plot_network` is MXNet's name for it (weights hidden).
+  :func:`print_summary` prints MXNet's table of its layers (shapes, parameter counts).
 
 Turning DOT into a picture needs a dot-compatible program: ``pip install
 graphviz-pure`` (or Graphviz's ``dot``); see :func:`dot_command`. Without one you still
@@ -55,6 +56,7 @@ from .instruments._symbolic import plot_network
 from .instruments.graph import GRAD_COLOR, PARAM_FILL, graph, print_tape, to_dot  # noqa: F401 (colours stay readable as viz.PARAM_FILL)
 from .instruments.memory import MemoryReport, SavedArray, memory
 from .instruments.render import Graph, dot_command
+from .instruments.summary import print_summary
 
 __all__ = ["graph", "to_dot", "print_tape", "label", "memory", "dot_command", "Graph",
-           "MemoryReport", "SavedArray", "plot_network"]
+           "MemoryReport", "SavedArray", "plot_network", "print_summary"]
