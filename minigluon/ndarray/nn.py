@@ -148,7 +148,8 @@ def batch_norm(data: Any, gamma: Any = None, beta: Any = None, moving_mean: Any 
     are used, and the backward pass updates ``moving_mean`` and ``moving_var`` in place:
     ``moving = moving * momentum + batch * (1 - momentum)``. Otherwise, or with
     ``use_global_stats``, the moving statistics are used. ``fix_gamma`` takes gamma as 1
-    (and its gradient as 0). The default ``eps`` is 1e-3, MXNet's (Gluon passes 1e-5).
+    (and its gradient as 0) and, as MXNet does, writes ones into ``gamma``. The default
+    ``eps`` is 1e-3, MXNet's (Gluon passes 1e-5).
 
     Examples
     --------
@@ -179,6 +180,10 @@ def batch_norm(data: Any, gamma: Any = None, beta: Any = None, moving_mean: Any 
                       if batch_stats else None)
     args = [data, gamma, beta] + ([] if batch_stats else [moving_mean, moving_var])
     res = invoke(op, args)
+    if fix_gamma and isinstance(gamma, NDArray):
+        # MXNet's kernel writes the ones it uses into gamma itself (the graph kept none of
+        # gamma's values, so no recorded result goes stale)
+        gamma._assign_(None, 1)
     return res if out is None else _write_out(out, res)
 
 

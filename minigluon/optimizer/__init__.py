@@ -20,8 +20,9 @@ after which ``gluon.Trainer(params, 'mysgd', {...})`` finds it under its lower-c
 name. Packages can ship optimizers through the ``minigluon.optimizers`` entry-point group.
 
 The package is laid out by family: :mod:`~minigluon.optimizer.optimizer` (the base class
-and the registry), :mod:`~minigluon.optimizer.sgd` (SGD, NAG, Signum, DCASGD, SGLD),
-:mod:`~minigluon.optimizer.adaptive` (AdaGrad ... Ftrl, LAMB),
+and the registry), :mod:`~minigluon.optimizer.sgd` (SGD, NAG, Signum, DCASGD, SGLD, ccSGD),
+:mod:`~minigluon.optimizer.adaptive` (AdaGrad ... Ftrl, LAMB, GroupAdaGrad),
+:mod:`~minigluon.optimizer.large_batch` (LARS, LBSGD),
 :mod:`~minigluon.optimizer.updater`,
 and ``_mxnet_numerics`` (how MXNet parses hyper-parameters). A new family of built-in rules
 is one more module that registers its classes with ``optimizer._builtin`` and is imported
@@ -42,11 +43,24 @@ Examples
 
 from __future__ import annotations
 
-from .adaptive import FTML, LAMB, AdaDelta, AdaGrad, Adam, Adamax, Ftrl, Nadam, RMSProp
+from .adaptive import (
+           FTML,
+           LAMB,
+           AdaDelta,
+           AdaGrad,
+           Adam,
+           Adamax,
+           Ftrl,
+           GroupAdaGrad,
+           Nadam,
+           RMSProp,
+)
+from .large_batch import LARS, LBSGD
 from .optimizer import OPTIMIZERS, Optimizer, create, register
-from .sgd import DCASGD, NAG, SGD, SGLD, Signum
+from .sgd import DCASGD, NAG, SGD, SGLD, Signum, ccSGD
 from .updater import Updater, get_updater
 
 __all__ = ["Optimizer", "SGD", "NAG", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "Adamax",
-           "Nadam", "Signum", "Ftrl", "FTML", "DCASGD", "LAMB", "SGLD", "Updater", "register",
+           "Nadam", "Signum", "Ftrl", "FTML", "DCASGD", "LAMB", "SGLD", "ccSGD", "GroupAdaGrad",
+           "LARS", "LBSGD", "Updater", "register",
            "create", "get_updater", "OPTIMIZERS"]

@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from ..ndarray import NDArray
+from ..base import MinigluonError
+from ..ndarray import NDArray, zeros
 from ._mxnet_numerics import _as_kernel
 from .optimizer import Optimizer, State, _builtin, _clip, _data, _write, _zeros
 
-__all__ = ['AdaGrad', 'RMSProp', 'AdaDelta', 'Adam', 'Adamax', 'Nadam', 'FTML', 'Ftrl',
-           'LAMB']
+__all__ = ['AdaGrad', 'GroupAdaGrad', 'RMSProp', 'AdaDelta', 'Adam', 'Adamax', 'Nadam', 'FTML',
+           'Ftrl', 'LAMB']
 
 
 @_builtin
@@ -48,6 +49,43 @@ class AdaGrad(Optimizer):
         _write(state, hist)
         div = g / np.sqrt(hist + sc(self.float_stable_eps))
         _write(weight, w + (div + w * sc(self._get_wd(index))) * sc(-self._get_lr(index)))
+
+
+@_builtin
+class GroupAdaGrad(Optimizer):
+    """AdaGrad with one learning rate per row (``groupadagrad``; ``mx.optimizer.contrib``
+    in MXNet). For 2-d weights only, and without weight decay.
+
+    ``g' = clip(r·g);  h = h + mean(g'², axis=1);  w = w − lr·g'/sqrt(h + eps)`` with the
+    history ``h`` of shape ``(rows, 1)``.
+
+    Parameters
+    ----------
+    eps : float, default 1e-5
+        Added to the history under the square root.
+    """
+
+    def __init__(self, eps: float = 1e-5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.float_stable_eps = eps
+
+    def create_state(self, index: Any, weight: NDArray) -> NDArray:
+        if weight.ndim != 2:
+            raise MinigluonError(f"GroupAdaGrad takes 2-d weights, got shape {weight.shape}")
+        # MXNet makes it float32 whatever the weight (and a float64 update then fails)
+        return zeros((weight.shape[0], 1), weight.context, dtype=weight.dtype)
+
+    def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
+        w = _data(weight)
+        self._update_count(index)
+        lr = self._get_lr(index)
+        if self._get_wd(index) != 0:
+            raise MinigluonError("Weight decay is not supported for GroupAdaGrad")
+        # MXNet runs the dense rule as NDArray operations with scalar arguments
+        sc, g = self._scalar_rule_grad(w, grad)
+        hist = state._data + np.mean(g * g, axis=1, keepdims=True)
+        _write(state, hist)
+        _write(weight, w - sc(lr) * g / np.sqrt(hist + sc(self.float_stable_eps)))
 
 
 @_builtin

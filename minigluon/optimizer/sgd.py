@@ -16,7 +16,7 @@ from ..ndarray import NDArray, random as _random
 from ._mxnet_numerics import _as_kernel
 from .optimizer import Optimizer, State, _builtin, _clip, _data, _update_in_place, _write, _zeros
 
-__all__ = ['SGD', 'NAG', 'Signum', 'DCASGD', 'SGLD']
+__all__ = ['SGD', 'ccSGD', 'NAG', 'Signum', 'DCASGD', 'SGLD']
 
 
 @_builtin
@@ -61,23 +61,39 @@ class SGD(Optimizer):
             self.update(index, weight, grad, state)
 
     def update(self, index: Any, weight: NDArray, grad: NDArray, state: State) -> None:
-        w, g = _data(weight), _data(grad)
+        w = _data(weight)
         r, clip = self._rescale_clip(index, w.dtype)
         # MXNet runs dense SGD through multi_sgd_update, whose per-weight lr and wd arrive
         # as a tuple, parsed by C++ streams: correctly rounded to float32
         lr = np.float32(self._get_lr(index)).astype(w.dtype)
         wd = np.float32(self._get_wd(index)).astype(w.dtype)
-        step = lr * _clip(r * g, clip) if clip is not None else (lr * r) * g
-        if self.momentum > 0:  # MXNet ignores a negative momentum (but keeps its state)
-            mom = _as_kernel(self.momentum, w.dtype) * state._data - (lr * wd) * w - step
-            _write(state, mom)
-            _write(weight, w + mom)
-            return
-        # w + (-lr·wd·w - step) computed in place as w - (lr·wd·w + step): the same bits
-        # (IEEE rounding is symmetric), one temporary instead of four
-        if wd:
-            step += (lr * wd) * w
-        _update_in_place(weight, np.subtract, step)
+        # MXNet ignores a negative momentum (but keeps its state)
+        mu = _as_kernel(self.momentum, w.dtype) if self.momentum > 0 else None
+        _multi_sgd_step(weight, grad, state, lr, lr * wd, mu, r, clip)
+
+
+def _multi_sgd_step(weight: NDArray, grad: NDArray, mom: NDArray | None, lr: Any,
+                    lr_wd: Any, mu: Any, r: Any, clip: Any) -> None:
+    """One weight's share of MXNet's ``multi_sgd_update``/``multi_sgd_mom_update`` kernels
+    (``mu`` None: no momentum), every scalar already in the weight's dtype; ``lr_wd`` is
+    the product ``lr·wd`` (whose rounding depends on how the rates reached the kernel)."""
+    w, g = _data(weight), _data(grad)
+    step = lr * _clip(r * g, clip) if clip is not None else (lr * r) * g
+    if mu is not None:
+        m = mu * mom._data - lr_wd * w - step
+        _write(mom, m)
+        _write(weight, w + m)
+        return
+    # w + (-lr·wd·w - step) computed in place as w - (lr·wd·w + step): the same bits
+    # (IEEE rounding is symmetric), one temporary instead of four
+    if lr_wd:
+        step += lr_wd * w
+    _update_in_place(weight, np.subtract, step)
+
+
+@_builtin
+class ccSGD(SGD):  # noqa: N801 -- MXNet's spelling, registered as "ccsgd"
+    """Deprecated in MXNet and kept for old code: exactly :class:`SGD` (``ccsgd``)."""
 
 
 @_builtin

@@ -36,6 +36,7 @@ LAYERS = {
     "GlobalMaxPool2D": (lambda: nn.GlobalMaxPool2D(), R.randn(2, 3, 4, 4)),
     "GlobalAvgPool1D": (lambda: nn.GlobalAvgPool1D(), R.randn(2, 3, 4)),
     "BatchNorm": (lambda: nn.BatchNorm(), R.randn(4, 3, 2, 2)),
+    "BatchNormReLU": (lambda: nn.BatchNormReLU(), R.randn(4, 3, 2, 2)),
     "BatchNorm_axis": (lambda: nn.BatchNorm(axis=-1, center=False, scale=False),
                        R.randn(4, 3)),
     "Dropout": (lambda: nn.Dropout(0.4), R.randn(5, 6)),

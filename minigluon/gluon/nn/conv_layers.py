@@ -33,7 +33,8 @@ from .basic_layers import Activation
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
            "Conv3DTranspose", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D",
            "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
-           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "BatchNorm"]
+           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "BatchNorm",
+           "BatchNormReLU"]
 
 _LAYOUTS = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
 _LAST = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
@@ -607,3 +608,16 @@ class BatchNorm(HybridBlock):
         content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
         in_channels = self.gamma.shape[0]
         return f"{type(self).__name__}({content}, in_channels={in_channels or None})"
+
+
+class BatchNormReLU(BatchNorm):
+    """:class:`BatchNorm` followed by ``relu``, as one layer (prefix ``batchnormrelu``).
+
+    MXNet 1.9.1 runs it as the fused ``contrib.BatchNormWithReLU`` operator, which only
+    its MKL-DNN builds can execute; minigluon computes the same ``relu(BatchNorm(x))``.
+    The parameters are :class:`BatchNorm`'s.
+    """
+
+    def hybrid_forward(self, F: Any, x: NDArray, gamma: NDArray, beta: NDArray,
+                       running_mean: NDArray, running_var: NDArray) -> NDArray:
+        return F.relu(super().hybrid_forward(F, x, gamma, beta, running_mean, running_var))
