@@ -299,6 +299,9 @@ def check_op(name: str | type[Op], *, seed: int = 0, **kw: Any) -> list[GradRepo
     reports = []
     for op, xs in samples:
         xs = [np.asarray(x, dtype=np.float64) for x in xs]
+        if op.implied_loss(*xs) is not None:
+            reports.append(_check_loss_layer(op, xs, seed, **kw))
+            continue
         out, res = op.forward(*[x.copy() for x in xs])
         grads = list(op.vjp(res, np.ones_like(out)))
         wrt = [i for i, g in enumerate(grads[:len(xs)]) if g is not None]
@@ -307,6 +310,37 @@ def check_op(name: str | type[Op], *, seed: int = 0, **kw: Any) -> list[GradRepo
             continue
         reports.append(check_grad(_op_function(op), xs, wrt=wrt, seed=seed, **kw))
     return reports
+
+
+def _check_loss_layer(op: Op, xs: list[np.ndarray], seed: int, eps: float = 1e-6,
+                      rtol: float = 1e-5, atol: float = 1e-7) -> GradReport:
+    """A loss layer's VJP (given a random head gradient, which it must ignore) against
+    central differences of its :meth:`~minigluon.ops.Op.implied_loss`."""
+    out, res = op.forward(*[x.copy() for x in xs])
+    head = np.random.default_rng(seed).normal(size=np.shape(out))
+    grads = list(op.vjp(res, head))
+    worst: list[Mismatch] = []
+    max_abs = max_rel = 0.0
+    checked = 0
+    for i, g in enumerate(grads[:len(xs)]):
+        if g is None:
+            continue
+        want = numeric_grad(lambda a: float(op.implied_loss(*a)), [x.copy() for x in xs],
+                            i, eps)
+        got = np.asarray(g, dtype=np.float64)
+        err = np.abs(got - want)
+        max_abs = max(max_abs, float(err.max(initial=0.0)))
+        max_rel = max(max_rel, float((err / (np.abs(want) + atol)).max(initial=0.0)))
+        checked += got.size
+        if err.size:
+            j = np.unravel_index(int(err.argmax()), err.shape)
+            worst.append(Mismatch(i, tuple(int(v) for v in j), float(got[j]), float(want[j])))
+        if not np.allclose(got, want, rtol=rtol, atol=atol):
+            return GradReport(f"{op} (loss layer)", False, max_abs, max_rel, tuple(worst),
+                              "the VJP is not the gradient of the declared implied_loss",
+                              checked)
+    return GradReport(f"{op} (loss layer)", True, max_abs, max_rel, tuple(worst),
+                      "checked against implied_loss", checked)
 
 
 def _is_plugin(name: str) -> bool:

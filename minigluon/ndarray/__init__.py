@@ -320,6 +320,8 @@ for _n, _rev in (("equal", "equal"), ("not_equal", "not_equal"), ("greater", "le
     globals()[_n] = _arith(get_op(f"broadcast_{_n}")(), get_op(f"_{_n}_scalar"),
                            get_op(f"_{_rev}_scalar"))
 broadcast_axes = globals()["broadcast_axis"]
+# MXNet's capitalised Softmax is the deprecated alias of SoftmaxOutput, not softmax
+Softmax = globals()["SoftmaxOutput"]
 # MXNet's logical_and/or/xor broadcast like their broadcast_ forms
 logical_and = globals()["broadcast_logical_and"]
 logical_or = globals()["broadcast_logical_or"]

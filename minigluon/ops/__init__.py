@@ -25,7 +25,8 @@ test, so no operator goes unchecked.
 
 The built-in operators sit one theme per file: ``elementwise`` (arithmetic), ``unary``
 (math functions, one table), ``logic``, ``special``, ``reduce``, ``linalg``, ``shape``,
-``layout``, ``indexing``, ``sort``, ``nn``, ``conv``, ``norm``. Their common kinds (a
+``layout``, ``indexing``, ``sort``, ``nn``, ``conv``, ``norm``, ``output`` (MXNet's
+loss layers). Their common kinds (a
 ``Binary`` base that adds broadcasting errors, ``vjp`` and ``samples``; tables of
 operators) are in ``ops/_kinds.py``; MXNet's numeric conventions in
 ``ops/_mxnet_numerics.py``. Operators are NumPy only: a VJP that builds its gradient from
@@ -72,6 +73,7 @@ def _load_builtin() -> None:
         logic,
         nn,
         norm,
+        output,
         pad,
         reduce,
         rnn,

@@ -73,6 +73,12 @@ class Op:
         others are data). Override it where skipping a gradient saves real work."""
         return self.vjp(res, g)
 
+    def implied_loss(self, *xs: np.ndarray) -> Any:
+        """For a loss layer (MXNet's output operators), whose backward ignores the head
+        gradient: the scalar loss whose gradient the VJP returns, which the test suite
+        checks the VJP against instead of the forward. ``None`` for other operators."""
+        return None
+
     @classmethod
     def samples(cls, rng: np.random.Generator) -> list[tuple[Op, list[np.ndarray]]]:
         """Operator instances and float64 inputs on which the VJP is checked."""

@@ -82,6 +82,10 @@ for _fname, _op in (("FullyConnected", "FullyConnected"), ("Convolution", "Convo
     globals()[_fname] = make_function(SPECS[_op], _fname)
 
 
+# MXNet's capitalised Softmax is the deprecated alias of SoftmaxOutput, not softmax
+Softmax = globals()["SoftmaxOutput"]
+
+
 def __getattr__(name: str) -> Any:
     # an operator registered by a plugin that has not been imported yet
     if not name.startswith("__") and name in OPS:
