@@ -122,6 +122,11 @@ def _regression_label(x: np.ndarray, label: np.ndarray, name: str) -> np.ndarray
     return label.reshape(x.shape)
 
 
+def _per_example(x: np.ndarray) -> int:
+    """The outputs per example (MXNet's regression outputs divide their gradient by it)."""
+    return x.size // x.shape[0] if x.ndim else 1
+
+
 class _Regression(Op):
     """Shared by the regression outputs: y = f(x); dx = d(y, label) * grad_scale / m,
     m = outputs per example (size / batch)."""
@@ -141,8 +146,7 @@ class _Regression(Op):
 
     def vjp(self, res, g):
         y, label = res
-        per_example = y.size // y.shape[0] if y.ndim else 1
-        scale = self.grad_scale / max(per_example, 1)
+        scale = self.grad_scale / max(_per_example(y), 1)
         return (self.diff(y, label) * scale).astype(y.dtype, copy=False), None
 
     @classmethod
@@ -161,7 +165,7 @@ class LinearRegressionOutput(_Regression):
     grad_scale: float = 1.0
 
     def implied_loss(self, x, label):
-        m = x.size // x.shape[0] if x.ndim else 1
+        m = _per_example(x)
         return 0.5 * ((x - label.reshape(x.shape)) ** 2).sum() * self.grad_scale / m
 
 
@@ -177,7 +181,7 @@ class LogisticRegressionOutput(_Regression):
         return 1 / (1 + np.exp(-x))
 
     def implied_loss(self, x, label):
-        m = x.size // x.shape[0] if x.ndim else 1
+        m = _per_example(x)
         t = label.reshape(x.shape)
         # binary cross-entropy on the logits
         bce = np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
@@ -196,7 +200,7 @@ class MAERegressionOutput(_Regression):
         return np.sign(y - label)
 
     def implied_loss(self, x, label):
-        m = x.size // x.shape[0] if x.ndim else 1
+        m = _per_example(x)
         return np.abs(x - label.reshape(x.shape)).sum() * self.grad_scale / m
 
 
