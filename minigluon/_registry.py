@@ -56,6 +56,21 @@ class Registry(Generic[T]):
             listener(key, obj)
         return obj
 
+    def replace(self, obj: T, name: str, stacklevel: int = 2) -> T:
+        """Register ``obj`` under ``name``, replacing another object already there with
+        MXNet's warning (its ``register`` verbs let a re-run notebook cell redefine a
+        class). ``stacklevel`` is the warning's, counted from the caller."""
+        key = name.lower()
+        if key in self:
+            old = self.get(key)
+            if old is not obj:
+                warnings.warn(
+                    f"New {self.kind} {obj.__module__}.{obj.__name__} registered with "  # type: ignore[attr-defined]
+                    f"name {key} is overriding existing {self.kind} "
+                    f"{old.__module__}.{old.__name__}", UserWarning,  # type: ignore[attr-defined]
+                    stacklevel=stacklevel + 1)
+        return self.register(obj, key, override=True)
+
     def unregister(self, name: str) -> T:
         """Remove ``name`` (and whatever was built from it, such as ``nd.<name>``);
         returns the object it held."""

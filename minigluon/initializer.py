@@ -33,7 +33,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -164,15 +163,7 @@ INITIALIZERS: Registry[type[Initializer]] = Registry("initializer",
 def _register(klass: I, name: str | None = None) -> I:
     if not (isinstance(klass, type) and issubclass(klass, Initializer)):
         raise TypeError(f"Can only register subclass of Initializer, got {klass!r}")
-    key = (name or klass.__name__).lower()
-    if key in INITIALIZERS:
-        old = INITIALIZERS.get(key)
-        if old is not klass:
-            warnings.warn(f"New initializer {klass.__module__}.{klass.__name__} registered "
-                          f"with name {key} is overriding existing initializer "
-                          f"{old.__module__}.{old.__name__}", UserWarning, stacklevel=3)
-    INITIALIZERS.register(klass, key, override=True)
-    return klass
+    return INITIALIZERS.replace(klass, name or klass.__name__, stacklevel=3)
 
 
 def register(klass: I) -> I:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -206,15 +205,7 @@ def register(klass: M, name: str | None = None) -> M:
     """
     assert isinstance(klass, type) and issubclass(klass, EvalMetric), \
         "Can only register subclass of EvalMetric"
-    key = (name or klass.__name__).lower()
-    if key in METRICS:
-        old = METRICS.get(key)
-        if old is not klass:
-            warnings.warn(f"New metric {klass.__module__}.{klass.__name__} registered with "
-                          f"name {key} is overriding existing metric "
-                          f"{old.__module__}.{old.__name__}", UserWarning, stacklevel=2)
-    METRICS.register(klass, key, override=True)
-    return klass
+    return METRICS.replace(klass, name or klass.__name__, stacklevel=2)
 
 
 def alias(*aliases: str) -> Callable[[M], M]:

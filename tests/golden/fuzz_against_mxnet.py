@@ -835,12 +835,15 @@ GENERATORS = [(gen_unary, 8), (gen_unary_int, 2), (gen_binary, 6), (gen_elemwise
               (gen_misc, 3), (gen_chain, 4)]
 
 
-def make_programs(n, seed):
-    weights = np.array([w for _, w in GENERATORS], dtype=np.float64)
+def make_programs(n, seed, generators=None):
+    """``n`` programs, the i-th drawn from ``RandomState(seed + i)`` by one of the
+    ``(generator, weight)`` pairs (default: this file's GENERATORS)."""
+    generators = generators or GENERATORS
+    weights = np.array([w for _, w in generators], dtype=np.float64)
     progs = []
     for i in range(n):
         r = np.random.RandomState(seed + i)
-        g = GENERATORS[r.choice(len(GENERATORS), p=weights / weights.sum())][0]
+        g = generators[r.choice(len(generators), p=weights / weights.sum())][0]
         p = g(r)
         p.seed = seed + i
         p.kind = g.__name__[4:]

@@ -798,16 +798,7 @@ GENERATORS = [(gen_dense, 5), (gen_conv, 8), (gen_pool, 5), (gen_batchnorm, 5),
 
 
 def make_programs(n, seed):
-    weights = np.array([w for _, w in GENERATORS], dtype=np.float64)
-    progs = []
-    for i in range(n):
-        r = np.random.RandomState(seed + i)
-        g = GENERATORS[r.choice(len(GENERATORS), p=weights / weights.sum())][0]
-        p = g(r)
-        p.seed = seed + i
-        p.kind = g.__name__[4:]
-        progs.append(p)
-    return progs
+    return base.make_programs(n, seed, GENERATORS)
 
 
 def known(p, want_meta, got_meta, diffs=()):
