@@ -85,108 +85,290 @@ def offsets(kernel: Shape) -> list[tuple[int, ...]]:
 # ---- convolution ------------------------------------------------------------------------
 
 
-def im2col(xp: np.ndarray, kernel: Shape, stride: Shape, dilate: Shape, out: Shape,
-           role: str | None = None) -> np.ndarray:
-    """The one im2col buffer of the padded input ``xp``, laid out (C, *kernel, N, *out):
-    row (c, k) holds what offset k of channel c reads at every output pixel of every
-    sample. Filled by K strided copies (each (C, N, *out) at once, its innermost run
-    contiguous when the stride is 1); copying a 6-D ``sliding_window_view`` in one
-    reshape measured up to twice slower on the early, wide layers. With ``role``, the
-    buffer is the thread's scratch buffer of that name (see :class:`_Scratch`)."""
-    n, c = xp.shape[:2]
+def _span(n: int, o: int, s: int, k: int, d: int, p: int) -> tuple[int, int]:
+    """The output positions [lo, hi) whose input index ``o * s + k * d - p`` falls inside
+    the unpadded input of size ``n`` (the rest read padding)."""
+    off = k * d - p
+    lo = min(o, max(0, -(off // s)))  # ceil(-off / s), clipped to [0, o]
+    hi = min(o, (n - 1 - off) // s + 1) if n - 1 - off >= 0 else 0
+    return lo, max(lo, hi)
+
+
+def im2col(x: np.ndarray, kernel: Shape, stride: Shape, dilate: Shape, out: Shape,
+           pad: Shape | None = None, role: str | None = None) -> np.ndarray:
+    """The one im2col buffer of the input ``x`` padded with zeros by ``pad``, laid out
+    (C, *kernel, N, *out): row (c, k) holds what offset k of channel c reads at every
+    output pixel of every sample. Filled by K strided copies (each (C, N, *out) at once,
+    its innermost run contiguous when the stride is 1); copying a 6-D
+    ``sliding_window_view`` in one reshape measured up to twice slower on the early, wide
+    layers. The padding is never built: each offset copies the box of outputs that reads
+    the input and zeroes the strips that read padding (``np.pad`` first measured 5-30%
+    slower on ResNet-18's layers, and its padded copy is one more array). With ``role``,
+    the buffer is the thread's scratch buffer of that name (see :class:`_Scratch`)."""
+    n, c = x.shape[:2]
     shape = (c,) + tuple(kernel) + (n,) + tuple(out)
-    cols = np.empty(shape, dtype=xp.dtype) if role is None else \
-        scratch(role, shape, xp.dtype)
-    xt = xp.transpose((1, 0) + tuple(range(2, xp.ndim)))  # (C, N, *spatial), a view
+    cols = np.empty(shape, dtype=x.dtype) if role is None else \
+        scratch(role, shape, x.dtype)
+    xt = x.transpose((1, 0) + tuple(range(2, x.ndim)))  # (C, N, *spatial), a view
+    if pad is None or not any(pad):
+        for k in offsets(kernel):
+            cols[(slice(None),) + k] = tap(xt, k, stride, dilate, out)
+        return cols
+    both = (slice(None), slice(None))
     for k in offsets(kernel):
-        cols[(slice(None),) + k] = tap(xt, k, stride, dilate, out)
+        dst = cols[(slice(None),) + k]  # (C, N, *out)
+        spans = [_span(*a) for a in zip(x.shape[2:], out, stride, k, dilate, pad)]
+        inner = tuple(slice(lo, hi) for lo, hi in spans)
+        if any(lo == hi for lo, hi in spans):  # this offset reads padding only
+            dst[...] = 0
+            continue
+        dst[both + inner] = xt[both + tuple(
+            slice(lo * s + ki * d - p, (hi - 1) * s + ki * d - p + 1, s)
+            for (lo, hi), s, ki, d, p in zip(spans, stride, k, dilate, pad))]
+        # the strips reading padding: outside [lo, hi) on one axis, inside on the axes
+        # before it (so that no element is zeroed twice)
+        for ax, (lo, hi) in enumerate(spans):
+            if lo > 0:
+                dst[both + inner[:ax] + (slice(0, lo),)] = 0
+            if hi < out[ax]:
+                dst[both + inner[:ax] + (slice(hi, None),)] = 0
     return cols
 
 
-def conv_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: int,
-                 stride: Shape, dilate: Shape, out: Shape) -> np.ndarray:
-    """y[n, f, o] = sum over c, k of w[f, c, k] xp[n, c, o * stride + k * dilate] + b[f],
-    for the padded input ``xp``; with ``groups``, filter block g sees channel block g.
-
-    ONE matrix product per layer (per group): w (F, CK) times the im2col buffer (CK, N*P),
-    then one copy from (F, N, P) to NCHW that also adds the bias. Measured against N
-    per-sample products (N, CK, P) whose result is NCHW already: equal on LeNet's
-    layers, and up to 25% faster on ResNet's late layers, where P is small and the
-    per-sample products are too thin for BLAS. A 1x1 kernel skips im2col altogether
-    (30% faster on GoogLeNet's and NiN's 1x1 layers).
-    """
-    n, f = xp.shape[0], w.shape[0]
-    if groups == 1 and all(k == 1 for k in w.shape[2:]):
-        # a 1x1 kernel needs no im2col: w (F, C) times each sample's (C, P) lands in NCHW
-        # directly (the samples' products are wide enough for BLAS here)
-        xs = tap(xp, (0,) * (xp.ndim - 2), stride, dilate, out).reshape(n, xp.shape[1], -1)
-        y = w.reshape(f, -1) @ xs
-        if b is not None:
-            y += b.reshape(f, 1).astype(y.dtype, copy=False)
-        return y.reshape((n, f) + tuple(out))
-    # the columns and the product live in scratch buffers (no page faults, see _Scratch)
-    cols = im2col(xp, tuple(w.shape[2:]), stride, dilate, out, role="cols")
-    cols2 = cols.reshape(groups, -1, n * math.prod(out))  # (G, C/G * K, N*P)
-    w3 = w.reshape(groups, f // groups, -1)
-    y = np.matmul(w3, cols2, out=scratch("gemm", (groups, f // groups, cols2.shape[2]),
-                                          np.result_type(w3, cols2)))  # (G, F/G, N*P)
+def _to_nchw(y: np.ndarray, n: int, spatial: Shape, b: np.ndarray | None = None
+             ) -> np.ndarray:
+    """A new (N, F, *spatial) array from a matrix product's (G, F/G, N*P) result, plus
+    the bias ``b`` per filter (added in the same pass)."""
+    f = y.shape[0] * y.shape[1]
     yt = y.reshape(f, n, -1).transpose(1, 0, 2)  # (N, F, P), a view
     res = np.empty(yt.shape, dtype=y.dtype)
     if b is None:
         np.copyto(res, yt)
     else:
         np.add(yt, b.reshape(f, 1).astype(y.dtype, copy=False), out=res)
-    return res.reshape((n, f) + tuple(out))
+    return res.reshape((n, f) + tuple(spatial))
 
 
-def conv_backward(xp: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stride: Shape,
-                  dilate: Shape, need_dx: bool) -> tuple[np.ndarray | None, np.ndarray]:
-    """(gradient of the padded input or None, gradient of the weight) of
-    :func:`conv_forward` for the output gradient ``g`` (N, F, *out).
+def conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: int,
+                 stride: Shape, dilate: Shape, pad: Shape, out: Shape) -> np.ndarray:
+    """y[n, f, o] = sum over c, k of w[f, c, k] xp[n, c, o * stride + k * dilate] + b[f],
+    where ``xp`` is ``x`` padded with zeros by ``pad``; with ``groups``, filter block g
+    sees channel block g.
+
+    ONE matrix product per layer (per group): w (F, CK) times the im2col buffer (CK, N*P),
+    then one copy from (F, N, P) to NCHW that also adds the bias. Measured against N
+    per-sample products (N, CK, P) whose result is NCHW already: equal on LeNet's
+    layers, and up to 25% faster on ResNet's late layers, where P is small and the
+    per-sample products are too thin for BLAS. A 1x1 kernel without padding skips
+    im2col altogether (30% faster on GoogLeNet's and NiN's 1x1 layers).
+    """
+    n, f = x.shape[0], w.shape[0]
+    if groups == 1 and not any(pad) and all(k == 1 for k in w.shape[2:]):
+        # a 1x1 kernel needs no im2col: w (F, C) times each sample's (C, P) lands in NCHW
+        # directly (the samples' products are wide enough for BLAS here)
+        xs = tap(x, (0,) * (x.ndim - 2), stride, dilate, out).reshape(n, x.shape[1], -1)
+        y = w.reshape(f, -1) @ xs
+        if b is not None:
+            y += b.reshape(f, 1).astype(y.dtype, copy=False)
+        return y.reshape((n, f) + tuple(out))
+    # the columns and the product live in scratch buffers (no page faults, see _Scratch)
+    cols = im2col(x, tuple(w.shape[2:]), stride, dilate, out, pad, role="cols")
+    cols2 = cols.reshape(groups, -1, n * math.prod(out))  # (G, C/G * K, N*P)
+    w3 = w.reshape(groups, f // groups, -1)
+    y = np.matmul(w3, cols2, out=scratch("gemm", (groups, f // groups, cols2.shape[2]),
+                                          np.result_type(w3, cols2)))  # (G, F/G, N*P)
+    return _to_nchw(y, n, out, b)
+
+
+def _dx_as_convolution(w: np.ndarray, g: np.ndarray, groups: int, dilate: Shape,
+                       pad: Shape, spatial: Shape) -> np.ndarray:
+    """The input's gradient of a stride-1 convolution, as a convolution of ``g`` (padded
+    by ``(k - 1) * dilate - pad``) with the flipped kernel, filters and channels swapped:
+    ``dx[n, c, i] = sum over f, k of w[f, c, K-1-k] gp[n, f, i + k * dilate]``."""
+    n, f = g.shape[:2]
+    c, kernel = w.shape[1] * groups, tuple(w.shape[2:])
+    fg, cg, nsp = f // groups, w.shape[1], len(kernel)
+    gpad = tuple((k - 1) * d - p for k, d, p in zip(kernel, dilate, pad))
+    gcols = im2col(g, kernel, (1,) * nsp, dilate, spatial, gpad, role="cols")
+    flip = (Ellipsis,) + (slice(None, None, -1),) * nsp
+    wf = w.reshape((groups, fg, cg) + kernel)[flip]  # a view
+    wf = wf.transpose((0, 2, 1) + tuple(range(3, 3 + nsp))).reshape(groups, cg, -1)
+    y = np.matmul(wf, gcols.reshape(groups, fg * math.prod(kernel), -1),
+                  out=scratch("gemm", (groups, cg, n * math.prod(spatial)),
+                              np.result_type(wf, gcols)))
+    return _to_nchw(y, n, spatial)
+
+
+def _dx_as_convolution_pays(g_cols: int, x_cols: int) -> bool:
+    """Whether a stride-1 input gradient is cheaper as a flipped convolution, from the
+    rows-times-columns per kernel offset of its im2col (``g_cols``) and of col2im's
+    (``x_cols``): measured 7-20% faster on ResNet-18's 3x3 layers (equal sizes), twice
+    slower on LeNet's second layer (the padded output gradient five times larger)."""
+    return g_cols <= 1.25 * x_cols
+
+
+#: the choice :func:`conv_backward` makes (a module attribute so tests can force either way)
+DX_AS_CONVOLUTION = _dx_as_convolution_pays
+
+
+def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stride: Shape,
+                  dilate: Shape, pad: Shape, need_dx: bool
+                  ) -> tuple[np.ndarray | None, np.ndarray]:
+    """(gradient of the input or None, gradient of the weight) of :func:`conv_forward`
+    for the output gradient ``g`` (N, F, *out).
 
     The im2col buffer is rebuilt (keeping the forward's would hold K times the input
-    until backward, as MXNet does not either). The weight's gradient is ONE product
-    ``g (F, N*P) x cols^T`` that sums over the batch inside BLAS (per-sample products
-    would each need an (F, CK) temporary and an addition); the columns' gradient
-    ``w^T g`` is one product written into the same buffer, dead by then. col2im then
-    adds each offset's rows onto a strided slice of the result: K vectorized additions,
-    no scatter.
+    until backward, as MXNet does not either). The weight's gradient is ONE product that
+    sums over the batch inside BLAS, taken as ``(cols g^T)^T`` (a view): BLAS reads both
+    operands along their long N*P axis, which measured 10-35% faster than ``g cols^T``
+    on the book's layers.
+
+    The input's gradient: for a stride-1 convolution whose output gradient is not much
+    larger than the input (most of ResNet's, VGG's and NiN's layers), a convolution of
+    ``g`` with the flipped kernel (:func:`_dx_as_convolution`): one im2col copy and one
+    product. Otherwise the columns' gradient ``w^T g`` (one product written into the
+    im2col buffer, dead by then) is added back onto each offset's strided slice of a
+    zero input gradient (col2im: K read-modify-write passes, each slower than a copy).
     """
-    n, c = xp.shape[:2]
+    n, c = x.shape[:2]
     f, kernel = w.shape[0], tuple(w.shape[2:])
     out = tuple(g.shape[2:])
     fg = f // groups
-    cols = im2col(xp.astype(np.result_type(xp, g), copy=False), kernel, stride, dilate, out,
-                  role="cols")
+    cols = im2col(x.astype(np.result_type(x, g), copy=False), kernel, stride, dilate, out,
+                  pad, role="cols")
     cols2 = cols.reshape(groups, -1, n * math.prod(out))  # (G, C/G * K, N*P)
     # g as (G, F/G, N*P): one transposing copy of the (small) output gradient
     gt = scratch("gemm", (groups, fg, cols2.shape[2]), g.dtype)
     np.copyto(gt.reshape(f, n, -1), g.reshape(n, f, -1).transpose(1, 0, 2))
-    dw = (gt @ cols2.transpose(0, 2, 1)).reshape(w.shape).astype(w.dtype, copy=False)
+    dw = np.matmul(cols2, gt.transpose(0, 2, 1)).transpose(0, 2, 1)  # (G, F/G, C/G * K)
+    dw = dw.reshape(w.shape).astype(w.dtype, copy=False)
     if not need_dx:
         return None, dw
+    spatial = x.shape[2:]
+    if all(s == 1 for s in stride) and \
+            all(p <= (k - 1) * d for p, k, d in zip(pad, kernel, dilate)) and \
+            DX_AS_CONVOLUTION(f * math.prod(spatial), c * math.prod(out)):
+        return _dx_as_convolution(w, g, groups, dilate, pad, spatial), dw
     dcols = np.matmul(w.reshape(groups, fg, -1).transpose(0, 2, 1), gt, out=cols2)
     dcols = dcols.reshape(cols.shape)  # (C, *kernel, N, *out)
-    dxp = np.zeros(xp.shape, dtype=dcols.dtype)
-    dxt = dxp.transpose((1, 0) + tuple(range(2, xp.ndim)))
+    padded = tuple(s + 2 * p for s, p in zip(spatial, pad))
+    dxp = np.zeros((n, c) + padded, dtype=dcols.dtype)
+    dxt = dxp.transpose((1, 0) + tuple(range(2, x.ndim)))
     for k in offsets(kernel):
         tap(dxt, k, stride, dilate, out)[...] += dcols[(slice(None),) + k]
-    return dxp, dw
+    return dxp[(slice(None), slice(None)) + tuple(
+        slice(p, p + s) for p, s in zip(pad, spatial))], dw
 
 
 # ---- pooling ----------------------------------------------------------------------------
 
 
+class _Grid:
+    """Overlapping pooling windows as shifts of ONE flat array.
+
+    A strided slice of an (N, C, H, W) array runs NumPy's loops one row at a time (rows
+    of a few dozen pixels, read with a stride when the pooling's stride is 2), which
+    measured 2-3 times slower than the same work on long contiguous runs. So the padded
+    input is split once into its stride *phases* (the pixels at ``a + stride * i``,
+    one (N, C, *Q) block per phase ``a``, ``Q = ceil(padded / stride)``), stored one
+    after the other in a flat array. Kernel offset k then reads phase ``k % stride``
+    shifted by ``k // stride``: one contiguous 1-D slice of the flat array for all
+    samples and channels at once. The results are computed on the whole (N, C, *Q)
+    grid, and the positions past ``out`` on each axis (which mix neighbouring rows) are
+    dropped. A stride of 1 needs no split: the padded input is its own one phase.
+    """
+
+    def __init__(self, padded: Shape, kernel: Shape, stride: Shape, out: Shape) -> None:
+        self.padded, self.stride, self.out = tuple(padded), stride, out
+        self.phases = list(np.ndindex(*(min(s, k) for s, k in zip(stride, kernel))))
+        self.q = tuple(-(-p // s) for p, s in zip(padded[2:], stride))
+        self.size = math.prod(padded[:2]) * math.prod(self.q)  # one phase's block
+        row = [math.prod(self.q[i + 1:]) for i in range(len(self.q))]
+        phase = {a: i for i, a in enumerate(self.phases)}
+        self.starts, shifts = [], []
+        for k in offsets(kernel):
+            shift = sum(ki // s * r for ki, s, r in zip(k, stride, row))
+            ai = phase[tuple(ki % s for ki, s in zip(k, stride))]
+            self.starts.append(ai * self.size + shift)
+            shifts.append(shift)
+        # every grid position that some valid output has (later ones would read past
+        # the end of their phase)
+        self.n = self.size - max(shifts)
+        self.split_needed = any(s > 1 for s in stride)
+
+    def _phase(self, a: Shape, arr: np.ndarray) -> np.ndarray:
+        return arr[(slice(None), slice(None)) + tuple(
+            slice(ai, None, s) for ai, s in zip(a, self.stride))]
+
+    def _block(self, i: int, flat: np.ndarray, spatial: Shape) -> np.ndarray:
+        """Phase i's (N, C, *spatial) corner inside the flat array."""
+        b = flat[i * self.size:(i + 1) * self.size].reshape(self.padded[:2] + self.q)
+        return b[(slice(None), slice(None)) + tuple(slice(0, m) for m in spatial)]
+
+    def split(self, xp: np.ndarray) -> np.ndarray:
+        """The flat array of phases of the padded input (one copy; none at stride 1)."""
+        if not self.split_needed:
+            return np.ascontiguousarray(xp).reshape(-1)
+        flat = np.empty(len(self.phases) * self.size, dtype=xp.dtype)
+        for i, a in enumerate(self.phases):
+            v = self._phase(a, xp)
+            self._block(i, flat, v.shape[2:])[...] = v
+        return flat
+
+    def merge(self, flat: np.ndarray) -> np.ndarray:
+        """The padded array whose phases ``flat`` holds (pixels of no phase are 0)."""
+        if not self.split_needed:
+            return flat.reshape(self.padded)
+        whole = len(self.phases) == math.prod(self.stride)
+        out = (np.empty if whole else np.zeros)(self.padded, dtype=flat.dtype)
+        for i, a in enumerate(self.phases):
+            v = self._phase(a, out)
+            v[...] = self._block(i, flat, v.shape[2:])
+        return out
+
+    def taps(self, flat: np.ndarray) -> list[np.ndarray]:
+        """What each kernel offset reads at every grid position: 1-D contiguous slices."""
+        return [flat[s:s + self.n] for s in self.starts]
+
+    def embed(self, y: np.ndarray) -> np.ndarray:
+        """(N, C, *out) on the grid (zeros elsewhere), cut to the grid's ``n`` positions."""
+        full = np.zeros(self.padded[:2] + self.q, dtype=y.dtype)
+        full[(slice(None), slice(None)) + tuple(slice(0, o) for o in self.out)] = y
+        return full.reshape(-1)[:self.n]
+
+    def valid(self, on_grid: np.ndarray) -> np.ndarray:
+        """The (N, C, *out) outputs out of values at the grid's ``n`` positions."""
+        full = np.empty(self.size, dtype=on_grid.dtype)
+        full[:self.n] = on_grid
+        return full.reshape(self.padded[:2] + self.q)[
+            (slice(None), slice(None)) + tuple(slice(0, o) for o in self.out)].copy()
+
+
+def _overlap(kernel: Shape, stride: Shape) -> bool:
+    """Whether windows share pixels (else each offset reads its own pixels: strided
+    slices are as fast as the grid there, which would only add its copies)."""
+    return any(k > s for k, s in zip(kernel, stride))
+
+
 def max_pool(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape) -> np.ndarray:
-    """The maximum of each window: a running ``np.maximum`` over the K strided slices.
+    """The maximum of each window: a running ``np.maximum`` over the K offsets.
 
     Reducing a ``sliding_window_view`` over its small strided window axes, or copying
     the windows and taking ``argmax``, measured six times slower on LeNet's pooling;
     also tracking the argmax here (for backward) measured four times slower than the
-    maximum alone, more than the equality test that backward does instead.
+    maximum alone, more than the equality test that backward does instead. Overlapping
+    windows (ResNet's and AlexNet's 3x3, stride 2) run on the :class:`_Grid`: 2-3 times
+    faster there.
     """
-    ks = offsets(kernel)
     one = (1,) * len(kernel)
+    if _overlap(kernel, stride):
+        grid = _Grid(xp.shape, kernel, stride, out)
+        first, *rest = grid.taps(grid.split(xp))
+        y = first.copy()
+        for t in rest:
+            np.maximum(y, t, out=y)
+        return grid.valid(y)
+    ks = offsets(kernel)
     y = tap(xp, ks[0], stride, one, out).copy()
     for k in ks[1:]:
         np.maximum(y, tap(xp, k, stride, one, out), out=y)
@@ -198,34 +380,48 @@ def max_pool_backward(xp: np.ndarray, y: np.ndarray, g: np.ndarray, kernel: Shap
     """The gradient of the padded input ``xp``: each window's ``g`` goes to the first
     element (row-major, as MXNet) that equals the window's maximum ``y``.
 
-    The equality mask is recomputed here, with a "taken" mask so that a tie sends ``g``
-    once; this measured faster than keeping an argmax from the forward (see
-    :func:`max_pool`), and keeps nothing new alive: ``xp`` is usually the previous
+    The equality mask is recomputed here, offset after offset, and a window's gradient
+    leaves with the first offset that matches, so that a tie (frequent after ReLU)
+    sends ``g`` once; this measured faster than keeping an argmax from the forward
+    (see :func:`max_pool`), and keeps nothing new alive: ``xp`` is usually the previous
     layer's output, held anyway.
     """
     out = tuple(g.shape[2:])
+    if _overlap(kernel, stride):
+        grid = _Grid(xp.shape, kernel, stride, out)
+        y_at, left = grid.embed(y), grid.embed(g)  # left: the gradient not yet sent
+        hit = np.empty(grid.n, dtype=bool)
+        sent = np.empty(grid.n, dtype=g.dtype)
+        dflat = np.zeros(len(grid.phases) * grid.size, dtype=g.dtype)
+        for start, t in zip(grid.starts, grid.taps(grid.split(xp))):
+            np.equal(t, y_at, out=hit)
+            np.multiply(left, hit, out=sent)
+            dflat[start:start + grid.n] += sent
+            left -= sent
+        return grid.merge(dflat)
+    # no overlap: each pixel belongs to at most one window, so write straight in
     one = (1,) * len(kernel)
     dxp = np.zeros(xp.shape, dtype=g.dtype)
-    overlap = any(k > s for k, s in zip(kernel, stride))
-    tmp = np.empty_like(g) if overlap else None
     hit = np.empty(g.shape, dtype=bool)
     taken = np.zeros(g.shape, dtype=bool)
     for k in offsets(kernel):
         np.equal(tap(xp, k, stride, one, out), y, out=hit)
         np.greater(hit, taken, out=hit)  # equal, and no earlier offset took this window
         taken |= hit
-        dst = tap(dxp, k, stride, one, out)
-        if overlap:  # windows share pixels: add
-            np.multiply(g, hit, out=tmp)
-            dst += tmp
-        else:  # each pixel belongs to at most one window: write straight in
-            np.multiply(g, hit, out=dst)
+        np.multiply(g, hit, out=tap(dxp, k, stride, one, out))
     return dxp
 
 
 def sum_pool(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape) -> np.ndarray:
-    """The sum of each window: the K strided slices added up (faster than a reduction
-    over a window view's small strided axes)."""
+    """The sum of each window: the K offsets' slices added up (faster than a reduction
+    over a window view's small strided axes); on the :class:`_Grid` if windows overlap."""
+    if _overlap(kernel, stride):
+        grid = _Grid(xp.shape, kernel, stride, out)
+        first, *rest = grid.taps(grid.split(xp))
+        y = first.copy()
+        for t in rest:
+            y += t
+        return grid.valid(y)
     ks = offsets(kernel)
     one = (1,) * len(kernel)
     y = tap(xp, ks[0], stride, one, out).copy()
@@ -238,10 +434,17 @@ def sum_pool_backward(padded: Shape, share: np.ndarray, kernel: Shape, stride: S
                       ) -> np.ndarray:
     """The adjoint of :func:`sum_pool`: ``share`` added onto every offset's slice."""
     out = tuple(share.shape[2:])
+    if _overlap(kernel, stride):
+        grid = _Grid(padded, kernel, stride, out)
+        on_grid = grid.embed(share)
+        dflat = np.zeros(len(grid.phases) * grid.size, dtype=share.dtype)
+        for start in grid.starts:
+            dflat[start:start + grid.n] += on_grid
+        return grid.merge(dflat)
     one = (1,) * len(kernel)
     dxp = np.zeros(padded, dtype=share.dtype)
     for k in offsets(kernel):
-        tap(dxp, k, stride, one, out)[...] += share
+        tap(dxp, k, stride, one, out)[...] = share
     return dxp
 
 

@@ -76,8 +76,8 @@ class Convolution(Op):
     def forward(self, x, w, b=None):
         self._check(x, w, b)
         out = self.out_shape(x.shape[2:])
-        y = kern.conv_forward(_pad(x, self.pad, self.pad), w, b, self.num_group,
-                              self.stride, self.dilate, out)
+        y = kern.conv_forward(x, w, b, self.num_group, self.stride, self.dilate, self.pad,
+                              out)
         return y, (x, w, b is not None)
 
     def vjp(self, res, g):
@@ -85,11 +85,8 @@ class Convolution(Op):
 
     def vjp_some(self, res, g, needs):
         x, w, has_bias = res
-        # the padded input again: keeping the forward's K-times-larger im2col buffer
-        # until backward would cost more memory than the copy costs time
-        dxp, dw = kern.conv_backward(_pad(x, self.pad, self.pad), w, g, self.num_group,
-                                     self.stride, self.dilate, need_dx=needs[0])
-        dx = None if dxp is None else _crop(dxp, self.pad, x.shape[2:])
+        dx, dw = kern.conv_backward(x, w, g, self.num_group, self.stride, self.dilate,
+                                    self.pad, need_dx=needs[0])
         db = g.sum(axis=(0,) + tuple(range(2, g.ndim))) if has_bias else None
         return (dx, dw, db) if has_bias else (dx, dw)
 

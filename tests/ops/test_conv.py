@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import minigluon as mx
 from minigluon import autograd, gluon, nd
@@ -367,3 +368,135 @@ def test_batch_norm_statistics_keep_their_digits_far_from_zero():
         x64.var(axis=(0, 2, 3), keepdims=True) + 1e-8)
     np.testing.assert_allclose(y, want, atol=2e-2)
     assert abs(y.std() - 1) < 1e-2
+
+
+def _conv_reference(x, w, stride, pad, dilate, groups):
+    """Convolution and its two gradients from the definition, in float64: the windows by
+    ``sliding_window_view`` of the padded input, the input's gradient by ``np.add.at``
+    back onto the windows (a scatter, unlike the kernels' strided additions)."""
+    nsp = x.ndim - 2
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad])
+    kernel = w.shape[2:]
+    span = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilate))
+    win = np.lib.stride_tricks.sliding_window_view(xp, span, axis=tuple(range(2, 2 + nsp)))
+    # (N, C, *every start, *span) -> every stride-th start, every dilate-th tap
+    sel = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride) + \
+        tuple(slice(None, None, d) for d in dilate)
+    win = win[sel]
+    n, c = x.shape[:2]
+    f, cg = w.shape[:2]
+    out = win.shape[2:2 + nsp]
+    wins = win.reshape((n, groups, cg) + out + kernel)
+    ws = w.reshape((groups, f // groups, cg) + kernel)
+    letters = "hwd"[:nsp]
+    ks = "ijk"[:nsp]
+    spec = f"ngc{letters}{ks},gfc{ks}->ngf{letters}"
+    y = np.einsum(spec, wins, ws).reshape((n, f) + out)
+    return y, wins, ws, out, xp.shape
+
+
+@pytest.mark.parametrize("flipped", [False, True])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_convolution_kernels_against_definition(flipped, data, monkeypatch):
+    """Random geometries (1-3 spatial axes, stride, dilation, padding up to past the
+    kernel's reach, groups) in float32: the output and both gradients of the im2col
+    kernels (padding inside im2col; dx by col2im, or as a flipped convolution wherever
+    that applies) equal the definition's."""
+    from minigluon.ops import _windows
+
+    # the same setting for every example, so the fixture's scope does not matter
+    monkeypatch.setattr(_windows, "DX_AS_CONVOLUTION", lambda *_: flipped)
+    nsp = data.draw(st.integers(1, 3))
+    ints = lambda lo, hi: st.tuples(*[st.integers(lo, hi)] * nsp)  # noqa: E731
+    kernel, stride, dilate, pad = (data.draw(ints(1, 3)), data.draw(ints(1, 2)),
+                                   data.draw(ints(1, 2)), data.draw(ints(0, 3)))
+    groups = data.draw(st.sampled_from([1, 2]))
+    spatial = tuple(data.draw(st.integers(max(1, (k - 1) * d + 1 - 2 * p), 7))
+                    for k, d, p in zip(kernel, dilate, pad))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    c, f = groups * data.draw(st.integers(1, 3)), groups * data.draw(st.integers(1, 3))
+    x = rng.normal(size=(2, c) + spatial).astype(np.float32)
+    w = rng.normal(size=(f, c // groups) + kernel).astype(np.float32)
+    want, wins, ws, out, padded = _conv_reference(x.astype(np.float64),
+                                                  w.astype(np.float64), stride, pad,
+                                                  dilate, groups)
+    X, W = nd.array(x), nd.array(w)
+    X.attach_grad()
+    W.attach_grad()
+    with autograd.record():
+        y = nd.Convolution(X, W, kernel=kernel, stride=stride, pad=pad, dilate=dilate,
+                           num_filter=f, num_group=groups, no_bias=True)
+    np.testing.assert_allclose(y.asnumpy(), want, rtol=1e-4, atol=1e-4)
+    dy = rng.normal(size=want.shape)
+    y.backward(nd.array(dy.astype(np.float32)))
+    n = x.shape[0]
+    dyg = dy.reshape((n, groups, f // groups) + out)
+    letters, ks = "hwd"[:nsp], "ijk"[:nsp]
+    dw = np.einsum(f"ngf{letters},ngc{letters}{ks}->gfc{ks}", dyg, wins).reshape(w.shape)
+    dwins = np.einsum(f"ngf{letters},gfc{ks}->ngc{letters}{ks}", dyg, ws)
+    dxp = np.zeros(padded)
+    for o in np.ndindex(*out):
+        for k in np.ndindex(*kernel):
+            at = tuple(oi * s + ki * d for oi, ki, s, d in zip(o, k, stride, dilate))
+            dxp[(slice(None), slice(None)) + at] += \
+                dwins[(slice(None), slice(None), slice(None)) + o + k].reshape(n, c)
+    dx = dxp[(slice(None), slice(None)) + tuple(slice(p, p + s)
+                                                for p, s in zip(pad, spatial))]
+    np.testing.assert_allclose(W.grad.asnumpy(), dw, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(X.grad.asnumpy(), dx, rtol=1e-4, atol=1e-4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_pooling_kernels_against_definition(data):
+    """Random geometries (1-3 spatial axes, windows that overlap or not, padding,
+    'full') on inputs of few distinct values, so that windows tie: max pooling sends
+    each window's gradient to its first maximum in row-major order (MXNet's rule), sum
+    and average pooling to every element; the outputs equal the definition's."""
+    nsp = data.draw(st.integers(1, 3))
+    ints = lambda lo, hi: st.tuples(*[st.integers(lo, hi)] * nsp)  # noqa: E731
+    kernel, stride = data.draw(ints(1, 3)), data.draw(ints(1, 3))
+    pad = tuple(data.draw(st.integers(0, k - 1)) for k in kernel)
+    pool_type = data.draw(st.sampled_from(["max", "avg", "sum"]))
+    convention = data.draw(st.sampled_from(["valid", "full"]))
+    spatial = tuple(data.draw(st.integers(max(1, k - 2 * p), 8))
+                    for k, p in zip(kernel, pad))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    x = rng.integers(0, 3, size=(2, 3) + spatial).astype(np.float32)
+    X = nd.array(x)
+    X.attach_grad()
+    with autograd.record():
+        y = nd.Pooling(X, kernel=kernel, stride=stride, pad=pad, pool_type=pool_type,
+                       pooling_convention=convention)
+    dy = rng.normal(size=y.shape).astype(np.float32)
+    y.backward(nd.array(dy))
+    # the definition: every window in turn, its elements in row-major order
+    low = np.finfo(np.float32).min
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p + k + s) for p, k, s in zip(pad, kernel, stride)],
+                constant_values=low if pool_type == "max" else 0)
+    padded_area = np.pad(np.ones(tuple(n + 2 * p for n, p in zip(spatial, pad))),
+                         [(0, k + s) for k, s in zip(kernel, stride)])
+    want, dxp = np.zeros(y.shape), np.zeros(xp.shape)
+    for o in np.ndindex(*y.shape[2:]):
+        box = tuple(slice(oi * s, oi * s + k) for oi, s, k in zip(o, stride, kernel))
+        win = xp[(slice(None), slice(None)) + box].reshape(2, 3, -1)
+        at = (slice(None), slice(None)) + o
+        if pool_type == "max":
+            want[at] = win.max(axis=-1)
+            first = win.argmax(axis=-1)  # the first maximum
+            hot = np.zeros(win.shape)
+            np.put_along_axis(hot, first[..., None], 1.0, axis=-1)
+            dxp[(slice(None), slice(None)) + box] += (hot * dy[at][..., None]).reshape(
+                dxp[(slice(None), slice(None)) + box].shape)
+        else:
+            # MXNet's divisor counts the padding but not what 'full' hangs past it; a
+            # window of that only averages to 0
+            count = max(1, padded_area[box].sum()) if pool_type == "avg" else 1
+            want[at] = win.sum(axis=-1) / count
+            dxp[(slice(None), slice(None)) + box] += (dy[at] / count)[
+                (Ellipsis,) + (None,) * nsp]
+    dx = dxp[(slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(pad, spatial))]
+    np.testing.assert_allclose(y.asnumpy(), want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(X.grad.asnumpy(), dx, rtol=1e-5, atol=1e-5)
