@@ -186,7 +186,7 @@ def _dx_as_convolution(w: np.ndarray, g: np.ndarray, groups: int, dilate: Shape,
     by ``(k - 1) * dilate - pad``) with the flipped kernel, filters and channels swapped:
     ``dx[n, c, i] = sum over f, k of w[f, c, K-1-k] gp[n, f, i + k * dilate]``."""
     n, f = g.shape[:2]
-    c, kernel = w.shape[1] * groups, tuple(w.shape[2:])
+    kernel = tuple(w.shape[2:])
     fg, cg, nsp = f // groups, w.shape[1], len(kernel)
     gpad = tuple((k - 1) * d - p for k, d, p in zip(kernel, dilate, pad))
     gcols = im2col(g, kernel, (1,) * nsp, dilate, spatial, gpad, role="cols")
