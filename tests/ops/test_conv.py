@@ -88,11 +88,14 @@ def test_grouped_convolution_is_separate_convolutions():
     np.testing.assert_allclose(y.asnumpy(), nd.concat(*halves, dim=1).asnumpy(), rtol=1e-6)
 
 
-def test_scratch_buffers_never_leak_into_results():
+@pytest.mark.parametrize("grid", [False, True])
+def test_scratch_buffers_never_leak_into_results(grid, monkeypatch):
     # the kernels reuse per-thread scratch buffers (ops._windows.scratch): outputs and
-    # gradients of one convolution must not change when the next one reuses them
+    # gradients of one convolution must not change when the next one reuses them, with
+    # im2col and with the stride-1 grid
     from minigluon.ops import _windows
 
+    monkeypatch.setattr(_windows, "CONV_GRID", lambda _: grid)
     rng = np.random.default_rng(3)
     x1 = nd.array(rng.normal(size=(2, 3, 6, 6)))
     w1 = nd.array(rng.normal(size=(4, 3, 3, 3)))
@@ -109,8 +112,12 @@ def test_scratch_buffers_never_leak_into_results():
     nd.Convolution(x2, w2, kernel=(3, 3), num_filter=2, no_bias=True).wait_to_read()
     for b, a in zip(before, (y1, x1.grad, w1.grad)):
         np.testing.assert_array_equal(a.asnumpy(), b)
-    # and the scratch buffers are as large as the largest use, no more
-    assert _windows._SCRATCH.bufs["cols"].nbytes == 5 * 9 * 3 * 49 * 4
+    # and the scratch buffers are as large as the largest use, no more: im2col's columns
+    # (C*K, N*P), or the grid's stacked product (K*F, N * padded size)
+    if grid:
+        assert _windows._SCRATCH.bufs["gemm"].nbytes == 9 * 2 * 3 * 81 * 4
+    else:
+        assert _windows._SCRATCH.bufs["cols"].nbytes == 5 * 9 * 3 * 49 * 4
 
 
 def test_pooling_full_convention_and_divisor():
@@ -395,19 +402,21 @@ def _conv_reference(x, w, stride, pad, dilate, groups):
     return y, wins, ws, out, xp.shape
 
 
-@pytest.mark.parametrize("flipped", [False, True])
+@pytest.mark.parametrize("method", ["im2col-col2im", "im2col-flipped", "grid"])
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_convolution_kernels_against_definition(flipped, data, monkeypatch):
+def test_convolution_kernels_against_definition(method, data, monkeypatch):
     """Random geometries (1-3 spatial axes, stride, dilation, padding up to past the
-    kernel's reach, groups) in float32: the output and both gradients of the im2col
-    kernels (padding inside im2col; dx by col2im, or as a flipped convolution wherever
-    that applies) equal the definition's."""
+    kernel's reach, groups) in float32: the output and both gradients equal the
+    definition's, for each of the kernels' methods wherever it applies: im2col (padding
+    inside it) with dx by col2im or as a flipped convolution, and the stride-1 grid."""
     from minigluon.ops import _windows
 
-    # the same setting for every example, so the fixture's scope does not matter
-    monkeypatch.setattr(_windows, "DX_AS_CONVOLUTION", lambda *_: flipped)
+    # the same settings for every example, so the fixture's scope does not matter
+    monkeypatch.setattr(_windows, "CONV_GRID", lambda _: method == "grid")
+    monkeypatch.setattr(_windows, "DX_AS_CONVOLUTION",
+                        lambda *_: method == "im2col-flipped")
     nsp = data.draw(st.integers(1, 3))
     ints = lambda lo, hi: st.tuples(*[st.integers(lo, hi)] * nsp)  # noqa: E731
     kernel, stride, dilate, pad = (data.draw(ints(1, 3)), data.draw(ints(1, 2)),
