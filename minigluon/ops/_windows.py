@@ -371,6 +371,15 @@ def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stri
     if not need_dx:
         return None, dw
     spatial = x.shape[2:]
+    if groups == 1 and math.prod(kernel) == 1 and all(s == 1 for s in stride) and \
+            not any(pad):
+        # a 1x1 kernel: dx = w^T g needs no col2im, and for large images each sample's
+        # product lands in NCHW directly (10-20% faster on NiN's and GoogLeNet's 1x1
+        # layers of 144 pixels or more; on smaller ones the one product over N*P is)
+        w2 = w.reshape(f, c)
+        if math.prod(out) >= 144:
+            return np.matmul(w2.T, g.reshape(n, f, -1)).reshape(x.shape), dw
+        return _to_nchw((w2.T @ gt[0])[None], n, spatial), dw
     if all(s == 1 for s in stride) and \
             all(p <= (k - 1) * d for p, k, d in zip(pad, kernel, dilate)) and \
             DX_AS_CONVOLUTION(f * math.prod(spatial), c * math.prod(out)):

@@ -509,3 +509,26 @@ def test_pooling_kernels_against_definition(data):
     dx = dxp[(slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(pad, spatial))]
     np.testing.assert_allclose(y.asnumpy(), want, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(X.grad.asnumpy(), dx, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("size", [(5, 4), (13, 12)])
+def test_pointwise_convolution_gradients(size):
+    """A 1x1 kernel takes its own backward (w^T g per sample on images of 144 pixels or
+    more, one product over the batch below): both against einsum."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(2, 3) + size).astype(np.float32)
+    w = rng.normal(size=(5, 3, 1, 1)).astype(np.float32)
+    X, W = nd.array(x), nd.array(w)
+    X.attach_grad()
+    W.attach_grad()
+    with autograd.record():
+        y = nd.Convolution(X, W, kernel=(1, 1), num_filter=5, no_bias=True)
+    dy = rng.normal(size=y.shape).astype(np.float32)
+    y.backward(nd.array(dy))
+    np.testing.assert_allclose(y.asnumpy(), np.einsum("fc,nchw->nfhw", w[:, :, 0, 0], x),
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(X.grad.asnumpy(),
+                               np.einsum("fc,nfhw->nchw", w[:, :, 0, 0], dy), rtol=1e-5,
+                               atol=1e-5)
+    np.testing.assert_allclose(W.grad.asnumpy()[:, :, 0, 0],
+                               np.einsum("nfhw,nchw->fc", dy, x), rtol=1e-4, atol=1e-4)
