@@ -149,6 +149,22 @@ def _to_nchw(y: np.ndarray, n: int, spatial: Shape, b: np.ndarray | None = None
     return res.reshape((n, f) + tuple(spatial))
 
 
+#: single-thread SGEMM speed (flop/s) of NumPy's OpenBLAS by the smaller of the
+#: product's two short sides (rows of A, its columns), measured with 16384 columns: thin
+#: products run far below the peak
+_GEMM_RATE = ((16, 60e9), (32, 90e9), (64, 140e9), (128, 170e9), (256, 200e9))
+
+
+def _gemm_seconds(m: int, k: int, n: int) -> float:
+    """Estimated time of an (m, k) x (k, n) float32 product on one thread."""
+    side = min(m, k)
+    rate = _GEMM_RATE[0][1]
+    for edge, r in _GEMM_RATE:
+        if side >= edge:
+            rate = r
+    return 2 * m * k * n / rate
+
+
 class _ConvGrid:
     """A stride-1 convolution on the padded input's grid, without im2col ("kn2row").
 
@@ -179,17 +195,17 @@ class _ConvGrid:
                        for k in offsets(self.kernel)]
         self.m = self.size - self.starts[-1]  # the positions every offset can shift by
 
-    #: measured constants (one BLAS thread): seconds per multiply-add of the products,
-    #: and per element of im2col's columns and of the grid's shifted blocks (each moved
-    #: about three times: written, read, added)
-    PER_MADD, PER_COLUMN, PER_BLOCK = 1 / 220e9, 1.05e-9, 0.72e-9
+    #: measured on one BLAS thread: seconds per element of im2col's columns and of the
+    #: grid's shifted blocks (each written, read and added once or twice)
+    PER_COLUMN, PER_BLOCK = 0.7e-9, 0.42e-9
 
     def pays(self) -> bool:
-        """Whether the grid beats im2col by the cost model fitted on the book's layers."""
+        """Whether the grid beats im2col by a cost model fitted on the book's layers
+        (within 10% of the measured time on DenseNet's, ResNet's and GoogLeNet's)."""
         k, f, c = len(self.starts), self.f, self.c
         out = self.n * math.prod(self.out)
-        grid = (2 * k * f * c * self.PER_MADD + k * f * self.PER_BLOCK) * self.size
-        cols = (2 * k * f * c * self.PER_MADD + k * c * self.PER_COLUMN) * out
+        grid = _gemm_seconds(k * f, c, self.size) + k * f * self.size * self.PER_BLOCK
+        cols = _gemm_seconds(f, k * c, out) + k * c * out * self.PER_COLUMN
         return grid < cols
 
     def _box(self, lo: Shape, size: Shape) -> tuple[slice, ...]:
