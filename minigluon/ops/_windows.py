@@ -502,7 +502,8 @@ def _overlap(kernel: Shape, stride: Shape) -> bool:
 
 
 def max_pool(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape) -> np.ndarray:
-    """The maximum of each window: a running ``np.maximum`` over the K offsets.
+    """The maximum of each window: a running ``np.maximum`` over the K offsets' slices
+    (overlapping windows), or over one axis at a time (windows apart).
 
     Reducing a ``sliding_window_view`` over its small strided window axes, or copying
     the windows and taking ``argmax``, measured six times slower on LeNet's pooling;
@@ -511,7 +512,6 @@ def max_pool(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape) -> np.nda
     windows (ResNet's and AlexNet's 3x3, stride 2) run on the :class:`_Grid`: 2-3 times
     faster there.
     """
-    one = (1,) * len(kernel)
     if _overlap(kernel, stride):
         grid = _Grid(xp.shape, kernel, stride, out)
         first, *rest = grid.taps(grid.split(xp))
@@ -519,10 +519,17 @@ def max_pool(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape) -> np.nda
         for t in rest:
             np.maximum(y, t, out=y)
         return grid.valid(y)
-    ks = offsets(kernel)
-    y = tap(xp, ks[0], stride, one, out).copy()
-    for k in ks[1:]:
-        np.maximum(y, tap(xp, k, stride, one, out), out=y)
+    # windows apart: a maximum is separable, so reduce one axis at a time, the last
+    # (contiguous) one last: the earlier axes' slices keep whole contiguous rows, and the
+    # strided last axis is read on an already reduced array (25-50% faster on VGG's and
+    # LeNet's 2x2 pooling than the K offsets' strided slices)
+    y = xp
+    for ax, (k, s, o) in enumerate(zip(kernel, stride, out)):
+        head = (slice(None),) * (2 + ax)
+        m = y[head + (slice(0, (o - 1) * s + 1, s),)].copy()
+        for ki in range(1, k):
+            np.maximum(m, y[head + (slice(ki, ki + (o - 1) * s + 1, s),)], out=m)
+        y = m
     return y
 
 
