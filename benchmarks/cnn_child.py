@@ -134,9 +134,50 @@ def run(framework: str, job: dict, memory: bool) -> dict:
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     out = dict(job, framework=framework, wall=wall, cpu=cpu, first_value=first)
+    if framework == "minigluon" and not memory:
+        out["gemm_floor"] = _gemm_floor(step, job["mode"])
     if memory:
         out["peak_bytes"] = _peak() - base
     return out
+
+
+def _gemm_floor(step, mode: str) -> float:
+    """Seconds the step's matrix products alone need at this machine's best SGEMM speed
+    (a 1024^3 product, one thread): the multiply-adds of every Convolution and
+    FullyConnected in one forward, times 3 for training (forward, dW, dx). No
+    implementation that multiplies matrices with NumPy's BLAS can be faster."""
+    import minigluon.ops.conv as conv
+    import minigluon.ops.linalg as linalg
+
+    madds = []
+    orig = conv.Convolution.forward, linalg.FullyConnected.forward
+
+    def conv_fwd(self, x, w, b=None):
+        y, res = orig[0](self, x, w, b)
+        madds.append(y.size * w[0].size)  # each output: one filter's C/G * K weights
+        return y, res
+
+    def fc_fwd(self, x, w, b=None):
+        y, res = orig[1](self, x, w, b)
+        madds.append(y.size * w.shape[1])
+        return y, res
+
+    conv.Convolution.forward, linalg.FullyConnected.forward = conv_fwd, fc_fwd
+    try:
+        step()
+    finally:
+        conv.Convolution.forward, linalg.FullyConnected.forward = orig
+    a = np.ones((1024, 1024), np.float32)
+    a @ a
+    best = min(_timed(lambda: a @ a) for _ in range(5))
+    rate = 2 * 1024**3 / best
+    return (3 if mode == "train" else 1) * 2 * sum(madds) / rate
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
 
 
 def _framework(name: str):
