@@ -623,52 +623,76 @@ def _as_planes(a: np.ndarray) -> np.ndarray:
     return a.reshape((-1, 1) + a.shape[2:])
 
 
-def max_pool(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape) -> np.ndarray:
-    """The maximum of each window of the padded input ``xp`` (N, C, *spatial), a few
-    planes at a time (:data:`POOL_BLOCK_BYTES`)."""
-    x2 = _as_planes(xp)
-    y = np.empty((x2.shape[0], 1) + tuple(out), dtype=xp.dtype)
-    step = _blocks(3 * x2[0].nbytes, x2.shape[0])
-    for a in step:
-        y[a:a + step.step] = _max_pool_block(x2[a:a + step.step], kernel, stride, out)
-    return y.reshape(xp.shape[:2] + tuple(out))
+def _padded(xb: np.ndarray, lo: Shape, hi: Shape, fill: Any) -> np.ndarray:
+    """A block of planes padded by ``lo`` before and ``hi`` after with ``fill``."""
+    if not any(lo) and not any(hi):
+        return xb
+    shape = xb.shape[:2] + tuple(n + a + b for n, a, b in zip(xb.shape[2:], lo, hi))
+    xp = np.full(shape, fill, dtype=xb.dtype)
+    xp[(slice(None), slice(None)) + tuple(slice(a, a + n) for a, n in
+                                          zip(lo, xb.shape[2:]))] = xb
+    return xp
 
 
-def max_pool_backward(xp: np.ndarray, y: np.ndarray, g: np.ndarray, kernel: Shape,
-                      stride: Shape) -> np.ndarray:
-    """The gradient of the padded input: each window's ``g`` to its first maximum, a
-    few planes at a time."""
-    x2, y2, g2 = _as_planes(xp), _as_planes(y), _as_planes(g)
-    dxp = np.empty(x2.shape, dtype=g.dtype)
-    step = _blocks(3 * x2[0].nbytes + 6 * y2[0].nbytes, x2.shape[0])
+def _crop(dxp: np.ndarray, lo: Shape, spatial: Shape) -> np.ndarray:
+    return dxp[(slice(None), slice(None)) + tuple(slice(a, a + n) for a, n in
+                                                  zip(lo, spatial))]
+
+
+def max_pool(x: np.ndarray, kernel: Shape, stride: Shape, out: Shape, lo: Shape, hi: Shape,
+             fill: Any) -> np.ndarray:
+    """The maximum of each window of ``x`` (N, C, *spatial) padded by ``lo`` and ``hi``
+    with ``fill``, a few planes at a time (:data:`POOL_BLOCK_BYTES`): each block is
+    padded on its own, so no padded copy of the whole input is made or kept."""
+    x2 = _as_planes(x)
+    y = np.empty((x2.shape[0], 1) + tuple(out), dtype=x.dtype)
+    step = _blocks(4 * x2[0].nbytes, x2.shape[0])
     for a in step:
         b = slice(a, a + step.step)
-        dxp[b] = _max_pool_backward_block(x2[b], y2[b], g2[b], kernel, stride)
-    return dxp.reshape(xp.shape)
+        y[b] = _max_pool_block(_padded(x2[b], lo, hi, fill), kernel, stride, out)
+    return y.reshape(x.shape[:2] + tuple(out))
 
 
-def sum_pool(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape) -> np.ndarray:
-    """The sum of each window of the padded input, a few planes at a time."""
-    x2 = _as_planes(xp)
-    y = np.empty((x2.shape[0], 1) + tuple(out), dtype=xp.dtype)
-    step = _blocks(3 * x2[0].nbytes, x2.shape[0])
+def max_pool_backward(x: np.ndarray, y: np.ndarray, g: np.ndarray, kernel: Shape,
+                      stride: Shape, lo: Shape, hi: Shape, fill: Any) -> np.ndarray:
+    """The gradient of ``x`` (padded as in :func:`max_pool`): each window's ``g`` to
+    its first maximum, a few planes at a time."""
+    x2, y2, g2 = _as_planes(x), _as_planes(y), _as_planes(g)
+    dx = np.empty(x2.shape, dtype=g.dtype)
+    step = _blocks(4 * x2[0].nbytes + 6 * y2[0].nbytes, x2.shape[0])
     for a in step:
-        y[a:a + step.step] = _sum_pool_block(x2[a:a + step.step], kernel, stride, out)
-    return y.reshape(xp.shape[:2] + tuple(out))
+        b = slice(a, a + step.step)
+        dxp = _max_pool_backward_block(_padded(x2[b], lo, hi, fill), y2[b], g2[b], kernel,
+                                       stride)
+        dx[b] = _crop(dxp, lo, x.shape[2:])
+    return dx.reshape(x.shape)
 
 
-def sum_pool_backward(padded: Shape, share: np.ndarray, kernel: Shape, stride: Shape
-                      ) -> np.ndarray:
-    """The adjoint of :func:`sum_pool` (``share`` onto every window), a few planes at a
-    time."""
+def sum_pool(x: np.ndarray, kernel: Shape, stride: Shape, out: Shape, lo: Shape, hi: Shape
+             ) -> np.ndarray:
+    """The sum of each window of ``x`` padded with zeros, a few planes at a time."""
+    x2 = _as_planes(x)
+    y = np.empty((x2.shape[0], 1) + tuple(out), dtype=x.dtype)
+    step = _blocks(4 * x2[0].nbytes, x2.shape[0])
+    for a in step:
+        b = slice(a, a + step.step)
+        y[b] = _sum_pool_block(_padded(x2[b], lo, hi, 0), kernel, stride, out)
+    return y.reshape(x.shape[:2] + tuple(out))
+
+
+def sum_pool_backward(x_shape: Shape, share: np.ndarray, kernel: Shape, stride: Shape,
+                      lo: Shape, hi: Shape) -> np.ndarray:
+    """The adjoint of :func:`sum_pool`: ``share`` onto every window, the padding's
+    part dropped, a few planes at a time."""
     s2 = _as_planes(share)
-    dxp = np.empty((s2.shape[0], 1) + tuple(padded[2:]), dtype=share.dtype)
-    step = _blocks(3 * dxp[0].nbytes, s2.shape[0])
+    padded = tuple(n + a + b for n, a, b in zip(x_shape[2:], lo, hi))
+    dx = np.empty((s2.shape[0], 1) + tuple(x_shape[2:]), dtype=share.dtype)
+    step = _blocks(4 * 4 * math.prod(padded), s2.shape[0])
     for a in step:
         b = slice(a, a + step.step)
-        dxp[b] = _sum_pool_backward_block((s2[b].shape[0], 1) + tuple(padded[2:]), s2[b],
-                                          kernel, stride)
-    return dxp.reshape(padded)
+        dxp = _sum_pool_backward_block((s2[b].shape[0], 1) + padded, s2[b], kernel, stride)
+        dx[b] = _crop(dxp, lo, x_shape[2:])
+    return dx.reshape(x_shape)
 
 
 # ---- batch normalization ----------------------------------------------------------------

@@ -25,21 +25,6 @@ from ._op import Op, frozen_op, register_op
 
 Shape = tuple[int, ...]
 
-# ---- padding ----------------------------------------------------------------------------
-
-
-def _pad(x: np.ndarray, lo: Shape, hi: Shape, value: float = 0) -> np.ndarray:
-    """Pad the spatial axes of (N, C, *spatial) by ``lo`` before and ``hi`` after."""
-    if not any(lo) and not any(hi):
-        return x
-    return np.pad(x, [(0, 0), (0, 0)] + list(zip(lo, hi)), constant_values=value)
-
-
-def _crop(xp: np.ndarray, lo: Shape, size: Shape) -> np.ndarray:
-    """Undo :func:`_pad`: the ``size`` pixels starting at ``lo`` on each spatial axis."""
-    return xp[(slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(lo, size))]
-
-
 def _check_spatial(name: str, x: np.ndarray, nsp: int) -> None:
     if x.ndim != nsp + 2:
         raise MinigluonError(
@@ -159,7 +144,8 @@ class Pooling(Op):
         out = tuple(div(r, s) + 1 for r, s in zip(room, self.stride))
         return self.kernel, self.stride, self.pad, out
 
-    def _padded(self, x, kernel, stride, pad, out):
+    def _padding(self, x, kernel, stride, pad, out):
+        """(before, after, filler) of the padding each spatial axis gets."""
         # 'full' windows may hang past the padding: extend the far side with filler too
         extra = tuple(max(0, (o - 1) * s + k - (n + 2 * p))
                       for o, s, k, n, p in zip(out, stride, kernel, x.shape[2:], pad))
@@ -168,8 +154,8 @@ class Pooling(Op):
             # MXNet starts each max from the lowest finite value and skips the padding, so
             # a window of padding only gives that value; padding with it does the same
             low = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-            return _pad(x, pad, hi, low)
-        return _pad(x, pad, hi, 0)
+            return tuple(pad), hi, low
+        return tuple(pad), hi, 0
 
     def _divisor(self, spatial, kernel, stride, pad, out, dtype):
         """How many elements each window averages over: those inside the padded input
@@ -200,13 +186,13 @@ class Pooling(Op):
             if self.pool_type == "avg":
                 y = (y / math.prod(x.shape[2:])).astype(x.dtype, copy=False)
             return y, (x.shape, None)
-        xp = self._padded(x, kernel, stride, pad, out)
-        geo = (x.shape, xp.shape, kernel, stride, pad, out)
+        lo, hi, fill = self._padding(x, kernel, stride, pad, out)
+        geo = (x.shape, lo, hi, fill, kernel, stride, out)
         if self.pool_type == "max":
-            y = kern.max_pool(xp, kernel, stride, out)
+            y = kern.max_pool(x, kernel, stride, out, lo, hi, fill)
             # flat residuals: the tape counts the arrays among them
-            return y, (geo, xp, y)
-        y = kern.sum_pool(xp, kernel, stride, out)
+            return y, (geo, x, y)
+        y = kern.sum_pool(x, kernel, stride, out, lo, hi)
         if self.pool_type == "avg":
             div = self._divisor(x.shape[2:], kernel, stride, pad, out, x.dtype)
             # an all-filler window has no elements: MXNet outputs 0 there
@@ -223,14 +209,12 @@ class Pooling(Op):
                 return (dx.reshape(shape),)
             share = g / math.prod(shape[2:]) if self.pool_type == "avg" else g
             return (np.broadcast_to(share, shape).astype(g.dtype),)
-        (shape, padded, kernel, stride, pad, _), extra = res[0], res[-1]
+        (shape, lo, hi, fill, kernel, stride, _), extra = res[0], res[-1]
         if self.pool_type == "max":
-            dxp = kern.max_pool_backward(res[1], res[2], g, kernel, stride)
-        else:
-            share = g if extra is None else \
-                np.divide(g, extra, out=np.zeros_like(g), where=extra > 0)
-            dxp = kern.sum_pool_backward(shape[:2] + padded[2:], share, kernel, stride)
-        return (_crop(dxp, pad, shape[2:]),)
+            return (kern.max_pool_backward(res[1], res[2], g, kernel, stride, lo, hi, fill),)
+        share = g if extra is None else \
+            np.divide(g, extra, out=np.zeros_like(g), where=extra > 0)
+        return (kern.sum_pool_backward(shape, share, kernel, stride, lo, hi),)
 
     @classmethod
     def samples(cls, rng):
