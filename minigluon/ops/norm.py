@@ -89,9 +89,7 @@ class BatchNorm(Op):
             # g A + x B + C, so that the whole backward is four passes over x-sized arrays
             bx = -scale * invstd * dgamma / m
             c0 = scale * (invstd * dgamma * mean - dbeta) / m
-            dx = kern.affine(g3, scale, c0, g.dtype)
-            dx += np.multiply(x3, bx[:, None], dtype=g.dtype)
-            dx = dx.reshape(g.shape)
+            dx = kern.affine(g3, scale, c0, g.dtype, x3, bx).reshape(g.shape)
             if self.on_batch_stats is not None:
                 self.on_batch_stats(mean, var)
         else:

@@ -539,3 +539,27 @@ def test_pointwise_convolution_gradients(size):
                                atol=1e-5)
     np.testing.assert_allclose(W.grad.asnumpy()[:, :, 0, 0],
                                np.einsum("nfhw,nchw->fc", dy, x), rtol=1e-4, atol=1e-4)
+
+
+def test_batch_norm_blocks_give_the_same_bits(monkeypatch):
+    """BatchNorm's affine passes run a few rows at a time: with every row its own block
+    the output and the gradients are bit for bit the whole-array ones."""
+    from minigluon.ops import _windows
+
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(5, 3, 4, 4)).astype(np.float32)
+    dy = rng.normal(size=x.shape).astype(np.float32)
+
+    def run():
+        X, gamma, beta = nd.array(x), nd.array([1.5, 0.5, 2.0]), nd.array([0.1, 0.2, 0.3])
+        for a in (X, gamma, beta):
+            a.attach_grad()
+        with autograd.record():
+            y = nd.BatchNorm(X, gamma, beta, nd.zeros(3), nd.ones(3), fix_gamma=False)
+        y.backward(nd.array(dy))
+        return [a.asnumpy() for a in (y, X.grad, gamma.grad, beta.grad)]
+
+    whole = run()
+    monkeypatch.setattr(_windows, "POOL_BLOCK_BYTES", 16)
+    for a, b in zip(run(), whole):
+        np.testing.assert_array_equal(a, b)
