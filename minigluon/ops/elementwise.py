@@ -174,6 +174,8 @@ class AddScalar(ScalarOp):
     saves = ()
 
     def forward(self, x):
+        if x.dtype.kind == "f":  # with_scalar's first case, without the call
+            return x + self.scalar, ()
         return with_scalar(np.add, x, self.scalar), ()
 
     def vjp(self, res, g):
@@ -189,6 +191,8 @@ class SubScalar(ScalarOp):
     saves = ()
 
     def forward(self, x):
+        if x.dtype.kind == "f":  # with_scalar's first case, without the call
+            return x - self.scalar, ()
         return with_scalar(np.subtract, x, self.scalar), ()
 
     def vjp(self, res, g):
@@ -219,6 +223,8 @@ class MulScalar(ScalarOp):
     saves = ()
 
     def forward(self, x):
+        if x.dtype.kind == "f":  # with_scalar's first case, without the call
+            return x * self.scalar, ()
         return with_scalar(np.multiply, x, self.scalar), ()
 
     def vjp(self, res, g):
@@ -234,6 +240,8 @@ class DivScalar(ScalarOp):
     saves = ()
 
     def forward(self, x):
+        if x.dtype.kind == "f":  # with_scalar's first case, without the call
+            return x / self.scalar, ()
         return with_scalar(np.divide, x, self.scalar), ()
 
     def vjp(self, res, g):
