@@ -335,7 +335,10 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
         else:
             raise MinigluonError(NO_GRAD_INPUTS)
     for r, s in zip(roots, seeds):
-        _accumulate(r, s)
+        if r.g is None:
+            r.g = s
+        else:
+            _accumulate(r, s)
     prev = STATE.recording
     mutations, freed = MUTATIONS, _FREED  # (locals: read at every node)
     try:

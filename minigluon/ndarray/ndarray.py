@@ -983,6 +983,12 @@ def _seeds(heads: list[NDArray], head_grads: Any, shared: bool = False
     a gradient in place only when it is writeable, so read-only only makes a mistake
     loud; ``autograd.grad`` returns gradients to the caller, so it keeps fresh arrays.
     """
+    if head_grads is None and len(heads) == 1:  # y.backward(): one head, ones
+        h = heads[0]
+        node = h._node if h.__class__ is NDArray else None
+        if node is not None:
+            d = h._data
+            return [node], [_shared_ones(d) if shared and d.size <= 4096 else np.ones_like(d)]
     roots, seeds = [], []
     hgs = [None] * len(heads) if head_grads is None else _as_list(head_grads)
     if len(hgs) != len(heads):
