@@ -240,15 +240,16 @@ def _toposort(roots: list[Node], check: bool = True) -> list[Node]:
         for node in stack:
             if node.res is _FREED:
                 raise MinigluonError(FREED)
+    add, push, pop = seen.add, stack.append, stack.pop
     while stack:
-        node = stack.pop()
+        node = pop()
         for p in node.parents:
             if p.__class__ is Node and p not in seen:
-                if check and p.res is _FREED:
+                if p.res is _FREED and check:
                     _cut(node, p)
                     continue
-                seen.add(p)
-                stack.append(p)
+                add(p)
+                push(p)
     # a node is always created after its parents, so creation order is a topological order
     return sorted(seen, key=_SEQ_KEY)
 
@@ -327,15 +328,25 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
     """
     create_graph = vjp_runner is not None
     order = _toposort(roots)
-    if collect is None and not any(n.op is None and n.grad_req != "null" for n in order):
-        raise MinigluonError(NO_GRAD_INPUTS)
+    if collect is None:
+        for n in order:  # the variables were mostly created first: this stops early
+            if n.op is None and n.grad_req != "null":
+                break
+        else:
+            raise MinigluonError(NO_GRAD_INPUTS)
     for r, s in zip(roots, seeds):
-        _accumulate(r, s)
+        if r.g is None:
+            r.g = s
+        else:
+            _accumulate(r, s)
     prev = STATE.recording
+    mutations, freed = MUTATIONS, _FREED  # (locals: read at every node)
     try:
         for node in reversed(order):
-            g, node.g = node.g, None
-            if node.op is None:
+            g = node.g
+            node.g = None
+            op = node.op
+            if op is None:
                 if collect is not None:
                     if node in collect and found is not None:
                         found[collect[node]] = g
@@ -345,15 +356,15 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                 continue
             grads: Any = ()
             if g is not None:
-                if node.mut != MUTATIONS[0]:
+                if node.mut != mutations[0]:
                     _stale(node)
                 if create_graph:
                     STATE.recording = True
                     grads = vjp_runner(node, g)  # type: ignore[misc]
                 elif node.needs is None:
-                    grads = node.op.vjp(node.res, g)
+                    grads = op.vjp(node.res, g)
                 else:  # some inputs are data: the operator may skip their gradients
-                    grads = node.op.vjp_some(node.res, g, node.needs)
+                    grads = op.vjp_some(node.res, g, node.needs)
                 for p, gi in zip(node.parents, grads):
                     if gi is not None and p.__class__ is Node:
                         if gi.shape != p.shape or (gi.dtype is not p.dtype
@@ -366,7 +377,7 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                 if create_graph:
                     STATE.recording = prev
             if not retain_graph:
-                node.res = _FREED
+                node.res = freed
                 node.vcs = None
             yield node, g, grads
     finally:
@@ -406,7 +417,8 @@ def _deposit(leaf: Node, g: Any) -> None:
     req = leaf.grad_req
     if req == "null":
         return
-    buf = leaf.grad._data
+    grad = leaf.grad
+    buf = grad._data
     if g is None:
         if req == "write":
             buf[...] = 0
@@ -414,5 +426,5 @@ def _deposit(leaf: Node, g: Any) -> None:
         buf[...] = g
     else:
         buf += g
-    bump(leaf.grad._vc)
+    bump(grad._vc)
     leaf.fresh = True

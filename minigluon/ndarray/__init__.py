@@ -22,7 +22,19 @@ from ..ops import OPS, Op, elementwise as ew, get_op, set_invoker
 from . import random
 from .ctc import CTCLoss, ctc_loss  # noqa: F401
 from .deconv import Deconvolution, UpSampling  # noqa: F401 (nd.Deconvolution ...)
-from .ndarray import NDArray, _dtype, _like, _place, _scalar, _wrap, _write_out, as_ndarray, invoke
+from .ndarray import (
+    NDArray,
+    _dtype,
+    _fast_path_1,
+    _fast_path_2,
+    _like,
+    _place,
+    _scalar,
+    _wrap,
+    _write_out,
+    as_ndarray,
+    invoke,
+)
 from .nn import BatchNorm, Convolution, Pooling  # noqa: F401 (nd.Convolution ...)
 from .rnn import RNN  # noqa: F401  (nd.RNN: several arrays in and out)
 from .sequence import SequenceLast, SequenceMask, SequenceReverse  # noqa: F401
@@ -171,10 +183,17 @@ def _op_function(cls: type[Op]) -> Any:
     ops_made: dict[Any, Op] = {}  # this operator's instances, by their parameters
 
     def fn(*args: Any, out: NDArray | None = None, name: str | None = None, **kw: Any) -> Any:
-        if default_op is not None and not kw and out is None and len(args) == nin and (
-                args[0].__class__ is NDArray if nin == 1
-                else all(a.__class__ is NDArray for a in args)):
-            return invoke(default_op, args)  # the common call, nd.tanh(x): no parsing
+        if default_op is not None and not kw and out is None and len(args) == nin:
+            # the common call, nd.tanh(x) or nd.dot(X, w): no parsing, and for one or two
+            # arrays straight to invoke's fast paths
+            if nin == 1:
+                if args[0].__class__ is NDArray:
+                    return _fast_path_1(default_op, args[0])
+            elif nin == 2 and not default_op.view:
+                if args[0].__class__ is NDArray and args[1].__class__ is NDArray:
+                    return _fast_path_2(default_op, args[0], args[1])
+            elif all(a.__class__ is NDArray for a in args):
+                return invoke(default_op, args)
         if varargs:
             if not all(isinstance(a, NDArray) for a in args):
                 raise AssertionError("Positional arguments must have NDArray type, "
@@ -207,6 +226,7 @@ def _op_function(cls: type[Op]) -> Any:
         params.append(inspect.Parameter(f.name, kind, default=default))
     params.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
     fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    fn._default_op = default_op if nin == 1 else None  # type: ignore[attr-defined]
     return fn
 
 
@@ -234,7 +254,11 @@ def _instance(cls: type[Op], made: dict[Any, Op], params: dict[str, Any]) -> Op:
 
 
 def _method(fn: Any) -> Any:
+    op = fn._default_op  # x.tanh(): the operator without parameters, on x alone
+
     def method(self: NDArray, *args: Any, **kw: Any) -> Any:
+        if op is not None and not args and not kw:
+            return _fast_path_1(op, self)
         return fn(self, *args, **kw)
 
     method.__name__ = fn.__name__

@@ -151,9 +151,18 @@ def _scalar_op(cls: type, s: Any) -> Any:
     key = (s.__class__, s)
     op = cache.get(key)
     if op is None:
-        if len(cache) > 256:
-            cache.clear()
-        op = cache[key] = cls(s)
+        op = _keep_op(cache, key, cls(s), s)
+    return op
+
+
+def _keep_op(cache: dict, key: Any, op: Any, s: Any) -> Any:
+    """Store ``op`` (for scalar ``s``) in ``cache`` under ``key``, and return it. A float
+    zero is not kept: -0.0 == 0.0 share a key but not a result (``x / -0.0`` is -inf)."""
+    if s == 0 and s.__class__ is float:
+        return op
+    if len(cache) > 256:
+        cache.clear()
+    cache[key] = op
     return op
 
 
@@ -259,22 +268,30 @@ def invoke(op: Any, args: Sequence[NDArray]) -> NDArray:
 # invoke and record_op written out for one and for two inputs: the same result, with no
 # intermediate lists, tuples or calls. Most operators of a training loop have one or two
 # inputs, and benchmarks/run.py measured these paths 25-45% faster per operator (W1, W3).
-# tests/test_invoke.py checks that they record the same nodes as record_op.
+# The residuals of most VJPs are exactly their inputs or output (``saves`` "x0", "x1",
+# "y"), which an identity test settles without calling _reads. tests/test_invoke.py checks
+# that they record the same nodes as record_op.
 
 def _fast_path_1(op: Any, a: NDArray) -> NDArray:
-    out, res = op.forward(a._data)
+    x = a._data
+    out, res = op.forward(x)
     vc = a._vc if op.view else [0]
     node = a._node
     if node is not None and STATE.recording and node.res is not _FREED:
         # (an array of a graph that backward freed is data: see _tape.live)
-        node = Node(op, res, (node,), out.shape, out.dtype,
-                    _reads(res, (a._data, out), (a._vc, vc)) if res else None)
+        if not res:
+            reads = None
+        elif len(res) == 1 and (res[0] is x or res[0] is out):  # reads x, or reads y
+            reads = ((0, a._vc),) if res[0] is x else ((-1, vc),)
+        else:
+            reads = _reads(res, (x, out), (a._vc, vc))
+        node = Node(op, res, (node,), out.shape, out.dtype, reads)
         tape = STATE.tape
         if tape is not None:
             tape.nodes.append(node)
     else:
         node = None
-    y = NDArray.__new__(NDArray)
+    y = _new(NDArray)
     y._data, y._node, y._vc = out, node, vc
     if _multi:
         c = getattr(a, "_ctx", None)
@@ -284,31 +301,39 @@ def _fast_path_1(op: Any, a: NDArray) -> NDArray:
 
 
 def _fast_path_2(op: Any, a: NDArray, b: NDArray) -> NDArray:
-    out, res = op.forward(a._data, b._data)
-    na, nb = a._node, b._node
+    xa, xb = a._data, b._data
+    out, res = op.forward(xa, xb)
     vc = [0]
     node = None
+    na, nb = a._node, b._node
     if (na is not None or nb is not None) and STATE.recording:
         if na is not None and na.res is _FREED:  # freed graph: data now (_tape.live)
             na = a._node = None
         if nb is not None and nb.res is _FREED:
             nb = b._node = None
-    if (na is not None or nb is not None) and STATE.recording:
-        if na is None:  # data inputs are recorded as such, and the VJP may skip them
-            parents, needs = (_const(a), nb), (False, True)
-        elif nb is None:
-            parents, needs = (na, _const(b)), (True, False)
-        else:
-            parents, needs = (na, nb), None
-        node = Node(op, res, parents, out.shape, out.dtype,
-                    _reads(res, (a._data, b._data, out), (a._vc, b._vc, vc)) if res else None,
-                    needs)
-        tape = STATE.tape
-        if tape is not None:
-            tape.nodes.append(node)
-    y = NDArray.__new__(NDArray)
+        if na is not None or nb is not None:
+            if nb is None:  # data inputs are recorded as such, and the VJP may skip them
+                parents, needs = (na, _const(b)), (True, False)
+            elif na is None:
+                parents, needs = (_const(a), nb), (False, True)
+            else:
+                parents, needs = (na, nb), None
+            if not res:
+                reads = None
+            elif len(res) == 2 and res[0] is xa and res[1] is xb and xa is not xb:
+                reads = ((0, a._vc), (1, b._vc))  # reads both inputs (a * b, a / b, dot)
+            else:
+                reads = _reads(res, (xa, xb, out), (a._vc, b._vc, vc))
+            node = Node(op, res, parents, out.shape, out.dtype, reads, needs)
+            tape = STATE.tape
+            if tape is not None:
+                tape.nodes.append(node)
+    y = _new(NDArray)
     y._data, y._node, y._vc = out, node, vc
     return _place_out(y, (a, b), op) if _multi else y
+
+
+_new = object.__new__
 
 
 def record_op(op: Any, res: Any, args: Sequence[NDArray], out: np.ndarray) -> NDArray:
@@ -387,20 +412,37 @@ def as_ndarray(x: Any, like: NDArray | None = None) -> NDArray:
     return y if like is None else _like(like, y)
 
 
-def _binary(a: NDArray, b: Any, op: Any, scalar_op: type, rscalar_op: type,
-            reflected: bool = False) -> NDArray:
-    # the two common cases go straight to invoke's fast paths (an array-array operator
-    # has two inputs and is no view; an array-scalar operator has one input)
-    if b.__class__ is NDArray:
-        return _fast_path_2(op, b, a) if reflected else _fast_path_2(op, a, b)
-    t = b.__class__
-    if t is float or t is int:
-        return _fast_path_1(_scalar_op(rscalar_op if reflected else scalar_op, b), a)
-    s = _scalar(b)
-    if s is not None:
-        return invoke(_scalar_op(rscalar_op if reflected else scalar_op, s), (a,))
-    b = as_ndarray(b, a)
-    return invoke(op, (b, a) if reflected else (a, b))
+def _arith(name: str, op: Any, scalar_op: type, reflected: bool = False) -> Any:
+    """The NDArray method ``name`` (``__add__``...): ``x op o``, or ``o op x`` when
+    ``reflected``, with ``op`` for an array ``o`` and ``scalar_op`` for a number.
+
+    The two common cases go straight to invoke's fast paths, in this one call: an array
+    (``op`` has two inputs and is no view), and a Python float or int, whose operator
+    this method keeps per value (a loop multiplies by the same few numbers at every
+    step; kept by type, as 2 == 2.0 but ``_plus_scalar(scalar=2)`` shows its 2)."""
+    floats: dict[float, Any] = {}
+    ints: dict[int, Any] = {}
+
+    def method(self: NDArray, o: Any) -> NDArray:
+        c = o.__class__
+        if c is NDArray:
+            return _fast_path_2(op, o, self) if reflected else _fast_path_2(op, self, o)
+        if c is float:
+            sop = floats.get(o)
+            return _fast_path_1(sop if sop is not None else
+                                _keep_op(floats, o, scalar_op(o), o), self)
+        if c is int:
+            sop = ints.get(o)
+            return _fast_path_1(sop if sop is not None else
+                                _keep_op(ints, o, scalar_op(o), o), self)
+        s = _scalar(o)  # NumPy scalars, bools: Python numbers, through the shared cache
+        if s is not None:
+            return _fast_path_1(_scalar_op(scalar_op, s), self)
+        b = as_ndarray(o, self)
+        return invoke(op, (b, self) if reflected else (self, b))
+
+    method.__name__ = method.__qualname__ = name
+    return method
 
 
 _ADD, _SUB, _MUL, _DIV = ew.Add(), ew.Sub(), ew.Mul(), ew.Div()
@@ -668,13 +710,17 @@ class NDArray:
 
     def reshape(self, *shape: Any, reverse: bool = False, **kwargs: Any) -> NDArray:
         """A view with a new shape; takes a tuple or ints, with MXNet's codes 0 and -1."""
-        if "shape" in kwargs:
-            shape = kwargs.pop("shape")
-        elif len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-            shape = shape[0]
         if kwargs:
-            raise TypeError(f"reshape got unexpected arguments {sorted(kwargs)}")
-        shape = tuple(shape)
+            if "shape" not in kwargs:
+                raise TypeError(f"reshape got unexpected arguments {sorted(kwargs)}")
+            shape = kwargs.pop("shape")
+            if kwargs:
+                raise TypeError(f"reshape got unexpected arguments {sorted(kwargs)}")
+        elif len(shape) == 1 and shape[0].__class__ is not int and \
+                not isinstance(shape[0], np.integer):
+            shape = shape[0]  # x.reshape((2, 3)), most often a tuple already
+        if shape.__class__ is not tuple:
+            shape = tuple(shape)
         key = (shape, reverse)
         op = _RESHAPES.get(key)
         if op is None:  # loops reshape to the same few shapes: keep their operators
@@ -787,7 +833,8 @@ class NDArray:
         if key.__class__ is slice and value.__class__ is NDArray and key == _ALL and \
                 not STATE.recording and value._data.shape == self._data.shape:
             # x[:] = y of the same shape, outside record (every SGD update): a plain copy
-            np.copyto(self._data, value._data, casting="unsafe")
+            # (an assignment casts as np.copyto(casting="unsafe"), in a third of its time)
+            self._data[...] = value._data
             bump(self._vc)
             return
         key = _index_key(key)
@@ -839,46 +886,22 @@ class NDArray:
         return self
 
     # ---- arithmetic --------------------------------------------------------------------
-    def __add__(self, o: Any) -> NDArray:
-        return _binary(self, o, _ADD, ew.AddScalar, ew.AddScalar)
-
-    def __radd__(self, o: Any) -> NDArray:
-        return _binary(self, o, _ADD, ew.AddScalar, ew.AddScalar, True)
-
-    def __sub__(self, o: Any) -> NDArray:
-        return _binary(self, o, _SUB, ew.SubScalar, ew.RSubScalar)
-
-    def __rsub__(self, o: Any) -> NDArray:
-        return _binary(self, o, _SUB, ew.SubScalar, ew.RSubScalar, True)
-
-    def __mul__(self, o: Any) -> NDArray:
-        return _binary(self, o, _MUL, ew.MulScalar, ew.MulScalar)
-
-    def __rmul__(self, o: Any) -> NDArray:
-        return _binary(self, o, _MUL, ew.MulScalar, ew.MulScalar, True)
-
-    def __truediv__(self, o: Any) -> NDArray:
-        return _binary(self, o, _DIV, ew.DivScalar, ew.RDivScalar)
-
-    def __rtruediv__(self, o: Any) -> NDArray:
-        return _binary(self, o, _DIV, ew.DivScalar, ew.RDivScalar, True)
-
+    __add__ = _arith("__add__", _ADD, ew.AddScalar)
+    __radd__ = _arith("__radd__", _ADD, ew.AddScalar, True)
+    __sub__ = _arith("__sub__", _SUB, ew.SubScalar)
+    __rsub__ = _arith("__rsub__", _SUB, ew.RSubScalar, True)
+    __mul__ = _arith("__mul__", _MUL, ew.MulScalar)
+    __rmul__ = _arith("__rmul__", _MUL, ew.MulScalar, True)
+    __truediv__ = _arith("__truediv__", _DIV, ew.DivScalar)
+    __rtruediv__ = _arith("__rtruediv__", _DIV, ew.RDivScalar, True)
     __div__, __rdiv__ = __truediv__, __rtruediv__
-
-    def __mod__(self, o: Any) -> NDArray:
-        return _binary(self, o, _MOD, ew.ModScalar, ew.RModScalar)
-
-    def __rmod__(self, o: Any) -> NDArray:
-        return _binary(self, o, _MOD, ew.ModScalar, ew.RModScalar, True)
-
-    def __pow__(self, o: Any) -> NDArray:
-        return _binary(self, o, _POW, ew.PowScalar, ew.RPowScalar)
-
-    def __rpow__(self, o: Any) -> NDArray:
-        return _binary(self, o, _POW, ew.PowScalar, ew.RPowScalar, True)
+    __mod__ = _arith("__mod__", _MOD, ew.ModScalar)
+    __rmod__ = _arith("__rmod__", _MOD, ew.RModScalar, True)
+    __pow__ = _arith("__pow__", _POW, ew.PowScalar)
+    __rpow__ = _arith("__rpow__", _POW, ew.RPowScalar, True)
 
     def __neg__(self) -> NDArray:
-        return invoke(_NEG, (self,))
+        return _fast_path_1(_NEG, self)
 
     def __pos__(self) -> NDArray:
         return self
@@ -960,6 +983,12 @@ def _seeds(heads: list[NDArray], head_grads: Any, shared: bool = False
     a gradient in place only when it is writeable, so read-only only makes a mistake
     loud; ``autograd.grad`` returns gradients to the caller, so it keeps fresh arrays.
     """
+    if head_grads is None and len(heads) == 1:  # y.backward(): one head, ones
+        h = heads[0]
+        node = h._node if h.__class__ is NDArray else None
+        if node is not None:
+            d = h._data
+            return [node], [_shared_ones(d) if shared and d.size <= 4096 else np.ones_like(d)]
     roots, seeds = [], []
     hgs = [None] * len(heads) if head_grads is None else _as_list(head_grads)
     if len(hgs) != len(heads):

@@ -69,7 +69,7 @@ def as_1d(y: Any) -> np.ndarray:
 
 def as_shape(shape: Any) -> tuple[int, ...]:
     """A shape parameter as MXNet reads it: an int or a sequence of ints."""
-    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(map(int, shape))
 
 
 def round_half_away(x: np.ndarray) -> np.ndarray:

@@ -161,11 +161,14 @@ def get_op(name: str) -> type[Op]:
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``g`` over the axes that broadcasting added or stretched, back to ``shape``."""
-    if g.shape == shape:
+    gshape = g.shape
+    if gshape == shape:
         return g
-    lead = g.ndim - len(shape)
+    lead = len(gshape) - len(shape)
+    if gshape[lead:] == shape:  # only leading axes were added (a bias): no reshape
+        return g.sum(axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
+        lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return g.reshape(shape)

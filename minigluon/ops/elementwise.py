@@ -174,6 +174,8 @@ class AddScalar(ScalarOp):
     saves = ()
 
     def forward(self, x):
+        if x.dtype.kind == "f":  # with_scalar's first case, faster (see scalar_like)
+            return x + self.scalar_like(x), ()
         return with_scalar(np.add, x, self.scalar), ()
 
     def vjp(self, res, g):
@@ -189,6 +191,8 @@ class SubScalar(ScalarOp):
     saves = ()
 
     def forward(self, x):
+        if x.dtype.kind == "f":  # with_scalar's first case, faster (see scalar_like)
+            return x - self.scalar_like(x), ()
         return with_scalar(np.subtract, x, self.scalar), ()
 
     def vjp(self, res, g):
@@ -219,10 +223,12 @@ class MulScalar(ScalarOp):
     saves = ()
 
     def forward(self, x):
+        if x.dtype.kind == "f":  # with_scalar's first case, faster (see scalar_like)
+            return x * self.scalar_like(x), ()
         return with_scalar(np.multiply, x, self.scalar), ()
 
     def vjp(self, res, g):
-        return (g * self.scalar,)
+        return (g * self.scalar_like(g),)
 
 
 @register_op
@@ -234,10 +240,12 @@ class DivScalar(ScalarOp):
     saves = ()
 
     def forward(self, x):
+        if x.dtype.kind == "f":  # with_scalar's first case, faster (see scalar_like)
+            return x / self.scalar_like(x), ()
         return with_scalar(np.divide, x, self.scalar), ()
 
     def vjp(self, res, g):
-        return (g / self.scalar,)
+        return (g / self.scalar_like(g),)
 
 
 @register_op

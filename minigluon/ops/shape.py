@@ -30,7 +30,7 @@ def infer_reshape(src: tuple[int, ...], shape: tuple[int, ...], reverse: bool = 
     rest, -3 merges two dimensions, -4 splits one into the next two values."""
     if reverse:
         return tuple(reversed(infer_reshape(tuple(reversed(src)), tuple(reversed(shape)))))
-    if all(s > 0 for s in shape):  # no codes: NumPy checks the size itself
+    if not shape or min(shape) > 0:  # no codes: NumPy checks the size itself
         return shape
     try:
         out = _apply_codes(src, shape)

@@ -208,3 +208,29 @@ def test_batchnorm_reports_batch_stats_through_its_callback() -> None:
                                momentum=0.9)
         out.backward(train_mode=train_mode)
         np.testing.assert_allclose(mean.asnumpy(), expected, rtol=1e-6)
+
+
+def test_scalar_operators_cached_per_value_keep_the_sign_of_zero() -> None:
+    # the operator of ``x / s`` is kept per value, and -0.0 == 0.0: zeros must not share
+    x = nd.array([1.0, -2.0])
+    for first, second in ((0.0, -0.0), (-0.0, 0.0)):
+        with np.errstate(divide="ignore"):
+            np.testing.assert_array_equal((x / first).asnumpy(), x.asnumpy() / first)
+            np.testing.assert_array_equal((x / second).asnumpy(), x.asnumpy() / second)
+        np.testing.assert_array_equal(np.signbit((x * second).asnumpy()),
+                                      np.signbit(x.asnumpy() * second))
+    assert (x * 2)._data.dtype == (x * 2.0)._data.dtype == np.float32
+    assert str((x + 2)._node) == str((x + 2)._node)  # one cached operator
+
+
+def test_unbroadcast_of_leading_axes_sums_them() -> None:
+    from minigluon.ops import unbroadcast
+
+    g = np.arange(12.0, dtype=np.float32).reshape(2, 3, 2)
+    for shape in ((3, 2), (2,), (1, 2), (3, 1), ()):
+        want = g.sum(axis=tuple(range(g.ndim - len(shape))), keepdims=False)
+        axes = tuple(i for i, s in enumerate(shape) if s == 1)
+        want = want.sum(axis=axes, keepdims=True) if axes else want
+        got = unbroadcast(g, shape)
+        assert got.shape == shape
+        np.testing.assert_array_equal(got, want.reshape(shape))
