@@ -4,15 +4,19 @@ laid out as (N, C, *spatial), written for NumPy's strengths.
 A kernel *offset* ``k`` (one position inside the kernel, ``K = prod(kernel)`` of them) sees
 the input through one strided slice of shape (N, C, *out): :func:`tap`. Everything here is
 a short loop over those K offsets (never over pixels or samples), each step one NumPy
-call on a whole (N, C, *out) block:
+call on a whole block:
 
 - convolution's forward copies the K slices into one im2col buffer and does one matrix
-  product per layer; its backward does one product for the weight's gradient, one for
-  the columns' gradient (written into the same buffer), and adds each offset's columns
-  back onto its strided slice of the input's gradient (col2im);
+  product per layer; its backward does one product for the weight's gradient, and the
+  input's gradient as col2im (the columns' gradient added back onto each offset's
+  strided slice) or, at stride 1, as a convolution with the flipped kernel. A stride-1
+  layer with fewer filters than channels instead runs on the padded input's grid with
+  no im2col (:class:`_ConvGrid`), where a cost model says that pays;
 - max pooling keeps a running maximum; its backward sends ``g`` where the input equals
-  the maximum (the first such offset only), without searching windows again;
-- average and sum pooling add the K slices; backward adds the share of ``g`` to each;
+  the maximum (the first such offset only), without searching windows again; average
+  and sum pooling add the K slices. Overlapping windows run on a flat array of the
+  input's stride phases (:class:`_Grid`), and every pooling kernel and BatchNorm's
+  elementwise passes work a few planes at a time, in the cache (:data:`POOL_BLOCK_BYTES`);
 - batch normalization takes the sums of x and of x*x in one pass over x.
 
 The choices were measured on one BLAS thread against the alternatives (see the comments
@@ -135,18 +139,25 @@ def im2col(x: np.ndarray, kernel: Shape, stride: Shape, dilate: Shape, out: Shap
     return cols
 
 
+def _channels_first_copy(src: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """A new (N, F, *spatial) array from a (F, N, *spatial) view, plus the bias ``b`` per
+    filter (added in the same pass)."""
+    res = np.empty((src.shape[1], src.shape[0]) + src.shape[2:], dtype=src.dtype)
+    view = src.transpose((1, 0) + tuple(range(2, src.ndim)))
+    if b is None:
+        np.copyto(res, view)
+    else:
+        np.add(view, b.reshape((-1,) + (1,) * (src.ndim - 2)).astype(res.dtype, copy=False),
+               out=res)
+    return res
+
+
 def _to_nchw(y: np.ndarray, n: int, spatial: Shape, b: np.ndarray | None = None
              ) -> np.ndarray:
     """A new (N, F, *spatial) array from a matrix product's (G, F/G, N*P) result, plus
-    the bias ``b`` per filter (added in the same pass)."""
+    the bias ``b`` per filter."""
     f = y.shape[0] * y.shape[1]
-    yt = y.reshape(f, n, -1).transpose(1, 0, 2)  # (N, F, P), a view
-    res = np.empty(yt.shape, dtype=y.dtype)
-    if b is None:
-        np.copyto(res, yt)
-    else:
-        np.add(yt, b.reshape(f, 1).astype(y.dtype, copy=False), out=res)
-    return res.reshape((n, f) + tuple(spatial))
+    return _channels_first_copy(y.reshape(f, n, -1), b).reshape((n, f) + tuple(spatial))
 
 
 #: single-thread SGEMM speed (flop/s) of NumPy's OpenBLAS by the smaller of the
@@ -228,14 +239,7 @@ class _ConvGrid:
         """The (rows, grid) array's box ``lo`` + ``size`` as a new (N, rows, *size)."""
         rows = on_grid.shape[0]
         box = on_grid.reshape((rows, self.n) + self.padded)[self._box(lo, size)]
-        res = np.empty((self.n, rows) + tuple(size), dtype=on_grid.dtype)
-        src = box.transpose((1, 0) + tuple(range(2, box.ndim)))
-        if b is None:
-            np.copyto(res, src)
-        else:
-            np.add(src, b.reshape((rows,) + (1,) * len(size)).astype(res.dtype, copy=False),
-                   out=res)
-        return res
+        return _channels_first_copy(box, b)
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         f, m = self.f, self.m
