@@ -1,6 +1,8 @@
 """Array-scalar arithmetic on float arrays runs with the scalar as a 0-d array of the
 array's dtype (``ScalarOp.scalar_like``): the same bits as NumPy's own handling of a
-Python number (NEP 50), on edge values and in every float dtype."""
+Python number (NEP 50), on edge values and in every float dtype. NumPy 1.x's
+value-based casting is not that rule (float16 / 1e-300 gives float64 there, while MXNet
+and minigluon keep float16), so on NumPy 1 the bits are not compared, only the dtype."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from minigluon.ops import get_op
 VALUES = [0.5, -0.0, 0.0, 1e300, -1e300, 1e-300, 5e-324, float("inf"), float("nan"), 0.1,
           1 / 3, 65504.0, 65520.0, 3.4028235e38, 3.4028236e38, 2.0**-149, 2.0**-150 * 1.5,
           2, 3, -7, 2049, 2**24 + 1, 2**53 - 1, 2**53 + 1, 2**64 + 1, 10**30]
+NEP50 = int(np.__version__.split(".")[0]) >= 2  # NumPy 2 promotes Python numbers weakly
 OPS = {"_plus_scalar": np.add, "_minus_scalar": np.subtract, "_mul_scalar": np.multiply,
        "_div_scalar": np.divide}
 
@@ -32,6 +35,12 @@ def test_scalar_ops_give_numpys_bits_for_python_numbers(dtype, name):
             op = get_op(name)(s)
             for _ in range(2):  # made, then from the operator's cache
                 y, _res = op.forward(x)
+                if not NEP50:
+                    # MXNet's rule, the array's dtype (NumPy 1 still gives float64 or
+                    # object for Python ints past 2**53, which stay Python ints here)
+                    if not (s.__class__ is int and abs(s) > 2**53):
+                        assert y.dtype == x.dtype
+                    continue
                 want = OPS[name](x, s)
                 assert y.dtype == want.dtype
                 assert y.tobytes() == want.tobytes(), (name, dtype, s)
