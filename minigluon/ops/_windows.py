@@ -73,10 +73,12 @@ def release_scratch() -> None:
     _SCRATCH.bufs.clear()
 
 
-def tap(xp: np.ndarray, k: Shape, stride: Shape, dilate: Shape, out: Shape) -> np.ndarray:
+def tap(xp: np.ndarray, k: Shape, stride: Shape, dilate: Shape, out: Shape, lead: int = 2
+        ) -> np.ndarray:
     """The (N, C, *out) strided view of ``xp`` that kernel offset ``k`` reads: element
-    ``[n, c, o]`` is ``xp[n, c, o * stride + k * dilate]``."""
-    return xp[(slice(None), slice(None)) + tuple(
+    ``[n, c, o]`` is ``xp[n, c, o * stride + k * dilate]``. The spatial axes start at
+    axis ``lead`` (1 for a (C, *spatial, N) array: then the view is (C, *out, N))."""
+    return xp[(slice(None),) * lead + tuple(
         slice(ki * d, ki * d + (o - 1) * s + 1, s)
         for ki, d, s, o in zip(k, dilate, stride, out))]
 
@@ -98,8 +100,28 @@ def _span(n: int, o: int, s: int, k: int, d: int, p: int) -> tuple[int, int]:
     return lo, max(lo, hi)
 
 
+def _batch_last_pays(out: Shape, kernel: Shape, padded: Shape) -> bool:
+    """Whether im2col should put the batch axis last, for a layer of output size ``out``
+    and padded input size ``padded``: where the output rows are shorter than 16 floats,
+    the copies of the default layout run along rows that short, and moving the batch
+    inside each run (one transposing copy of the padded input first) measured 1.3-7
+    times faster for the im2col of ResNet-18's 12x12 to 3x3 layers and LeNet's second
+    layer, and equal at 24x24. Where the columns are not several times the input (1x1
+    kernels, strides of 2) the transposing copy costs more than it saves."""
+    return out[-1] < 16 and math.prod(kernel) * math.prod(out) >= 3 * math.prod(padded)
+
+
+#: the layout choice of im2col's callers (a module attribute so tests can force either way)
+BATCH_LAST = _batch_last_pays
+
+
+def _padded_size(spatial: Shape, pad: Shape) -> Shape:
+    return tuple(m + 2 * p for m, p in zip(spatial, pad))
+
+
 def im2col(x: np.ndarray, kernel: Shape, stride: Shape, dilate: Shape, out: Shape,
-           pad: Shape | None = None, role: str | None = None) -> np.ndarray:
+           pad: Shape | None = None, role: str | None = None, last: bool = False
+           ) -> np.ndarray:
     """The one im2col buffer of the input ``x`` padded with zeros by ``pad``, laid out
     (C, *kernel, N, *out): row (c, k) holds what offset k of channel c reads at every
     output pixel of every sample. Filled by K strided copies (each (C, N, *out) at once,
@@ -108,11 +130,24 @@ def im2col(x: np.ndarray, kernel: Shape, stride: Shape, dilate: Shape, out: Shap
     layers. The padding is never built: each offset copies the box of outputs that reads
     the input and zeroes the strips that read padding (``np.pad`` first measured 5-30%
     slower on ResNet-18's layers, and its padded copy is one more array). With ``role``,
-    the buffer is the thread's scratch buffer of that name (see :class:`_Scratch`)."""
+    the buffer is the thread's scratch buffer of that name (see :class:`_Scratch`).
+
+    With ``last`` (see :func:`_batch_last_pays`), the layout is (C, *kernel, *out, N): the
+    input is first copied, padded, as (C, *padded, N), so that every offset's copy runs
+    along N samples at once."""
     n, c = x.shape[:2]
-    shape = (c,) + tuple(kernel) + (n,) + tuple(out)
+    shape = (c,) + tuple(kernel) + ((tuple(out) + (n,)) if last else ((n,) + tuple(out)))
     cols = np.empty(shape, dtype=x.dtype) if role is None else \
         scratch(role, shape, x.dtype)
+    if last:
+        pad = pad or (0,) * len(out)
+        xt = np.zeros((c,) + tuple(m + 2 * p for m, p in zip(x.shape[2:], pad)) + (n,),
+                      dtype=x.dtype)
+        xt[(slice(None),) + tuple(slice(p, p + m) for p, m in zip(pad, x.shape[2:]))] = \
+            x.transpose(tuple(range(1, x.ndim)) + (0,))
+        for k in offsets(kernel):
+            cols[(slice(None),) + k] = tap(xt, k, stride, dilate, out, lead=1)
+        return cols
     xt = x.transpose((1, 0) + tuple(range(2, x.ndim)))  # (C, N, *spatial), a view
     if pad is None or not any(pad):
         for k in offsets(kernel):
@@ -152,12 +187,13 @@ def _channels_first_copy(src: np.ndarray, b: np.ndarray | None = None) -> np.nda
     return res
 
 
-def _to_nchw(y: np.ndarray, n: int, spatial: Shape, b: np.ndarray | None = None
-             ) -> np.ndarray:
-    """A new (N, F, *spatial) array from a matrix product's (G, F/G, N*P) result, plus
-    the bias ``b`` per filter."""
+def _to_nchw(y: np.ndarray, n: int, spatial: Shape, b: np.ndarray | None = None,
+             last: bool = False) -> np.ndarray:
+    """A new (N, F, *spatial) array from a matrix product's (G, F/G, N*P) result (its
+    columns in (P, N) order with ``last``), plus the bias ``b`` per filter."""
     f = y.shape[0] * y.shape[1]
-    return _channels_first_copy(y.reshape(f, n, -1), b).reshape((n, f) + tuple(spatial))
+    src = y.reshape(f, -1, n).transpose(0, 2, 1) if last else y.reshape(f, n, -1)
+    return _channels_first_copy(src, b).reshape((n, f) + tuple(spatial))
 
 
 #: single-thread SGEMM speed (flop/s) of NumPy's OpenBLAS by the smaller of the
@@ -212,9 +248,15 @@ class _ConvGrid:
 
     def pays(self) -> bool:
         """Whether the grid beats im2col by a cost model fitted on the book's layers
-        (within 10% of the measured time on DenseNet's, ResNet's and GoogLeNet's)."""
+        (within 10% of the measured time on DenseNet's, ResNet's and GoogLeNet's).
+
+        Not where the grid is over 1.6 times the output (3x3 kernels on 6x6 outputs and
+        smaller): there im2col runs with the batch last (:func:`_batch_last_pays`), which
+        measured 1.3-1.9 times faster than the grid on every such DenseNet layer."""
         k, f, c = len(self.starts), self.f, self.c
         out = self.n * math.prod(self.out)
+        if self.size > 1.6 * out:
+            return False
         grid = _gemm_seconds(k * f, c, self.size) + k * f * self.size * self.PER_BLOCK
         cols = _gemm_seconds(f, k * c, out) + k * c * out * self.PER_COLUMN
         return grid < cols
@@ -315,31 +357,37 @@ def conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: int
     if grid is not None:
         return grid.forward(x, w, b)
     # the columns and the product live in scratch buffers (no page faults, see _Scratch)
-    cols = im2col(x, tuple(w.shape[2:]), stride, dilate, out, pad, role="cols")
+    last = BATCH_LAST(out, tuple(w.shape[2:]), _padded_size(x.shape[2:], pad))
+    cols = im2col(x, tuple(w.shape[2:]), stride, dilate, out, pad, role="cols", last=last)
     cols2 = cols.reshape(groups, -1, n * math.prod(out))  # (G, C/G * K, N*P)
     w3 = w.reshape(groups, f // groups, -1)
     y = np.matmul(w3, cols2, out=scratch("gemm", (groups, f // groups, cols2.shape[2]),
                                           np.result_type(w3, cols2)))  # (G, F/G, N*P)
-    return _to_nchw(y, n, out, b)
+    return _to_nchw(y, n, out, b, last)
+
+
+def _flipped_pad(kernel: Shape, dilate: Shape, pad: Shape) -> Shape:
+    """The padding of the output gradient in :func:`_dx_as_convolution`."""
+    return tuple((k - 1) * d - p for k, d, p in zip(kernel, dilate, pad))
 
 
 def _dx_as_convolution(w: np.ndarray, g: np.ndarray, groups: int, dilate: Shape,
-                       pad: Shape, spatial: Shape) -> np.ndarray:
+                       pad: Shape, spatial: Shape, last: bool = False) -> np.ndarray:
     """The input's gradient of a stride-1 convolution, as a convolution of ``g`` (padded
     by ``(k - 1) * dilate - pad``) with the flipped kernel, filters and channels swapped:
     ``dx[n, c, i] = sum over f, k of w[f, c, K-1-k] gp[n, f, i + k * dilate]``."""
     n, f = g.shape[:2]
     kernel = tuple(w.shape[2:])
     fg, cg, nsp = f // groups, w.shape[1], len(kernel)
-    gpad = tuple((k - 1) * d - p for k, d, p in zip(kernel, dilate, pad))
-    gcols = im2col(g, kernel, (1,) * nsp, dilate, spatial, gpad, role="cols")
+    gpad = _flipped_pad(kernel, dilate, pad)
+    gcols = im2col(g, kernel, (1,) * nsp, dilate, spatial, gpad, role="cols", last=last)
     flip = (Ellipsis,) + (slice(None, None, -1),) * nsp
     wf = w.reshape((groups, fg, cg) + kernel)[flip]  # a view
     wf = wf.transpose((0, 2, 1) + tuple(range(3, 3 + nsp))).reshape(groups, cg, -1)
     y = np.matmul(wf, gcols.reshape(groups, fg * math.prod(kernel), -1),
                   out=scratch("gemm", (groups, cg, n * math.prod(spatial)),
                               np.result_type(wf, gcols)))
-    return _to_nchw(y, n, spatial)
+    return _to_nchw(y, n, spatial, last=last)
 
 
 def _dx_as_convolution_pays(g_cols: int, x_cols: int) -> bool:
@@ -380,39 +428,53 @@ def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stri
     f, kernel = w.shape[0], tuple(w.shape[2:])
     out = tuple(g.shape[2:])
     fg = f // groups
+    pointwise = groups == 1 and math.prod(kernel) == 1 and all(s == 1 for s in stride) \
+        and not any(pad)
+    last = BATCH_LAST(out, kernel, _padded_size(x.shape[2:], pad))
     cols = im2col(x.astype(np.result_type(x, g), copy=False), kernel, stride, dilate, out,
-                  pad, role="cols")
+                  pad, role="cols", last=last)
     cols2 = cols.reshape(groups, -1, n * math.prod(out))  # (G, C/G * K, N*P)
     # g as (G, F/G, N*P): one transposing copy of the (small) output gradient
     gt = scratch("gemm", (groups, fg, cols2.shape[2]), g.dtype)
-    np.copyto(gt.reshape(f, n, -1), g.reshape(n, f, -1).transpose(1, 0, 2))
+    if last:
+        np.copyto(gt.reshape(f, -1, n), g.reshape(n, f, -1).transpose(1, 2, 0))
+    else:
+        np.copyto(gt.reshape(f, n, -1), g.reshape(n, f, -1).transpose(1, 0, 2))
     dw = np.matmul(cols2, gt.transpose(0, 2, 1)).transpose(0, 2, 1)  # (G, F/G, C/G * K)
     dw = dw.reshape(w.shape).astype(w.dtype, copy=False)
     if not need_dx:
         return None, dw
     spatial = x.shape[2:]
-    if groups == 1 and math.prod(kernel) == 1 and all(s == 1 for s in stride) and \
-            not any(pad):
+    if pointwise:
         # a 1x1 kernel: dx = w^T g needs no col2im, and for large images each sample's
         # product lands in NCHW directly (10-20% faster on NiN's and GoogLeNet's 1x1
         # layers of 144 pixels or more; on smaller ones the one product over N*P is)
         w2 = w.reshape(f, c)
         if math.prod(out) >= 144:
             return np.matmul(w2.T, g.reshape(n, f, -1)).reshape(x.shape), dw
-        return _to_nchw((w2.T @ gt[0])[None], n, spatial), dw
+        return _to_nchw((w2.T @ gt[0])[None], n, spatial, last=last), dw
     if all(s == 1 for s in stride) and \
             all(p <= (k - 1) * d for p, k, d in zip(pad, kernel, dilate)) and \
             DX_AS_CONVOLUTION(f * math.prod(spatial), c * math.prod(out)):
-        return _dx_as_convolution(w, g, groups, dilate, pad, spatial), dw
+        return _dx_as_convolution(w, g, groups, dilate, pad, spatial,
+                                  BATCH_LAST(spatial, kernel, _padded_size(
+                                      out, _flipped_pad(kernel, dilate, pad)))), dw
     dcols = np.matmul(w.reshape(groups, fg, -1).transpose(0, 2, 1), gt, out=cols2)
-    dcols = dcols.reshape(cols.shape)  # (C, *kernel, N, *out)
+    dcols = dcols.reshape(cols.shape)  # (C, *kernel, N, *out) or (C, *kernel, *out, N)
     padded = tuple(s + 2 * p for s, p in zip(spatial, pad))
+    inside = tuple(slice(p, p + s) for p, s in zip(pad, spatial))
+    if last:
+        dxt = np.zeros((c,) + padded + (n,), dtype=dcols.dtype)
+        for k in offsets(kernel):
+            tap(dxt, k, stride, dilate, out, lead=1)[...] += dcols[(slice(None),) + k]
+        crop = dxt[(slice(None),) + inside]  # (C, *spatial, N)
+        return _channels_first_copy(crop.transpose((0, x.ndim - 1) + tuple(
+            range(1, x.ndim - 1)))), dw
     dxp = np.zeros((n, c) + padded, dtype=dcols.dtype)
     dxt = dxp.transpose((1, 0) + tuple(range(2, x.ndim)))
     for k in offsets(kernel):
         tap(dxt, k, stride, dilate, out)[...] += dcols[(slice(None),) + k]
-    return dxp[(slice(None), slice(None)) + tuple(
-        slice(p, p + s) for p, s in zip(pad, spatial))], dw
+    return dxp[(slice(None), slice(None)) + inside], dw
 
 
 # ---- pooling ----------------------------------------------------------------------------

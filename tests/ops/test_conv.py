@@ -88,14 +88,15 @@ def test_grouped_convolution_is_separate_convolutions():
     np.testing.assert_allclose(y.asnumpy(), nd.concat(*halves, dim=1).asnumpy(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("grid", [False, True])
-def test_scratch_buffers_never_leak_into_results(grid, monkeypatch):
+@pytest.mark.parametrize("grid,last", [(False, False), (False, True), (True, False)])
+def test_scratch_buffers_never_leak_into_results(grid, last, monkeypatch):
     # the kernels reuse per-thread scratch buffers (ops._windows.scratch): outputs and
     # gradients of one convolution must not change when the next one reuses them, with
-    # im2col and with the stride-1 grid
+    # im2col (either layout) and with the stride-1 grid
     from minigluon.ops import _windows
 
     monkeypatch.setattr(_windows, "CONV_GRID", lambda _: grid)
+    monkeypatch.setattr(_windows, "BATCH_LAST", lambda *_: last)
     rng = np.random.default_rng(3)
     x1 = nd.array(rng.normal(size=(2, 3, 6, 6)))
     w1 = nd.array(rng.normal(size=(4, 3, 3, 3)))
@@ -402,7 +403,8 @@ def _conv_reference(x, w, stride, pad, dilate, groups):
     return y, wins, ws, out, xp.shape
 
 
-@pytest.mark.parametrize("method", ["im2col-col2im", "im2col-flipped", "grid"])
+@pytest.mark.parametrize("method", ["im2col-col2im", "im2col-flipped", "grid",
+                                    "batch-last-col2im", "batch-last-flipped"])
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -410,13 +412,14 @@ def test_convolution_kernels_against_definition(method, data, monkeypatch):
     """Random geometries (1-3 spatial axes, stride, dilation, padding up to past the
     kernel's reach, groups) in float32: the output and both gradients equal the
     definition's, for each of the kernels' methods wherever it applies: im2col (padding
-    inside it) with dx by col2im or as a flipped convolution, and the stride-1 grid."""
+    inside it, the batch axis first or last) with dx by col2im or as a flipped
+    convolution, and the stride-1 grid."""
     from minigluon.ops import _windows
 
     # the same settings for every example, so the fixture's scope does not matter
     monkeypatch.setattr(_windows, "CONV_GRID", lambda _: method == "grid")
-    monkeypatch.setattr(_windows, "DX_AS_CONVOLUTION",
-                        lambda *_: method == "im2col-flipped")
+    monkeypatch.setattr(_windows, "DX_AS_CONVOLUTION", lambda *_: method.endswith("flipped"))
+    monkeypatch.setattr(_windows, "BATCH_LAST", lambda *_: method.startswith("batch-last"))
     nsp = data.draw(st.integers(1, 3))
     ints = lambda lo, hi: st.tuples(*[st.integers(lo, hi)] * nsp)  # noqa: E731
     kernel, stride, dilate, pad = (data.draw(ints(1, 3)), data.draw(ints(1, 2)),
