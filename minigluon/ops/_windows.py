@@ -11,7 +11,8 @@ call on a whole block:
   input's gradient as col2im (the columns' gradient added back onto each offset's
   strided slice) or, at stride 1, as a convolution with the flipped kernel. A stride-1
   layer with fewer filters than channels instead runs on the padded input's grid with
-  no im2col (:class:`_ConvGrid`), where a cost model says that pays;
+  no im2col (:class:`_ConvGrid`), where a cost model says that pays, and a wide
+  stride-1 3x3 layer by Winograd's F(2x2, 3x3) (:mod:`minigluon.ops._winograd`);
 - max pooling keeps a running maximum; its backward sends ``g`` where the input equals
   the maximum (the first such offset only), without searching windows again; average
   and sum pooling add the K slices. Overlapping windows run on a flat array of the
@@ -26,51 +27,14 @@ at each); the benchmark suite's W5-W7 rows time them inside the book's networks.
 from __future__ import annotations
 
 import math
-import threading
 from typing import Any
 
 import numpy as np
 
+from . import _layout, _winograd
+from ._layout import scratch
+
 Shape = tuple[int, ...]
-
-
-class _Scratch(threading.local):
-    """Per-thread scratch buffers, one per role, reused by every call of a kernel.
-
-    A new array of tens of megabytes (ResNet-18's im2col buffers reach 40 MB) comes from
-    ``mmap`` and pays a page fault per 4 KiB page at its first write, as the kernel
-    zeroes the page: that measured half of a lone im2col's time (19 against 10 ms for
-    ResNet-18's widest layer); inside a whole ResNet-18 training step the gain measured
-    1-3%, at the noise level of a quiet shared machine (page faults of all the other new
-    arrays, which leave the kernels, cost 7-18% of the step when glibc is told to keep
-    freed memory). A buffer that never leaves the kernel (the im2col columns, the
-    matrix product before its copy into NCHW, the transposed output gradient) is
-    therefore taken from here: it grows to the largest size asked and stays, so the
-    process's peak memory is what it was (the largest buffer existed anyway).
-    """
-
-    def __init__(self) -> None:
-        self.bufs: dict[str, np.ndarray] = {}
-
-
-_SCRATCH = _Scratch()
-
-
-def scratch(role: str, shape: Shape, dtype: Any) -> np.ndarray:
-    """An uninitialized C-contiguous array of ``shape``, the thread's buffer for ``role``:
-    valid until the next call with the same role, so it must never escape the kernel."""
-    dtype = np.dtype(dtype)
-    n = math.prod(shape) * dtype.itemsize
-    buf = _SCRATCH.bufs.get(role)
-    if buf is None or buf.nbytes < n:
-        buf = _SCRATCH.bufs[role] = np.empty(0, np.uint8)  # free the old one first
-        buf = _SCRATCH.bufs[role] = np.empty(n, np.uint8)
-    return buf[:n].view(dtype).reshape(shape)
-
-
-def release_scratch() -> None:
-    """Free this thread's scratch buffers (they are otherwise kept for the next step)."""
-    _SCRATCH.bufs.clear()
 
 
 def tap(xp: np.ndarray, k: Shape, stride: Shape, dilate: Shape, out: Shape, lead: int = 2
@@ -130,7 +94,8 @@ def im2col(x: np.ndarray, kernel: Shape, stride: Shape, dilate: Shape, out: Shap
     layers. The padding is never built: each offset copies the box of outputs that reads
     the input and zeroes the strips that read padding (``np.pad`` first measured 5-30%
     slower on ResNet-18's layers, and its padded copy is one more array). With ``role``,
-    the buffer is the thread's scratch buffer of that name (see :class:`_Scratch`).
+    the buffer is the thread's scratch buffer of that name (see
+    :class:`minigluon.ops._layout._Scratch`).
 
     With ``last`` (see :func:`_batch_last_pays`), the layout is (C, *kernel, *out, N): the
     input is first copied, padded, as (C, *padded, N), so that every offset's copy runs
@@ -141,10 +106,7 @@ def im2col(x: np.ndarray, kernel: Shape, stride: Shape, dilate: Shape, out: Shap
         scratch(role, shape, x.dtype)
     if last:
         pad = pad or (0,) * len(out)
-        xt = np.zeros((c,) + tuple(m + 2 * p for m, p in zip(x.shape[2:], pad)) + (n,),
-                      dtype=x.dtype)
-        xt[(slice(None),) + tuple(slice(p, p + m) for p, m in zip(pad, x.shape[2:]))] = \
-            x.transpose(tuple(range(1, x.ndim)) + (0,))
+        xt = _layout.batch_last(x, pad, _padded_size(x.shape[2:], pad))
         for k in offsets(kernel):
             cols[(slice(None),) + k] = tap(xt, k, stride, dilate, out, lead=1)
         return cols
@@ -192,8 +154,9 @@ def _to_nchw(y: np.ndarray, n: int, spatial: Shape, b: np.ndarray | None = None,
     """A new (N, F, *spatial) array from a matrix product's (G, F/G, N*P) result (its
     columns in (P, N) order with ``last``), plus the bias ``b`` per filter."""
     f = y.shape[0] * y.shape[1]
-    src = y.reshape(f, -1, n).transpose(0, 2, 1) if last else y.reshape(f, n, -1)
-    return _channels_first_copy(src, b).reshape((n, f) + tuple(spatial))
+    if last:
+        return _layout.batch_first(y.reshape((f,) + tuple(spatial) + (n,)), b)
+    return _channels_first_copy(y.reshape(f, n, -1), b).reshape((n, f) + tuple(spatial))
 
 
 #: single-thread SGEMM speed (flop/s) of NumPy's OpenBLAS by the smaller of the
@@ -318,6 +281,19 @@ class _ConvGrid:
         return self.to_nchw(dxg, self.pad, self.spatial), dw
 
 
+def _winograd_for(x: np.ndarray, w: np.ndarray, groups: int, stride: Shape, dilate: Shape,
+                  pad: Shape, *more: np.ndarray) -> _winograd.Winograd | None:
+    """Winograd's F(2x2, 3x3) for a convolution where it applies and pays, else None."""
+    if not _winograd.applies(w.shape, groups, stride, dilate):
+        return None
+    wg = _winograd.Winograd(x.shape, w.shape[0], pad)
+    return wg if WINOGRAD(wg, np.result_type(x, w, *more)) else None
+
+
+#: the choice of :func:`_winograd_for` (a module attribute so tests can force either way)
+WINOGRAD = _winograd.Winograd.pays
+
+
 def _conv_grid(x_shape: Shape, w_shape: Shape, groups: int, stride: Shape, dilate: Shape,
                pad: Shape) -> _ConvGrid | None:
     """The grid for a convolution where it applies and pays, else None."""
@@ -353,10 +329,13 @@ def conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: int
         if b is not None:
             y += b.reshape(f, 1).astype(y.dtype, copy=False)
         return y.reshape((n, f) + tuple(out))
+    wg = _winograd_for(x, w, groups, stride, dilate, pad)
+    if wg is not None:
+        return wg.forward(x, w, b)
     grid = _conv_grid(x.shape, w.shape, groups, stride, dilate, pad)
     if grid is not None:
         return grid.forward(x, w, b)
-    # the columns and the product live in scratch buffers (no page faults, see _Scratch)
+    # the columns and the product live in scratch buffers (no page faults: _layout._Scratch)
     last = BATCH_LAST(out, tuple(w.shape[2:]), _padded_size(x.shape[2:], pad))
     cols = im2col(x, tuple(w.shape[2:]), stride, dilate, out, pad, role="cols", last=last)
     cols2 = cols.reshape(groups, -1, n * math.prod(out))  # (G, C/G * K, N*P)
@@ -421,6 +400,9 @@ def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stri
     im2col buffer, dead by then) is added back onto each offset's strided slice of a
     zero input gradient (col2im: K read-modify-write passes, each slower than a copy).
     """
+    wg = _winograd_for(x, w, groups, stride, dilate, pad, g)
+    if wg is not None:
+        return wg.backward(x, w, g, need_dx)
     grid = _conv_grid(x.shape, w.shape, groups, stride, dilate, pad)
     if grid is not None:
         return grid.backward(x, w, g, need_dx)
@@ -467,9 +449,7 @@ def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stri
         dxt = np.zeros((c,) + padded + (n,), dtype=dcols.dtype)
         for k in offsets(kernel):
             tap(dxt, k, stride, dilate, out, lead=1)[...] += dcols[(slice(None),) + k]
-        crop = dxt[(slice(None),) + inside]  # (C, *spatial, N)
-        return _channels_first_copy(crop.transpose((0, x.ndim - 1) + tuple(
-            range(1, x.ndim - 1)))), dw
+        return _layout.batch_first(dxt[(slice(None),) + inside]), dw
     dxp = np.zeros((n, c) + padded, dtype=dcols.dtype)
     dxt = dxp.transpose((1, 0) + tuple(range(2, x.ndim)))
     for k in offsets(kernel):

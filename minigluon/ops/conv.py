@@ -3,8 +3,9 @@ chapters (LeNet to DenseNet), for 1-, 2- and 3-D inputs laid out as (N, C, *spat
 
 Both convolution and pooling look at the input through *windows*: for each kernel
 offset, a strided NumPy view of shape (N, C, *out), taken without copying. Convolution
-then is one matrix product per layer (the "im2col" method); pooling is a running max or
-a sum over the offsets. Backward sends each window's gradient back to the pixels it came
+then is one matrix product per layer (the "im2col" method; wide 3x3 layers use
+Winograd's F(2x2, 3x3): the same sums with fewer multiplications); pooling is a running
+max or a sum over the offsets. Backward sends each window's gradient back to the pixels it came
 from, one kernel offset at a time: a loop over the few kernel positions, never over
 pixels. The numerical kernels live in :mod:`minigluon.ops._windows`.
 

@@ -88,15 +88,16 @@ def test_grouped_convolution_is_separate_convolutions():
     np.testing.assert_allclose(y.asnumpy(), nd.concat(*halves, dim=1).asnumpy(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("grid,last", [(False, False), (False, True), (True, False)])
-def test_scratch_buffers_never_leak_into_results(grid, last, monkeypatch):
-    # the kernels reuse per-thread scratch buffers (ops._windows.scratch): outputs and
+@pytest.mark.parametrize("method", ["im2col", "batch-last", "grid", "winograd"])
+def test_scratch_buffers_never_leak_into_results(method, monkeypatch):
+    # the kernels reuse per-thread scratch buffers (ops._layout.scratch): outputs and
     # gradients of one convolution must not change when the next one reuses them, with
-    # im2col (either layout) and with the stride-1 grid
-    from minigluon.ops import _windows
+    # im2col (either layout), the stride-1 grid and Winograd's tiles
+    from minigluon.ops import _layout, _windows
 
-    monkeypatch.setattr(_windows, "CONV_GRID", lambda _: grid)
-    monkeypatch.setattr(_windows, "BATCH_LAST", lambda *_: last)
+    monkeypatch.setattr(_windows, "WINOGRAD", lambda *_: method == "winograd")
+    monkeypatch.setattr(_windows, "CONV_GRID", lambda _: method == "grid")
+    monkeypatch.setattr(_windows, "BATCH_LAST", lambda *_: method == "batch-last")
     rng = np.random.default_rng(3)
     x1 = nd.array(rng.normal(size=(2, 3, 6, 6)))
     w1 = nd.array(rng.normal(size=(4, 3, 3, 3)))
@@ -109,16 +110,19 @@ def test_scratch_buffers_never_leak_into_results(grid, last, monkeypatch):
     x2 = nd.array(rng.normal(size=(3, 5, 9, 9)))
     w2 = nd.array(rng.normal(size=(2, 5, 3, 3)))
     nd.Convolution(x2, w2, kernel=(3, 3), num_filter=2, no_bias=True).wait_to_read()
-    _windows.release_scratch()
+    _layout.release_scratch()
     nd.Convolution(x2, w2, kernel=(3, 3), num_filter=2, no_bias=True).wait_to_read()
     for b, a in zip(before, (y1, x1.grad, w1.grad)):
         np.testing.assert_array_equal(a.asnumpy(), b)
     # and the scratch buffers are as large as the largest use, no more: im2col's columns
-    # (C*K, N*P), or the grid's stacked product (K*F, N * padded size)
-    if grid:
-        assert _windows._SCRATCH.bufs["gemm"].nbytes == 9 * 2 * 3 * 81 * 4
+    # (C*K, N*P), the grid's stacked product (K*F, N * padded size), or Winograd's
+    # transformed input (16, C, N * 4x4 tiles of 2x2 outputs covering 7x7)
+    if method == "grid":
+        assert _layout._SCRATCH.bufs["gemm"].nbytes == 9 * 2 * 3 * 81 * 4
+    elif method == "winograd":
+        assert _layout._SCRATCH.bufs["cols"].nbytes == 16 * 5 * 3 * 16 * 4
     else:
-        assert _windows._SCRATCH.bufs["cols"].nbytes == 5 * 9 * 3 * 49 * 4
+        assert _layout._SCRATCH.bufs["cols"].nbytes == 5 * 9 * 3 * 49 * 4
 
 
 def test_pooling_full_convention_and_divisor():
@@ -403,6 +407,41 @@ def _conv_reference(x, w, stride, pad, dilate, groups):
     return y, wins, ws, out, xp.shape
 
 
+def _check_against_definition(x, w, stride, pad, dilate, groups, rng, tol=1e-4):
+    """nd.Convolution's output and both gradients (for a random output gradient) against
+    :func:`_conv_reference`'s, in float64."""
+    nsp = x.ndim - 2
+    f, c = w.shape[0], x.shape[1]
+    want, wins, ws, out, padded = _conv_reference(x.astype(np.float64),
+                                                  w.astype(np.float64), stride, pad,
+                                                  dilate, groups)
+    X, W = nd.array(x, dtype=x.dtype), nd.array(w, dtype=w.dtype)
+    X.attach_grad()
+    W.attach_grad()
+    with autograd.record():
+        y = nd.Convolution(X, W, kernel=w.shape[2:], stride=stride, pad=pad, dilate=dilate,
+                           num_filter=f, num_group=groups, no_bias=True)
+    np.testing.assert_allclose(y.asnumpy(), want, rtol=tol, atol=tol)
+    dy = rng.normal(size=want.shape)
+    y.backward(nd.array(dy, dtype=x.dtype))
+    n = x.shape[0]
+    dyg = dy.reshape((n, groups, f // groups) + out)
+    letters, ks = "hwd"[:nsp], "ijk"[:nsp]
+    dw = np.einsum(f"ngf{letters},ngc{letters}{ks}->gfc{ks}", dyg, wins).reshape(w.shape)
+    dwins = np.einsum(f"ngf{letters},gfc{ks}->ngc{letters}{ks}", dyg, ws)
+    dxp = np.zeros(padded)
+    for o in np.ndindex(*out):
+        for k in np.ndindex(*w.shape[2:]):
+            at = tuple(oi * s + ki * d for oi, ki, s, d in zip(o, k, stride, dilate))
+            dxp[(slice(None), slice(None)) + at] += \
+                dwins[(slice(None), slice(None), slice(None)) + o + k].reshape(n, c)
+    dx = dxp[(slice(None), slice(None)) + tuple(slice(p, p + s)
+                                                for p, s in zip(pad, x.shape[2:]))]
+    np.testing.assert_allclose(W.grad.asnumpy(), dw, rtol=tol, atol=tol)
+    np.testing.assert_allclose(X.grad.asnumpy(), dx, rtol=tol, atol=tol)
+    assert y.dtype == X.grad.dtype == W.grad.dtype == x.dtype
+
+
 @pytest.mark.parametrize("method", ["im2col-col2im", "im2col-flipped", "grid",
                                     "batch-last-col2im", "batch-last-flipped"])
 @settings(max_examples=40, deadline=None,
@@ -417,6 +456,7 @@ def test_convolution_kernels_against_definition(method, data, monkeypatch):
     from minigluon.ops import _windows
 
     # the same settings for every example, so the fixture's scope does not matter
+    monkeypatch.setattr(_windows, "WINOGRAD", lambda *_: False)
     monkeypatch.setattr(_windows, "CONV_GRID", lambda _: method == "grid")
     monkeypatch.setattr(_windows, "DX_AS_CONVOLUTION", lambda *_: method.endswith("flipped"))
     monkeypatch.setattr(_windows, "BATCH_LAST", lambda *_: method.startswith("batch-last"))
@@ -431,33 +471,45 @@ def test_convolution_kernels_against_definition(method, data, monkeypatch):
     c, f = groups * data.draw(st.integers(1, 3)), groups * data.draw(st.integers(1, 3))
     x = rng.normal(size=(2, c) + spatial).astype(np.float32)
     w = rng.normal(size=(f, c // groups) + kernel).astype(np.float32)
-    want, wins, ws, out, padded = _conv_reference(x.astype(np.float64),
-                                                  w.astype(np.float64), stride, pad,
-                                                  dilate, groups)
-    X, W = nd.array(x), nd.array(w)
-    X.attach_grad()
-    W.attach_grad()
-    with autograd.record():
-        y = nd.Convolution(X, W, kernel=kernel, stride=stride, pad=pad, dilate=dilate,
-                           num_filter=f, num_group=groups, no_bias=True)
-    np.testing.assert_allclose(y.asnumpy(), want, rtol=1e-4, atol=1e-4)
-    dy = rng.normal(size=want.shape)
-    y.backward(nd.array(dy.astype(np.float32)))
-    n = x.shape[0]
-    dyg = dy.reshape((n, groups, f // groups) + out)
-    letters, ks = "hwd"[:nsp], "ijk"[:nsp]
-    dw = np.einsum(f"ngf{letters},ngc{letters}{ks}->gfc{ks}", dyg, wins).reshape(w.shape)
-    dwins = np.einsum(f"ngf{letters},gfc{ks}->ngc{letters}{ks}", dyg, ws)
-    dxp = np.zeros(padded)
-    for o in np.ndindex(*out):
-        for k in np.ndindex(*kernel):
-            at = tuple(oi * s + ki * d for oi, ki, s, d in zip(o, k, stride, dilate))
-            dxp[(slice(None), slice(None)) + at] += \
-                dwins[(slice(None), slice(None), slice(None)) + o + k].reshape(n, c)
-    dx = dxp[(slice(None), slice(None)) + tuple(slice(p, p + s)
-                                                for p, s in zip(pad, spatial))]
-    np.testing.assert_allclose(W.grad.asnumpy(), dw, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(X.grad.asnumpy(), dx, rtol=1e-4, atol=1e-4)
+    _check_against_definition(x, w, stride, pad, dilate, groups, rng)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_winograd_against_definition(dtype, data, monkeypatch):
+    """Winograd's F(2x2, 3x3), forced on: odd and even sizes (the last tile hangs past
+    the output), padding 0 to past the kernel, one to a few channels and samples; in
+    float64 it agrees with the definition to rounding."""
+    from minigluon.ops import _windows
+
+    monkeypatch.setattr(_windows, "WINOGRAD", lambda *_: True)
+    pad = data.draw(st.tuples(*[st.integers(0, 3)] * 2))
+    spatial = tuple(data.draw(st.integers(max(1, 3 - 2 * p), 9)) for p in pad)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    n, c, f = (data.draw(st.integers(1, 4)) for _ in range(3))
+    x = rng.normal(size=(n, c) + spatial).astype(dtype)
+    w = rng.normal(size=(f, c, 3, 3)).astype(dtype)
+    _check_against_definition(x, w, (1, 1), pad, (1, 1), 1, rng,
+                              tol=1e-4 if dtype == "float32" else 1e-12)
+
+
+def test_winograd_is_chosen_for_resnet_layers_only_where_it_pays():
+    # the rule in Winograd.pays, on the book's layers: wide float32 3x3 layers only
+    from minigluon.ops import _windows
+
+    def chosen(c, f, size, dtype=np.float32):
+        x, w = np.zeros((2, c, size, size), dtype), np.zeros((f, c, 3, 3), dtype)
+        return _windows._winograd_for(x, w, 1, (1, 1), (1, 1), (1, 1)) is not None
+
+    assert chosen(128, 128, 12) and chosen(256, 256, 6) and chosen(384, 256, 13)
+    assert not chosen(64, 64, 24)  # too few channels: the transforms cost more
+    assert not chosen(512, 512, 3)  # 4x4 outputs computed for 3x3
+    assert not chosen(224, 32, 12)  # DenseNet's growth of 32
+    assert not chosen(128, 128, 12, np.float64)
+    x, w = np.zeros((2, 128, 12, 12), np.float32), np.zeros((128, 128, 3, 3), np.float32)
+    assert _windows._winograd_for(x, w, 1, (2, 2), (1, 1), (1, 1)) is None  # stride 2
 
 
 @pytest.mark.parametrize("block_bytes", [None, 64])
