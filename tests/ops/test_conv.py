@@ -335,11 +335,18 @@ def _conv_by_loops(x, w, b, stride, pad, dilate, groups):
 
 @pytest.mark.parametrize("kernel,stride,pad,dilate,groups", [
     ((3, 3), (1, 1), (1, 1), (1, 1), 1), ((1, 1), (2, 2), (0, 0), (1, 1), 1),
-    ((3, 2), (2, 1), (1, 0), (2, 1), 2), ((5, 5), (3, 2), (2, 2), (1, 1), 2)])
-def test_convolution_float32_against_loops(kernel, stride, pad, dilate, groups):
+    ((3, 2), (2, 1), (1, 0), (2, 1), 2), ((5, 5), (3, 2), (2, 2), (1, 1), 2),
+    ((3, 3), (2, 2), (1, 1), (1, 1), 1)])
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_convolution_float32_against_loops(kernel, stride, pad, dilate, groups, per_sample,
+                                           monkeypatch):
     """The im2col kernels (and the 1x1 shortcut) in float32 against the definition, values
     and gradients (dW = sum g x-window, dx = sum g w) by autograd of the loop version's
-    linearity: <dy, conv(x + dx)> - <dy, conv(x)> = <dy, conv(dx)>."""
+    linearity: <dy, conv(x + dx)> - <dy, conv(x)> = <dy, conv(dx)>; with the bias, its
+    products over the whole batch or per sample."""
+    from minigluon.ops import _windows
+
+    monkeypatch.setattr(_windows, "PER_SAMPLE_PIXELS", 1 if per_sample else 2**62)
     rng = np.random.default_rng(5)
     x = rng.normal(size=(3, 4, 9, 8)).astype(np.float32)
     w = rng.normal(size=(6, 4 // groups) + kernel).astype(np.float32)
@@ -460,6 +467,8 @@ def test_convolution_kernels_against_definition(method, data, monkeypatch):
     monkeypatch.setattr(_windows, "CONV_GRID", lambda _: method == "grid")
     monkeypatch.setattr(_windows, "DX_AS_CONVOLUTION", lambda *_: method.endswith("flipped"))
     monkeypatch.setattr(_windows, "BATCH_LAST", lambda *_: method.startswith("batch-last"))
+    # the products per sample (from 1 pixel) or over the whole batch (never per sample)
+    monkeypatch.setattr(_windows, "PER_SAMPLE_PIXELS", data.draw(st.sampled_from([1, 2**62])))
     nsp = data.draw(st.integers(1, 3))
     ints = lambda lo, hi: st.tuples(*[st.integers(lo, hi)] * nsp)  # noqa: E731
     kernel, stride, dilate, pad = (data.draw(ints(1, 3)), data.draw(ints(1, 2)),
