@@ -43,21 +43,25 @@ AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]])
 GG = np.kron(G, G)
 
 
-def _combine(row: np.ndarray, parts: Sequence[np.ndarray], out: np.ndarray,
-             add: bool = False) -> None:
-    """``out (+)= sum of row[i] * parts[i]`` for coefficients 0 and +-1, by additions
-    and subtractions only."""
-    for i in np.flatnonzero(row):
-        if not add:
-            if row[i] > 0:
-                np.copyto(out, parts[i])
-            else:
-                np.negative(parts[i], out=out)
-            add = True
-        elif row[i] > 0:
-            np.add(out, parts[i], out=out)
+def _combine(row: np.ndarray, parts: Sequence[np.ndarray], out: np.ndarray) -> None:
+    """``out = sum of row[i] * parts[i]`` for coefficients 0 and +-1, by additions and
+    subtractions only; the first two terms in one call (a pass less than a copy first)."""
+    terms = [(i, row[i] > 0) for i in np.flatnonzero(row)]
+    (i, plus_i), rest = terms[0], terms[1:]
+    if rest and (plus_i or rest[0][1]):
+        j, plus_j = rest.pop(0)
+        if plus_i and plus_j:
+            np.add(parts[i], parts[j], out=out)
+        elif plus_i:
+            np.subtract(parts[i], parts[j], out=out)
         else:
-            np.subtract(out, parts[i], out=out)
+            np.subtract(parts[j], parts[i], out=out)
+    elif plus_i:
+        np.copyto(out, parts[i])
+    else:
+        np.negative(parts[i], out=out)
+    for j, plus_j in rest:
+        (np.add if plus_j else np.subtract)(out, parts[j], out=out)
 
 
 def _taps(a: np.ndarray, axis: int, width: int, count: int) -> list[np.ndarray]:
