@@ -283,11 +283,13 @@ class _ConvGrid:
 
 def _winograd_for(x: np.ndarray, w: np.ndarray, groups: int, stride: Shape, dilate: Shape,
                   pad: Shape, *more: np.ndarray) -> _winograd.Winograd | None:
-    """Winograd's F(2x2, 3x3) for a convolution where it applies and pays, else None."""
-    if not _winograd.applies(w.shape, groups, stride, dilate):
+    """Winograd's F(2x2, 3x3) for a convolution where it applies and pays, else None
+    (arrays of mixed dtypes keep the direct method)."""
+    dtypes = {a.dtype for a in (x, w) + more}
+    if len(dtypes) > 1 or not _winograd.applies(w.shape, groups, stride, dilate):
         return None
     wg = _winograd.Winograd(x.shape, w.shape[0], pad)
-    return wg if WINOGRAD(wg, np.result_type(x, w, *more)) else None
+    return wg if WINOGRAD(wg, x.dtype) else None
 
 
 #: the choice of :func:`_winograd_for` (a module attribute so tests can force either way)
@@ -434,8 +436,8 @@ def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stri
     last = BATCH_LAST(out, kernel, _padded_size(x.shape[2:], pad))
     cols = im2col(x.astype(np.result_type(x, g), copy=False), kernel, stride, dilate, out,
                   pad, role="cols", last=last)
-    p = math.prod(out)
-    cols2 = cols.reshape(groups, -1, n * p)  # (G, C/G * K, N*P)
+    pixels = math.prod(out)
+    cols2 = cols.reshape(groups, -1, n * pixels)  # (G, C/G * K, N*P)
 
     def g_columns() -> np.ndarray:
         """g as (G, F/G, N*P): one transposing copy of the (small) output gradient."""
@@ -447,10 +449,11 @@ def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stri
         return gt
 
     gt = None
-    if groups == 1 and not last and p >= PER_SAMPLE_PIXELS and cols2.shape[1] <= 128:
+    if groups == 1 and not last and pixels >= PER_SAMPLE_PIXELS and cols2.shape[1] <= 128:
         # few rows of columns (a first layer): one product per sample, summed, needs no
         # copy of g (1.2-2.4 times faster on the first layers of ResNet-18, VGG, LeNet)
-        dw = np.matmul(g.reshape(n, f, p), cols2[0].reshape(-1, n, p).transpose(1, 2, 0))
+        dw = np.matmul(g.reshape(n, f, pixels),
+                       cols2[0].reshape(-1, n, pixels).transpose(1, 2, 0))
         dw = dw.sum(axis=0)
     else:
         gt = g_columns()
@@ -464,7 +467,7 @@ def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stri
         # product lands in NCHW directly (10-20% faster on NiN's and GoogLeNet's 1x1
         # layers of 144 pixels or more; on smaller ones the one product over N*P is)
         w2 = w.reshape(f, c)
-        if math.prod(out) >= 144:
+        if pixels >= 144:
             return np.matmul(w2.T, g.reshape(n, f, -1)).reshape(x.shape), dw
         gt = g_columns() if gt is None else gt
         return _to_nchw((w2.T @ gt[0])[None], n, spatial, last=last), dw
@@ -477,7 +480,7 @@ def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, groups: int, stri
     gt = g_columns() if gt is None else gt
     dcols = np.matmul(w.reshape(groups, fg, -1).transpose(0, 2, 1), gt, out=cols2)
     dcols = dcols.reshape(cols.shape)  # (C, *kernel, N, *out) or (C, *kernel, *out, N)
-    padded = tuple(s + 2 * p for s, p in zip(spatial, pad))
+    padded = _padded_size(spatial, pad)
     inside = tuple(slice(p, p + s) for p, s in zip(pad, spatial))
     if last:
         dxt = np.zeros((c,) + padded + (n,), dtype=dcols.dtype)
