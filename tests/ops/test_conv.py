@@ -347,6 +347,7 @@ def test_convolution_float32_against_loops(kernel, stride, pad, dilate, groups, 
     from minigluon.ops import _windows
 
     monkeypatch.setattr(_windows, "PER_SAMPLE_PIXELS", 1 if per_sample else 2**62)
+    monkeypatch.setattr(_windows, "CHUNK_BYTES", 1 if per_sample else 2**62)
     rng = np.random.default_rng(5)
     x = rng.normal(size=(3, 4, 9, 8)).astype(np.float32)
     w = rng.normal(size=(6, 4 // groups) + kernel).astype(np.float32)
@@ -467,8 +468,10 @@ def test_convolution_kernels_against_definition(method, data, monkeypatch):
     monkeypatch.setattr(_windows, "CONV_GRID", lambda _: method == "grid")
     monkeypatch.setattr(_windows, "DX_AS_CONVOLUTION", lambda *_: method.endswith("flipped"))
     monkeypatch.setattr(_windows, "BATCH_LAST", lambda *_: method.startswith("batch-last"))
-    # the products per sample (from 1 pixel) or over the whole batch (never per sample)
+    # the products per sample (from 1 pixel) or over the whole batch (never per sample),
+    # the samples one at a time or all at once
     monkeypatch.setattr(_windows, "PER_SAMPLE_PIXELS", data.draw(st.sampled_from([1, 2**62])))
+    monkeypatch.setattr(_windows, "CHUNK_BYTES", data.draw(st.sampled_from([1, 2**62])))
     nsp = data.draw(st.integers(1, 3))
     ints = lambda lo, hi: st.tuples(*[st.integers(lo, hi)] * nsp)  # noqa: E731
     kernel, stride, dilate, pad = (data.draw(ints(1, 3)), data.draw(ints(1, 2)),
