@@ -12,6 +12,7 @@ import itertools
 import operator
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -234,6 +235,15 @@ def _toposort(roots: list[Node], check: bool = True) -> list[Node]:
     gradients nor keeps the old graph alive. That happens when a node outlived the backward
     that freed its parent, e.g. the final state that ``nd.RNN`` cuts out of its packed
     output, which the previous batch's loss did not use."""
+    if len(roots) == 1:
+        order = _chain(roots[0], check)
+        if order is not None:
+            return order
+    return _search(roots, check)
+
+
+def _search(roots: list[Node], check: bool) -> list[Node]:
+    """:func:`_toposort` of any graph: a depth-first search, then a sort."""
     seen = set(roots)
     stack = list(seen)
     if check:
@@ -255,6 +265,48 @@ def _toposort(roots: list[Node], check: bool = True) -> list[Node]:
 
 
 _SEQ_KEY = operator.attrgetter("seq")
+
+
+def _chain(root: Node, check: bool) -> list[Node] | None:
+    """:func:`_toposort` of one root whose operator nodes form a chain: each has at most
+    one operator node among its parents, the variables hanging off the side (a chain of
+    elementwise operators; a linear model's loss). None for any other graph.
+
+    Walking the chain finds the same nodes as the depth-first search, already in reverse
+    creation order, without the set and the sort. The result is the same list as the
+    search gives; where it might differ it is not used (None): a variable created after
+    an operator node of the graph, a freed node (``_toposort`` cuts it), a branch.
+    """
+    if root.res is _FREED and check:
+        raise MinigluonError(FREED)
+    chain = []
+    leaves: dict[Node, None] = {}
+    node: Node | None = root
+    while node is not None:
+        chain.append(node)
+        nxt = None
+        for p in node.parents:
+            if p.__class__ is Node:
+                if p.op is None:
+                    leaves[p] = None
+                elif nxt is None:
+                    if p.res is _FREED:
+                        return None
+                    nxt = p
+                elif p is not nxt:
+                    return None  # a branch: the graph is no chain
+        node = nxt
+    chain.reverse()
+    if not leaves:
+        return chain
+    if len(leaves) == 1:
+        (leaf,) = leaves
+        return [leaf, *chain] if leaf.seq < chain[0].seq else None
+    order = sorted(leaves, key=_SEQ_KEY)
+    if order[-1].seq > chain[0].seq:
+        return None
+    order += chain
+    return order
 
 
 def _cut(node: Node, freed: Node) -> None:
@@ -309,8 +361,8 @@ def run_backward(roots: list[Node], seeds: list[Any], retain_graph: bool,
     leaf's ``grad_req``; with it, the gradients of the listed leaves are returned instead.
     """
     found: list[Any] = [None] * len(collect) if collect is not None else []
-    for _ in backward_steps(roots, seeds, retain_graph, collect, vjp_runner, found):
-        pass
+    # run the steps to the end; a deque of length 0 takes them in C, keeping none
+    deque(backward_steps(roots, seeds, retain_graph, collect, vjp_runner, found), 0)
     return found if collect is not None else None
 
 
@@ -380,10 +432,14 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                 node.res = freed
                 node.vcs = None
             yield node, g, grads
+    except BaseException:
+        # an error midway, or a step-by-step walk closed early, must not leave gradients
+        # behind (a finished walk has set each node's g back to None already)
+        for node in order:
+            node.g = None
+        raise
     finally:
         STATE.recording = prev
-        for node in order:  # an error midway must not leave gradients behind
-            node.g = None
 
 
 def _bad_grad(node: Node, parent: Node, gi: Any) -> MinigluonError:
