@@ -12,7 +12,10 @@ call on a whole block:
   strided slice) or, at stride 1, as a convolution with the flipped kernel. A stride-1
   layer with fewer filters than channels instead runs on the padded input's grid with
   no im2col (:class:`_ConvGrid`), where a cost model says that pays, and a wide
-  stride-1 3x3 layer by Winograd's F(2x2, 3x3) (:mod:`minigluon.ops._winograd`);
+  stride-1 3x3 layer by Winograd's F(2x2, 3x3) (:mod:`minigluon.ops._winograd`).
+  Small images put the batch axis last in im2col (:func:`_batch_last_pays`), large
+  ones go a few samples at a time (:func:`_samples_per_chunk`), and each sample's
+  product lands in NCHW where it is wide enough (:func:`_product_to_nchw`);
 - max pooling keeps a running maximum; its backward sends ``g`` where the input equals
   the maximum (the first such offset only), without searching windows again; average
   and sum pooling add the K slices. Overlapping windows run on a flat array of the
