@@ -641,6 +641,76 @@ class _Grid:
             (slice(None), slice(None)) + tuple(slice(0, o) for o in self.out)].copy()
 
 
+class _Shifts:
+    """Stride-1 max pooling as one 1-D maximum per axis, each over flat shifts.
+
+    A window's maximum is the maximum over its rows of each row's maximum, so a 3x3
+    window costs 2 + 2 ``np.maximum`` calls instead of 8, and backward routes ``g``
+    twice through 3 offsets instead of once through 9. At stride 1 every offset along
+    an axis is a shift of the flat padded block by a multiple of that axis's row length
+    (``unit``): a 1-D contiguous slice, as on :class:`_Grid`; positions whose shifts
+    cross a row or a plane are computed and never read. The forward reduces the last
+    axis first and the backward routes along the first axis first, so a tie sends ``g``
+    to the first maximum in row-major order, as the K offsets do. Measured on
+    GoogLeNet's 3x3 stride-1 pooling against the grid of K offsets: forward up to 1.4
+    and backward up to 1.45 times faster (12x12 and 6x6 planes; equal on 3x3 ones).
+    With a stride of 2 each axis would need its phases split first, and the grid's
+    single pass over them measured faster.
+    """
+
+    def __init__(self, padded: Shape, kernel: Shape, out: Shape) -> None:
+        self.padded, self.kernel, self.out = tuple(padded), kernel, out
+        spatial = self.padded[2:]
+        self.units = [math.prod(spatial[ax + 1:]) for ax in range(len(spatial))]
+
+    def reduce(self, flat: np.ndarray, ax: int) -> np.ndarray:
+        """The maximum over axis ``ax``'s window at every position that has one."""
+        k, u = self.kernel[ax], self.units[ax]
+        n = flat.size - (k - 1) * u
+        m = flat[:n].copy()
+        for ki in range(1, k):
+            np.maximum(m, flat[ki * u:ki * u + n], out=m)
+        return m
+
+    def stages(self, xp: np.ndarray) -> list[np.ndarray]:
+        """The flat block, then its maxima over the last axis, the last two, ... all."""
+        found = [np.ascontiguousarray(xp).reshape(-1)]
+        for ax in reversed(range(len(self.kernel))):
+            found.append(self.reduce(found[-1], ax))
+        return found
+
+    def valid(self, flat: np.ndarray) -> np.ndarray:
+        """The (B, 1, *out) outputs out of a fully reduced flat array."""
+        full = np.empty(math.prod(self.padded), dtype=flat.dtype)
+        full[:flat.size] = flat
+        return full.reshape(self.padded)[(slice(None), slice(None)) + tuple(
+            slice(0, o) for o in self.out)].copy()
+
+    def embed(self, g: np.ndarray, size: int) -> np.ndarray:
+        """(B, 1, *out) on the padded grid (zeros elsewhere), cut to ``size`` positions."""
+        full = np.zeros(self.padded, dtype=g.dtype)
+        full[(slice(None), slice(None)) + tuple(slice(0, o) for o in self.out)] = g
+        return full.reshape(-1)[:size]
+
+    def backward(self, xp: np.ndarray, g: np.ndarray) -> np.ndarray:
+        found = self.stages(xp)
+        grad = self.embed(g, found[-1].size)
+        for ax in range(len(self.kernel)):  # the first axis first (see the class)
+            z, m = found[-2 - ax], found[-1 - ax]
+            k, u, n = self.kernel[ax], self.units[ax], m.size
+            dz = np.zeros(z.size, dtype=g.dtype)
+            hit = np.empty(n, dtype=bool)
+            sent = np.empty(n, dtype=g.dtype)
+            for ki in range(k):
+                np.equal(z[ki * u:ki * u + n], m, out=hit)
+                np.multiply(grad, hit, out=sent)
+                dz[ki * u:ki * u + n] += sent
+                if ki < k - 1:
+                    grad -= sent  # what is left for the later offsets
+            grad = dz
+        return grad.reshape(self.padded)
+
+
 def _overlap(kernel: Shape, stride: Shape) -> bool:
     """Whether windows share pixels (else each offset reads its own pixels: strided
     slices are as fast as the grid there, which would only add its copies)."""
@@ -658,6 +728,9 @@ def _max_pool_block(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape) ->
     windows (ResNet's and AlexNet's 3x3, stride 2) run on the :class:`_Grid`: 2-3 times
     faster there.
     """
+    if _overlap(kernel, stride) and all(st == 1 for st in stride):
+        shifts = _Shifts(xp.shape, kernel, out)
+        return shifts.valid(shifts.stages(xp)[-1])
     if _overlap(kernel, stride):
         grid = _Grid(xp.shape, kernel, stride, out)
         first, *rest = grid.taps(grid.split(xp))
@@ -691,6 +764,8 @@ def _max_pool_backward_block(xp: np.ndarray, y: np.ndarray, g: np.ndarray, kerne
     layer's output, held anyway.
     """
     out = tuple(g.shape[2:])
+    if _overlap(kernel, stride) and all(st == 1 for st in stride):
+        return _Shifts(xp.shape, kernel, out).backward(xp, g)
     if _overlap(kernel, stride):
         grid = _Grid(xp.shape, kernel, stride, out)
         y_at, left = grid.embed(y), grid.embed(g)  # left: the gradient not yet sent
