@@ -200,7 +200,7 @@ class _ConvGrid:
         self.n, self.c = x_shape[:2]
         self.f, self.kernel = w_shape[0], tuple(w_shape[2:])
         self.spatial, self.pad = tuple(x_shape[2:]), pad
-        self.padded = tuple(m + 2 * p for m, p in zip(self.spatial, pad))
+        self.padded = _padded_size(self.spatial, pad)
         self.out = tuple(m - (k - 1) * d for m, k, d in zip(self.padded, self.kernel, dilate))
         self.size = self.n * math.prod(self.padded)
         row = [math.prod(self.padded[i + 1:]) for i in range(len(self.padded))]
@@ -629,16 +629,28 @@ class _Grid:
 
     def embed(self, y: np.ndarray) -> np.ndarray:
         """(N, C, *out) on the grid (zeros elsewhere), cut to the grid's ``n`` positions."""
-        full = np.zeros(self.padded[:2] + self.q, dtype=y.dtype)
-        full[(slice(None), slice(None)) + tuple(slice(0, o) for o in self.out)] = y
-        return full.reshape(-1)[:self.n]
+        return _embed(y, self.padded[:2] + self.q, self.n)
 
     def valid(self, on_grid: np.ndarray) -> np.ndarray:
         """The (N, C, *out) outputs out of values at the grid's ``n`` positions."""
-        full = np.empty(self.size, dtype=on_grid.dtype)
-        full[:self.n] = on_grid
-        return full.reshape(self.padded[:2] + self.q)[
-            (slice(None), slice(None)) + tuple(slice(0, o) for o in self.out)].copy()
+        return _valid(on_grid, self.padded[:2] + self.q, self.out)
+
+
+def _embed(y: np.ndarray, grid: Shape, size: int) -> np.ndarray:
+    """``y`` (N, C, *out) in the corner of a zero array of shape ``grid``, flat, cut to
+    its first ``size`` positions (the ones a flat grid computes)."""
+    full = np.zeros(grid, dtype=y.dtype)
+    full[(slice(None), slice(None)) + tuple(slice(0, o) for o in y.shape[2:])] = y
+    return full.reshape(-1)[:size]
+
+
+def _valid(flat: np.ndarray, grid: Shape, out: Shape) -> np.ndarray:
+    """The new (N, C, *out) corner of the array of shape ``grid`` whose first positions
+    ``flat`` holds (the inverse of :func:`_embed`)."""
+    full = np.empty(math.prod(grid), dtype=flat.dtype)
+    full[:flat.size] = flat
+    return full.reshape(grid)[(slice(None), slice(None)) + tuple(
+        slice(0, o) for o in out)].copy()
 
 
 class _Shifts:
@@ -679,22 +691,12 @@ class _Shifts:
             found.append(self.reduce(found[-1], ax))
         return found
 
-    def valid(self, flat: np.ndarray) -> np.ndarray:
-        """The (B, 1, *out) outputs out of a fully reduced flat array."""
-        full = np.empty(math.prod(self.padded), dtype=flat.dtype)
-        full[:flat.size] = flat
-        return full.reshape(self.padded)[(slice(None), slice(None)) + tuple(
-            slice(0, o) for o in self.out)].copy()
-
-    def embed(self, g: np.ndarray, size: int) -> np.ndarray:
-        """(B, 1, *out) on the padded grid (zeros elsewhere), cut to ``size`` positions."""
-        full = np.zeros(self.padded, dtype=g.dtype)
-        full[(slice(None), slice(None)) + tuple(slice(0, o) for o in self.out)] = g
-        return full.reshape(-1)[:size]
+    def forward(self, xp: np.ndarray) -> np.ndarray:
+        return _valid(self.stages(xp)[-1], self.padded, self.out)
 
     def backward(self, xp: np.ndarray, g: np.ndarray) -> np.ndarray:
         found = self.stages(xp)
-        grad = self.embed(g, found[-1].size)
+        grad = _embed(g, self.padded, found[-1].size)
         for ax in range(len(self.kernel)):  # the first axis first (see the class)
             z, m = found[-2 - ax], found[-1 - ax]
             k, u, n = self.kernel[ax], self.units[ax], m.size
@@ -729,8 +731,7 @@ def _max_pool_block(xp: np.ndarray, kernel: Shape, stride: Shape, out: Shape) ->
     faster there.
     """
     if _overlap(kernel, stride) and all(st == 1 for st in stride):
-        shifts = _Shifts(xp.shape, kernel, out)
-        return shifts.valid(shifts.stages(xp)[-1])
+        return _Shifts(xp.shape, kernel, out).forward(xp)
     if _overlap(kernel, stride):
         grid = _Grid(xp.shape, kernel, stride, out)
         first, *rest = grid.taps(grid.split(xp))

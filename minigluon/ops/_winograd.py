@@ -87,10 +87,6 @@ class Winograd:
         """Tiles times samples: the width of each of the 16 products."""
         return math.prod(self.tiles) * self.n
 
-    def multiply_adds(self) -> int:
-        """The products' multiply-adds (one of forward, input or weight gradient)."""
-        return 16 * self.f * self.c * self.columns
-
     def pays(self, dtype: Any) -> bool:
         """Whether this beats im2col (or the grid), by rules measured on one BLAS thread
         over the 3x3 layers of the book's networks (forward plus backward):
