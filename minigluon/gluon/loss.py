@@ -141,6 +141,8 @@ SigmoidBCELoss = SigmoidBinaryCrossEntropyLoss
 def _check_labels(label: NDArray, n: int, axis: int, pred_shape: tuple[int, ...]) -> None:
     """Refuse labels outside [0, n) (MXNet silently clips them to the nearest class)."""
     lab = label._data
+    if lab.size and 0 <= lab.min() and lab.max() < n:  # NaN fails both; -0.5 is checked below
+        return
     if lab.dtype.kind == "f":
         bad = ~np.isfinite(lab)
         idx = np.trunc(np.where(bad, 0, lab))  # float labels are truncated, as in MXNet
@@ -536,13 +538,14 @@ class L2Regularizer:
                              "not 'weight')")
         self.lam = lam
         self.params = plist
+        self._square_sum = get_op("_sum_of_squares")()  # (W ** 2).sum() in one pass
 
     def __call__(self) -> NDArray:
         """``lam/2 · Σ ||W||²``, shape (1,), differentiable (recorded inside
         ``autograd.record()``)."""
         total = None
         for p in self.params:
-            sq = (p.data() ** 2).sum()
+            sq = invoke(self._square_sum, (p.data(),))
             total = sq if total is None else total + sq
         return total * (self.lam / 2)
 

@@ -161,8 +161,9 @@ def numeric_grad(f: Callable[[list[np.ndarray]], float], xs: list[np.ndarray], i
 def _numeric_jacobian(f: Callable[[list[np.ndarray]], np.ndarray], xs: list[np.ndarray],
                       i: int, eps: float, out_size: int) -> np.ndarray:
     """Central differences of the vector ``f``: shape (output size, size of xs[i])."""
-    x = xs[i]
-    flat = x.reshape(-1)
+    if not xs[i].flags.c_contiguous:  # reshape(-1) would copy: the steps would be lost
+        xs = xs[:i] + [np.ascontiguousarray(xs[i])] + xs[i + 1:]
+    flat = xs[i].reshape(-1)
     jac = np.zeros((out_size, flat.size))
     for j in range(flat.size):
         old = flat[j]

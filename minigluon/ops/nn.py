@@ -231,7 +231,8 @@ class SoftmaxCrossEntropy(Op):
 
     def forward(self, x, label):
         # one row per example: the classes along the last axis of a 2-D view
-        rows = np.moveaxis(x, self.axis, -1).reshape(-1, x.shape[self.axis])
+        last = self.axis in (-1, x.ndim - 1)  # then no moveaxis (a Python-level cost)
+        rows = (x if last else np.moveaxis(x, self.axis, -1)).reshape(-1, x.shape[self.axis])
         z = rows - rows.max(axis=1, keepdims=True)
         logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         idx = _clip_labels(label, x.shape[self.axis]).reshape(-1)
@@ -243,6 +244,8 @@ class SoftmaxCrossEntropy(Op):
         dx = np.exp(logp)
         dx[np.arange(len(idx)), idx] -= 1
         dx *= g.reshape(-1, 1)
+        if self.axis in (-1, len(shape) - 1):
+            return dx.reshape(shape), None
         moved = shape[:self.axis % len(shape)] + shape[self.axis % len(shape) + 1:]
         return np.moveaxis(dx.reshape(moved + (shape[self.axis],)), -1, self.axis), None
 

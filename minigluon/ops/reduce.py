@@ -91,6 +91,39 @@ class Sum(_Reduce):
         return _reduce_samples(cls, rng)
 
 
+@register_op
+@frozen_op
+class SumOfSquares(Op):
+    """y = sum(x**2) over every element, shape (1,).   VJP: dx = 2 g x
+
+    What an L2 penalty needs, fused: ``(x ** 2).sum()`` writes the squares to a new
+    array and reads them back, while a dot product of ``x`` with itself is one BLAS
+    pass (6 against 39 us on a 784x256 float32 weight), and the gradient is one
+    product instead of the square's two.
+    """
+
+    name = "_sum_of_squares"
+    expose = False
+    saves = ("x0",)
+
+    def forward(self, x):
+        flat = x.reshape(-1)
+        if x.dtype.kind != "f":  # BLAS is for floats; keep the dtype of x * x
+            return as_1d((flat * flat).sum()).astype(x.dtype, copy=False), (x,)
+        return as_1d(np.dot(flat, flat)).astype(x.dtype, copy=False), (x,)
+
+    def vjp(self, res, g):
+        (x,) = res
+        if isinstance(x, np.ndarray) and isinstance(g, np.ndarray):
+            return (x * (2 * g).astype(x.dtype, copy=False),)  # g has shape (1,)
+        return (_broadcast_back(_expand(g, x.shape, None), x.shape) * x * 2,)
+
+    @classmethod
+    def samples(cls, rng):
+        return [(cls(), [rng.uniform(-2, 2, (3, 4))]), (cls(), [rng.uniform(-2, 2, (5,))]),
+                (cls(), [rng.uniform(-2, 2, (2, 3, 2))])]
+
+
 #: the largest count a float dtype holds exactly (Mean's fast path divides by it)
 _EXACT_COUNT = {np.dtype(np.float32): 2**24, np.dtype(np.float64): 2**53}
 

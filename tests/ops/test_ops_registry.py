@@ -175,3 +175,12 @@ def test_testing_module_runs_as_a_script(capsys):
     assert testing.main([]) == 0
     out = capsys.readouterr().out
     assert "ok   dot" in out and " passed, 0 failed" in out
+
+
+def test_check_grad_on_a_non_contiguous_input():
+    # the central differences step each element of the input itself: a transposed
+    # (non-contiguous) input once gave numeric gradients of 0 and a false mismatch
+    x = np.random.default_rng(0).uniform(-2, 2, (3, 4)).T
+    report = check_grad(lambda a: (a * a).sum(), [x])
+    assert report.ok, repr(report)
+    assert report.max_abs_err < 1e-6
