@@ -428,10 +428,12 @@ def backward_steps(roots: list[Node], seeds: list[Any], retain_graph: bool,
                             _accumulate(p, gi)  # recorded too, under create_graph
                 if create_graph:
                     STATE.recording = prev
+                gi = None  # (a gradient held here could not be handed over: _deposit)
             if not retain_graph:
                 node.res = freed
                 node.vcs = None
             yield node, g, grads
+            grads = ()
     except BaseException:
         # an error midway, or a step-by-step walk closed early, must not leave gradients
         # behind (a finished walk has set each node's g back to None already)
@@ -469,6 +471,11 @@ def _bad_grad(node: Node, parent: Node, gi: Any) -> MinigluonError:
         f"grad.astype(x.dtype, copy=False).")
 
 
+#: elements from which a gradient array is handed to ``.grad`` rather than copied into it
+#: (below it, the checks cost more than the copy: W1's 2x1 weight)
+HAND_OVER_SIZE = 4096
+
+
 def _deposit(leaf: Node, g: Any) -> None:
     req = leaf.grad_req
     if req == "null":
@@ -479,7 +486,16 @@ def _deposit(leaf: Node, g: Any) -> None:
         if req == "write":
             buf[...] = 0
     elif req == "write":
-        buf[...] = g
+        if (g.__class__ is np.ndarray and g.size >= HAND_OVER_SIZE and g.base is None
+                and buf.base is None and g.dtype is buf.dtype and g.shape == buf.shape
+                and g.flags.c_contiguous and g.flags.writeable
+                and sys.getrefcount(g) <= 3 and sys.getrefcount(buf) <= 3):
+            # nobody else holds the new gradient (only backward's frame and this one do)
+            # nor the old buffer (no view of it, no np.asarray): hand the array over
+            # instead of copying it; the NDArray ``.grad`` stays the same object
+            grad._data = g
+        else:
+            buf[...] = g
     else:
         buf += g
     bump(grad._vc)

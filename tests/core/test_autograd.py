@@ -73,6 +73,46 @@ def test_retain_graph_write_overwrites_add_accumulates_a9_a10():
             y.backward()
 
 
+def test_write_hands_a_fresh_gradient_over_and_copies_one_held_elsewhere(monkeypatch):
+    import weakref
+
+    from minigluon import _tape
+
+    monkeypatch.setattr(_tape, "HAND_OVER_SIZE", 1)  # (from 4096 elements otherwise)
+    w = nd.array([[1.0, 2], [3, 4]])
+    w.attach_grad()
+    grad = w.grad
+    old = weakref.ref(w.grad._data)
+    with autograd.record():
+        y = (w * w).sum()
+    y.backward()
+    assert w.grad is grad  # the same NDArray, now holding the new gradient
+    np.testing.assert_allclose(grad.asnumpy(), [[2, 4], [6, 8]])
+    assert old() is None  # handed over, not copied: the old buffer is gone
+    # a view of the gradient must keep seeing it: then it is copied into place
+    row = w.grad[1]
+    with autograd.record():
+        y = (w * w * 3).sum()
+    y.backward()
+    np.testing.assert_allclose(row.asnumpy(), [18, 24])
+    # a head gradient the caller holds is not handed over (it would alias w.grad)
+    head = nd.ones((2, 2))
+    with autograd.record():
+        y = w + 0
+    y.backward(head)
+    head[:] = 5
+    np.testing.assert_allclose(w.grad.asnumpy(), np.ones((2, 2)))
+    # one gradient array sent to two leaves is handed to neither: they would share it
+    u, v = nd.ones((2, 2)), nd.zeros((2, 2))
+    u.attach_grad()
+    v.attach_grad()
+    with autograd.record():
+        y = (u + v) * 2
+    y.backward()
+    u.grad[:] = 7
+    np.testing.assert_allclose(v.grad.asnumpy(), np.full((2, 2), 2.0))
+
+
 def test_add_accumulates_over_rounds_a11():
     x = nd.arange(4)
     x.attach_grad(grad_req="add")
