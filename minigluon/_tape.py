@@ -337,16 +337,38 @@ def _stale(node: Node) -> None:
                 "backward, or change a copy (x = x + 1 instead of x += 1).")
 
 
+def _refs_of_argument(x: Any) -> int:
+    return sys.getrefcount(x)
+
+
+def _baseline_refs() -> tuple[int, int]:
+    """What ``sys.getrefcount`` reports for an array nobody else holds.
+
+    Returns the count of one held by the caller's local and seen as a callee's argument
+    (Python 3.10 keeps a further reference on the caller's stack during the call; 3.11+
+    does not) and the count of one held by an attribute and a local of the same frame.
+    """
+    held = np.empty(1)
+    as_argument = _refs_of_argument(held)
+    holder = Node.__new__(Node)
+    holder.g = np.empty(1)
+    local = holder.g
+    return as_argument, sys.getrefcount(local)
+
+
+#: counts above these mean someone else (a view, a user's variable) holds the array
+_ARGUMENT_REFS, _HELD_REFS = _baseline_refs()
+
+
 def _accumulate(p: Node, gi: Any) -> None:
     """Add a second (third...) gradient contribution into ``p.g``."""
     pg = p.g
     if pg is None:
         p.g = gi
     elif (pg.__class__ is np.ndarray and gi.__class__ is np.ndarray and pg.base is None
-          and sys.getrefcount(pg) <= 3 and pg.shape == gi.shape and pg.flags.writeable
+          and sys.getrefcount(pg) <= _HELD_REFS and pg.shape == gi.shape and pg.flags.writeable
           and np.can_cast(gi.dtype, pg.dtype, "safe")):
-        # nobody else holds this array (only p.g, this frame and getrefcount's argument
-        # do), so it can take the sum in place, without a new allocation
+        # nobody else holds this array (only p.g and this frame do), so it can take the sum in place, without a new allocation
         pg += gi
     else:
         p.g = pg + gi
@@ -489,7 +511,8 @@ def _deposit(leaf: Node, g: Any) -> None:
         if (g.__class__ is np.ndarray and g.size >= HAND_OVER_SIZE and g.base is None
                 and buf.base is None and g.dtype is buf.dtype and g.shape == buf.shape
                 and g.flags.c_contiguous and g.flags.writeable
-                and sys.getrefcount(g) <= 3 and sys.getrefcount(buf) <= 3):
+                and sys.getrefcount(g) <= _ARGUMENT_REFS
+                and sys.getrefcount(buf) <= _HELD_REFS):
             # nobody else holds the new gradient (only backward's frame and this one do)
             # nor the old buffer (no view of it, no np.asarray): hand the array over
             # instead of copying it; the NDArray ``.grad`` stays the same object
