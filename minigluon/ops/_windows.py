@@ -355,11 +355,12 @@ def conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: int
     sees channel block g.
 
     w (F, CK) times the im2col buffer (CK, N*P): see :func:`_product_to_nchw`. A 1x1
-    kernel without padding skips im2col altogether (30% faster on GoogLeNet's and NiN's
-    1x1 layers).
+    kernel without padding on images of 49 pixels or more skips im2col altogether (30%
+    faster on GoogLeNet's and NiN's 1x1 layers).
     """
     n, f = x.shape[0], w.shape[0]
-    if groups == 1 and not any(pad) and all(k == 1 for k in w.shape[2:]):
+    if groups == 1 and not any(pad) and all(k == 1 for k in w.shape[2:]) \
+            and math.prod(out) >= POINTWISE_PER_SAMPLE_PIXELS:
         # a 1x1 kernel needs no im2col: w (F, C) times each sample's (C, P) lands in NCHW
         # directly (the samples' products are wide enough for BLAS here)
         xs = tap(x, (0,) * (x.ndim - 2), stride, dilate, out).reshape(n, x.shape[1], -1)
@@ -390,6 +391,10 @@ def conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: int
 
 #: the output pixels from which each sample's own product is wide enough for BLAS
 PER_SAMPLE_PIXELS = 512
+#: the same for a 1x1 kernel, whose per-sample products need no im2col: below it (GoogLeNet's
+#: 3x3 and 6x6 stages) one product over all N*P columns is faster despite its copies (832 to
+#: 384 channels at 3x3: twice as fast; equal at 6x6; 1.1-1.9 times slower from 7x7 up)
+POINTWISE_PER_SAMPLE_PIXELS = 49
 
 
 def _product_to_nchw(w3: np.ndarray, cols: np.ndarray, n: int, out: Shape,

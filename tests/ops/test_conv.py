@@ -335,7 +335,7 @@ def _conv_by_loops(x, w, b, stride, pad, dilate, groups):
 
 @pytest.mark.parametrize("kernel,stride,pad,dilate,groups", [
     ((3, 3), (1, 1), (1, 1), (1, 1), 1), ((1, 1), (2, 2), (0, 0), (1, 1), 1),
-    ((3, 2), (2, 1), (1, 0), (2, 1), 2), ((5, 5), (3, 2), (2, 2), (1, 1), 2),
+    ((1, 1), (1, 1), (0, 0), (1, 1), 1), ((3, 2), (2, 1), (1, 0), (2, 1), 2), ((5, 5), (3, 2), (2, 2), (1, 1), 2),
     ((3, 3), (2, 2), (1, 1), (1, 1), 1)])
 @pytest.mark.parametrize("per_sample", [False, True])
 def test_convolution_float32_against_loops(kernel, stride, pad, dilate, groups, per_sample,
@@ -348,6 +348,7 @@ def test_convolution_float32_against_loops(kernel, stride, pad, dilate, groups, 
 
     monkeypatch.setattr(_windows, "PER_SAMPLE_PIXELS", 1 if per_sample else 2**62)
     monkeypatch.setattr(_windows, "CHUNK_BYTES", 1 if per_sample else 2**62)
+    monkeypatch.setattr(_windows, "POINTWISE_PER_SAMPLE_PIXELS", 1 if per_sample else 2**62)
     rng = np.random.default_rng(5)
     x = rng.normal(size=(3, 4, 9, 8)).astype(np.float32)
     w = rng.normal(size=(6, 4 // groups) + kernel).astype(np.float32)
