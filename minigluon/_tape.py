@@ -368,7 +368,8 @@ def _accumulate(p: Node, gi: Any) -> None:
     elif (pg.__class__ is np.ndarray and gi.__class__ is np.ndarray and pg.base is None
           and sys.getrefcount(pg) <= _HELD_REFS and pg.shape == gi.shape and pg.flags.writeable
           and np.can_cast(gi.dtype, pg.dtype, "safe")):
-        # nobody else holds this array (only p.g and this frame do), so it can take the sum in place, without a new allocation
+        # nobody else holds this array (only p.g and this frame do), so it can take the
+        # sum in place, without a new allocation
         pg += gi
     else:
         p.g = pg + gi

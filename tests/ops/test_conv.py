@@ -335,8 +335,8 @@ def _conv_by_loops(x, w, b, stride, pad, dilate, groups):
 
 @pytest.mark.parametrize("kernel,stride,pad,dilate,groups", [
     ((3, 3), (1, 1), (1, 1), (1, 1), 1), ((1, 1), (2, 2), (0, 0), (1, 1), 1),
-    ((1, 1), (1, 1), (0, 0), (1, 1), 1), ((3, 2), (2, 1), (1, 0), (2, 1), 2), ((5, 5), (3, 2), (2, 2), (1, 1), 2),
-    ((3, 3), (2, 2), (1, 1), (1, 1), 1)])
+    ((1, 1), (1, 1), (0, 0), (1, 1), 1), ((3, 2), (2, 1), (1, 0), (2, 1), 2),
+    ((5, 5), (3, 2), (2, 2), (1, 1), 2), ((3, 3), (2, 2), (1, 1), (1, 1), 1)])
 @pytest.mark.parametrize("per_sample", [False, True])
 def test_convolution_float32_against_loops(kernel, stride, pad, dilate, groups, per_sample,
                                            monkeypatch):
